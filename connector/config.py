@@ -1,0 +1,283 @@
+"""Connector configuration: one YAML file per provider integration.
+
+Mirrors what an admin enters in the connector's set-up screens: the calling
+mode, the user field holding the agent's DID, and three provider APIs, each a
+GET or POST URL with parameters, headers, optional body and response rules.
+Validation is pydantic's; ``load_config`` turns its errors into
+``ConfigError`` lines of the form ``apis.click_to_call.method: 'PUT' is not GET
+or POST``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from connector.errors import ConfigError
+
+__all__ = [
+    "API_NAMES",
+    "ApiConfig",
+    "BodyEncoding",
+    "Claims",
+    "ConnectorConfig",
+    "Mode",
+    "ResponseRule",
+    "RuleOutcome",
+    "load_config",
+    "parse_config",
+    "parse_duration",
+]
+
+API_NAMES = ("click_to_call", "agent_popup", "did_list")
+NUMBER_FORMATS = ("crm", "e164", "with_country_code", "national", "trunk")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+class Mode(StrEnum):
+    DEFAULT_AND_CLOUD = "default_and_cloud"
+    CLOUD_ONLY = "cloud_only"
+
+
+class RuleOutcome(StrEnum):
+    SUCCESS = "success"
+    ERROR = "error"
+    DATA = "data"
+
+
+class BodyEncoding(StrEnum):
+    FORM = "form"
+    JSON = "json"
+    RAW = "raw"  # a raw JSON body template with tokens, as some integrators use
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from ``30``, ``"30s"``, ``"5m"``, ``"4h"`` or ``"1d"``."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"{value!r} is not a duration like 30, '30s', '5m' or '4h'")
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds <= 0:
+        raise ValueError(f"{value!r} must be more than zero")
+    return seconds
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ResponseRule(_Model):
+    """One response-mapping rule: when ``key`` has ``value``, the answer is ``outcome``.
+
+    ``key`` is a dotted JSON path (``success.status``) or ``NonJSON`` (the raw
+    text of a non-JSON body). An empty ``value`` matches any value; for ``data``
+    rules it captures the value.
+    """
+
+    key: str = Field(min_length=1)
+    value: str = ""
+    outcome: RuleOutcome
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _scalar_value(cls, value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | float | str):
+            return str(value)
+        raise ValueError(f"{value!r} is not a text, number or boolean")
+
+
+class Claims(_Model):
+    """What the partner claims its API accepts; the conformance runner checks each claim."""
+
+    methods: tuple[Literal["GET", "POST"], ...] = ()
+    number_formats: tuple[str, ...] = ()
+
+    @field_validator("number_formats")
+    @classmethod
+    def _known_formats(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for fmt in value:
+            if fmt not in NUMBER_FORMATS:
+                raise ValueError(f"{fmt!r} is not one of {', '.join(NUMBER_FORMATS)}")
+        return value
+
+
+class ApiConfig(_Model):
+    """One provider API as the admin configures it."""
+
+    method: str = "GET"
+    url: str = Field(min_length=1)
+    params: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: BodyEncoding | None = None
+    body_template: str | None = None
+    timeout: float = 10.0
+    response: tuple[ResponseRule, ...] = ()
+    sync_every: float | None = None
+    claims: Claims = Field(default_factory=Claims)
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _get_or_post(cls, value: object) -> str:
+        method = str(value).strip().upper()
+        if method not in ("GET", "POST"):
+            raise ValueError(f"{value!r} is not GET or POST")
+        return method
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s?#]+", value.strip()):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL with a host")
+        return value.strip()
+
+    @field_validator("params", "headers", mode="before")
+    @classmethod
+    def _text_values(cls, value: object) -> dict[str, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ValueError(f"{value!r} is not a mapping of names to values")
+        out: dict[str, str] = {}
+        for key, item in value.items():
+            if isinstance(item, Mapping | list):
+                raise ValueError(f"{key}: {item!r} is not a text value")
+            out[str(key)] = "" if item is None else str(item)
+        return out
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: object) -> float:
+        seconds = parse_duration(value)
+        if seconds > 120:
+            raise ValueError(f"{value!r} is longer than 120 seconds")
+        return seconds
+
+    @field_validator("sync_every", mode="before")
+    @classmethod
+    def _sync_every(cls, value: object) -> float | None:
+        return None if value is None else parse_duration(value)
+
+    @model_validator(mode="after")
+    def _body_fits_method(self) -> ApiConfig:
+        if self.method == "GET" and (self.body is not None or self.body_template is not None):
+            raise ValueError("a GET request has no body; remove 'body' or use method POST")
+        if self.body == BodyEncoding.RAW and not self.body_template:
+            raise ValueError("body 'raw' needs a 'body_template'")
+        if self.body_template and self.body not in (None, BodyEncoding.RAW):
+            raise ValueError("'body_template' is only used with body 'raw'")
+        return self
+
+    @property
+    def body_encoding(self) -> BodyEncoding | None:
+        """How parameters travel: ``None`` means in the query string."""
+        if self.method == "GET":
+            return None
+        if self.body_template:
+            return BodyEncoding.RAW
+        return self.body or BodyEncoding.FORM
+
+
+class ConnectorConfig(_Model):
+    """A whole integration: mode, DID field and the three APIs."""
+
+    name: str = "custom"
+    mode: Mode = Mode.CLOUD_ONLY
+    virtual_number_field: str = Field(default="mx_Custom_8", min_length=1)
+    default_region: str = Field(default="IN", min_length=2, max_length=2)
+    apis: dict[str, ApiConfig]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_apis(cls, data: object) -> object:
+        apis = data.get("apis") if isinstance(data, Mapping) else None
+        if isinstance(apis, Mapping):
+            unknown = sorted(str(name) for name in apis if name not in API_NAMES)
+            if unknown:
+                raise ValueError(
+                    f"apis.{unknown[0]}: {unknown[0]!r} is not one of {', '.join(API_NAMES)}"
+                )
+            if not apis:
+                raise ValueError("apis: configure at least one of " + ", ".join(API_NAMES))
+        return data
+
+    @model_validator(mode="after")
+    def _did_sync_default(self) -> ConnectorConfig:
+        did = self.apis.get("did_list")
+        if did is not None and did.sync_every is None:
+            # 4 hours: the seed's "for example, once every 4 hours".
+            self.apis["did_list"] = did.model_copy(update={"sync_every": 4 * 3600.0})
+        return self
+
+    def api(self, name: str) -> ApiConfig:
+        try:
+            return self.apis[name]
+        except KeyError:
+            raise ConfigError(
+                f"{self.name}: API {name!r} is not configured; add it under 'apis'"
+            ) from None
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    loc = tuple(error.get("loc", ()))
+    message = str(error.get("msg", "invalid"))
+    message = message.removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        message = "is not a known setting (check its spelling)"
+    elif error.get("type") == "missing":
+        message = "is required"
+    elif "input" in error and not message.startswith("'") and error.get("type") != "value_error":
+        message = f"{error['input']!r}: {message}"
+    if not loc:  # model-level checks name their own path
+        return message
+    return f"{_location(loc)}: {message}"
+
+
+def parse_config(data: object, source: str = "config") -> ConnectorConfig:
+    """Validate already-loaded YAML data; raise ``ConfigError`` naming each bad field."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            f"{source}: expected a mapping at the top level, got {type(data).__name__}"
+        )
+    try:
+        return ConnectorConfig.model_validate(dict(data))
+    except ValidationError as exc:
+        problems = [_problem(err) for err in exc.errors(include_url=False)]
+        raise ConfigError(f"{source} is not a valid connector config:", problems) from None
+
+
+def load_config(path: str | Path) -> ConnectorConfig:
+    """Read and validate a YAML config file."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot be read ({exc.__class__.__name__})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{file}: not valid YAML{where}") from None
+    return parse_config(data, source=str(file))

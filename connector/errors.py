@@ -1,0 +1,118 @@
+"""The connector's error tree.
+
+Every error the connector raises on purpose derives from ``ConnectorError`` and
+carries a message that tells the user what to fix. No message ever contains a
+secret: values that came from ``${ENV_VAR}`` references are shown by name only.
+
+::
+
+    ConnectorError
+    ├── ConfigError                 a configuration file or value is wrong
+    │   └── PresetNotFoundError     an unknown preset name
+    ├── TemplateError               a mail-merge template cannot be rendered
+    │   ├── UnresolvedTokenError    a token has no value and no default
+    │   └── MissingSecretError      a ``${ENV_VAR}`` is not set
+    ├── PhoneNumberError            a phone number cannot be parsed
+    ├── MappingError                a response cannot be mapped to an outcome
+    └── TransportError              the provider could not be reached or read
+        ├── ProviderTimeoutError    no answer within the API's timeout
+        ├── ProviderConnectionError refused, reset, DNS or TLS failure
+        ├── ResponseTooLargeError   the body exceeded the read limit
+        └── UnsafeRedirectError     a redirect to another host (would leak keys)
+
+``TransportError`` and ``MappingError`` never escape ``Client.call``: the client
+turns them into error outcomes. The others are raised before anything is sent.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "ConnectorError",
+    "MappingError",
+    "MissingSecretError",
+    "PhoneNumberError",
+    "PresetNotFoundError",
+    "ProviderConnectionError",
+    "ProviderTimeoutError",
+    "ResponseTooLargeError",
+    "TemplateError",
+    "TransportError",
+    "UnresolvedTokenError",
+    "UnsafeRedirectError",
+]
+
+
+class ConnectorError(Exception):
+    """Root of every error the connector raises on purpose."""
+
+
+class ConfigError(ConnectorError):
+    """A configuration is invalid; ``problems`` lists ``path: message`` lines."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = problems or []
+        full = (
+            message
+            if not self.problems
+            else message + "\n" + "\n".join(f"  {p}" for p in self.problems)
+        )
+        super().__init__(full)
+
+
+class PresetNotFoundError(ConfigError):
+    """A preset name that the package does not ship."""
+
+
+class TemplateError(ConnectorError):
+    """A mail-merge template cannot be rendered."""
+
+
+class UnresolvedTokenError(TemplateError):
+    """A token resolved to nothing and has no default."""
+
+    def __init__(self, token: str, position: int, where: str, reason: str) -> None:
+        self.token = token
+        self.position = position
+        self.where = where
+        super().__init__(
+            f"{where}: token {token} at position {position} cannot be resolved: {reason}"
+        )
+
+
+class MissingSecretError(TemplateError):
+    """A ``${ENV_VAR}`` reference names a variable that is not set."""
+
+    def __init__(self, variable: str, where: str) -> None:
+        self.variable = variable
+        super().__init__(
+            f"{where}: environment variable {variable} is not set; export it before running"
+        )
+
+
+class PhoneNumberError(ConnectorError):
+    """A phone number cannot be parsed or is not a valid number."""
+
+
+class MappingError(ConnectorError):
+    """A response matched no rule, or the rules themselves are inconsistent."""
+
+
+class TransportError(ConnectorError):
+    """The provider could not be reached, or its answer could not be read."""
+
+
+class ProviderTimeoutError(TransportError):
+    """No complete answer within the API's timeout."""
+
+
+class ProviderConnectionError(TransportError):
+    """Connection refused or reset, DNS or TLS failure."""
+
+
+class ResponseTooLargeError(TransportError):
+    """The provider's body is larger than the connector will read."""
+
+
+class UnsafeRedirectError(TransportError):
+    """A redirect to another host, or a redirect loop."""

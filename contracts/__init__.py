@@ -1,0 +1,1 @@
+"""OpenAPI contracts of every provider dialect and the partner conformance runner."""

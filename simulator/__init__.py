@@ -1,0 +1,1 @@
+"""Provider simulator: a Flask telephony provider speaking several dialects."""
