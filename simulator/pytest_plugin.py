@@ -1,0 +1,1 @@
+"""pytest plugin of the harness: fixtures that start a simulator (see README)."""
