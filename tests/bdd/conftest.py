@@ -1,0 +1,1 @@
+"""Shared step definitions for the Gherkin features (area steps live in test_<area>.py)."""
