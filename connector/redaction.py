@@ -1,0 +1,136 @@
+"""Redaction: keep secrets and customer numbers out of logs, reports and errors.
+
+A ``Redactor`` knows the secret values of one run (those that came from
+``${ENV_VAR}`` references) and replaces each with ``***`` in every form it can
+travel in: as written, percent-encoded (query, form, path) and JSON-escaped.
+Values under well-known credential keys (``api_key``, ``authorization``, ...)
+are hidden even when the secret was never declared, because providers echo
+keys back (Ozonetel's callback carries ``Apikey``). Phone-number-looking digit
+runs keep only their last four digits unless ``show_numbers`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import phonenumbers
+
+__all__ = ["MASK", "Redactor", "is_secret_key", "mask_number"]
+
+MASK = "***"
+
+_SECRET_KEYS = frozenset(
+    {"apikey", "token", "secret", "password", "authorization", "xapikey", "accesskey", "secretkey"}
+)
+_SECRET_SUFFIXES = ("token", "secret", "password", "apikey")
+_KEY_NAMES = r"api[_-]?key|x-api-key|access[_-]?key|secret[_-]?key|token|secret|password"
+
+# 10-13 digits (15 after a "+"), single spaces or hyphens between groups; not
+# glued to other digits, letters or a clock (so UCIDs and timestamps survive).
+# "%2B" is a "+" as it appears in an encoded query or form body.
+_NUMBER = re.compile(
+    r"(?<![\w+.:%])(?:(?:\+|%2[Bb])\d(?:[ -]?\d){9,14}|\d(?:[ -]?\d){9,12})(?![\w:]|\.\d)"
+)
+# key=value in URLs and form bodies; "key": "value" in JSON text.
+_QUERY_SECRET = re.compile(rf"(?i)(?<![\w-])((?:{_KEY_NAMES})=)[^&\s#\"']+")
+_JSON_SECRET = re.compile(rf"(?i)(\"(?:{_KEY_NAMES}|authorization)\"\s*:\s*\")(?:[^\"\\]|\\.)+")
+
+
+def is_secret_key(name: str) -> bool:
+    """True for key names whose values are credentials (``api_key``, ``X-Api-Key``, ...)."""
+    key = re.sub(r"[-_\s]", "", name).lower()
+    return key in _SECRET_KEYS or key.endswith(_SECRET_SUFFIXES)
+
+
+def mask_number(value: str) -> str:
+    """Mask a phone number but its last 4 digits: ``+91-9876543210`` -> ``+91-******3210``.
+
+    Separators stay, and so does the country code after a ``+``. Values with
+    fewer than 8 digits are masked entirely: too little is left to hide.
+    """
+    digits = sum(ch.isdigit() for ch in value)
+    keep_tail = 4 if digits >= 8 else 0
+    keep_head = 0
+    if value.lstrip().startswith("+"):
+        try:
+            keep_head = len(str(phonenumbers.parse(value, None).country_code))
+        except phonenumbers.NumberParseException:
+            keep_head = 0
+    out: list[str] = []
+    seen = 0
+    for ch in value:
+        if ch.isdigit():
+            seen += 1
+            visible = seen <= keep_head or seen > digits - keep_tail
+            out.append(ch if visible else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if found[:3].upper() == "%2B":
+        return "%2B" + mask_number("+" + found[3:])[1:]
+    return mask_number(found)
+
+
+def _forms(secret: str) -> set[str]:
+    """Every way a secret may be written in a URL, form body, JSON body or log."""
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
+
+
+class Redactor:
+    """Replace secrets with ``***`` and mask phone numbers in text and mappings."""
+
+    def __init__(self, secrets: Iterable[str] = (), *, show_numbers: bool = False) -> None:
+        forms = {form for secret in secrets if secret for form in _forms(secret) if form}
+        self.show_numbers = show_numbers
+        # Longest first, so a secret that contains another is replaced whole.
+        ordered = sorted(forms, key=lambda form: (-len(form), form))
+        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def text(self, value: str) -> str:
+        """Redact one text: secrets, credential parameters and (unless shown) numbers."""
+        if self._pattern is not None:
+            value = self._pattern.sub(MASK, value)
+        value = _QUERY_SECRET.sub(lambda m: m.group(1) + MASK, value)
+        value = _JSON_SECRET.sub(lambda m: m.group(1) + MASK, value)
+        if not self.show_numbers:
+            value = _NUMBER.sub(_mask_match, value)
+        return value
+
+    def value(self, value: Any) -> Any:
+        """Redact any JSON-like value (text, number, list, mapping)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return self.mapping(value)
+        if isinstance(value, list | tuple):
+            return [self.value(item) for item in value]
+        if isinstance(value, int) and not isinstance(value, bool):
+            # Numbers often arrive as JSON integers (CallerID 919080600507).
+            masked = self.text(str(value))
+            return value if masked == str(value) else masked
+        return value
+
+    def mapping(self, value: Mapping[str, Any]) -> dict[str, Any]:
+        """A copy with credential keys hidden and every other value redacted."""
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if is_secret_key(str(key)) and item not in (None, ""):
+                out[key] = MASK
+            else:
+                out[key] = self.value(item)
+        return out

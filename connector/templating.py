@@ -1,0 +1,446 @@
+"""Mail-merge templating: turn an API config and a merge context into a request.
+
+Tokens (the LeadSquared connector's, see docs/interfaces.md):
+
+=============================================  ===================================
+``@{Lead:Field,Default}`` (also User, Owner)    a CRM field; comma and default optional
+``@VirtualNumber``                              ``user[virtual_number_field]``
+``@CustomerNumber``                             the number being called, ``+91-N``
+``@AssociatedPhoneNumberWithoutCountryCode``    the agent's phone, national form
+``{{Agent_Number}}``                            the agent's phone, national form
+``${ENV_VAR}``                                  a secret from the environment
+=============================================  ===================================
+
+Every value is encoded for where it lands (path segment, query, form, JSON
+string), after the template's own structure has been parsed, so no value can
+add, drop or rename a parameter or change the host or path. A token without a
+value is an error before anything is sent: the output never holds a literal
+``@{...}`` or the string ``null``. Pure: no I/O, no globals; secrets come from
+``MergeContext.env``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
+
+from connector.config import ApiConfig, BodyEncoding
+from connector.errors import (
+    MissingSecretError,
+    PhoneNumberError,
+    TemplateError,
+    UnresolvedTokenError,
+)
+from connector.phone import parse_phone
+from connector.redaction import Redactor
+
+__all__ = [
+    "MergeContext",
+    "RenderedRequest",
+    "Token",
+    "find_tokens",
+    "render_request",
+    "render_text",
+    "tokens_in_api",
+]
+
+_ENTITIES = ("lead", "user", "owner")
+_SPECIAL = {
+    # Longest first: the regex alternation must not stop at a shorter prefix.
+    "@AssociatedPhoneNumberWithoutCountryCode": "agent_phone",
+    "@CustomerNumber": "customer_number",
+    "@VirtualNumber": "virtual_number",
+}
+_START = re.compile(
+    r"@\{|\$\{|\{\{\s*(?P<dbl>\w+)\s*\}\}|(?P<special>"
+    + "|".join(re.escape(name) for name in _SPECIAL)
+    + r")(?!\w)"
+)
+_MERGE = re.compile(r"@\{(?P<entity>[^:{}]*):(?P<field>[^,{}]*)(?:,(?P<default>[^{}]*))?\}")
+_FIELD = re.compile(r"^[A-Za-z_][\w.\-]*$")
+_ENV = re.compile(r"\$\{(?P<name>[A-Za-z_]\w*)\}")
+_EMPTY_WORDS = frozenset({"", "null", "none", "undefined"})
+# Stand-ins for tokens while a URL or body template is parsed: private-use
+# characters cannot be confused with URL or JSON syntax.
+_HOLE = re.compile("\ue000(\\d+)\ue001")
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+JSON_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class MergeContext:
+    """The values a request is merged with; ``env`` supplies ``${ENV_VAR}`` secrets."""
+
+    lead: Mapping[str, str] = field(default_factory=dict)
+    user: Mapping[str, str] = field(default_factory=dict)
+    owner: Mapping[str, str] = field(default_factory=dict)
+    customer_number: str | None = None
+    agent_phone: str | None = None
+    virtual_number_field: str = "mx_Custom_8"
+    region: str = "IN"
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token found in a template, with where it was found."""
+
+    text: str
+    kind: str
+    field: str | None
+    default: str | None
+    position: int
+    where: str
+
+
+@dataclass(frozen=True)
+class RenderedRequest:
+    """A request ready to send, plus what is needed to show it without secrets."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes | None
+    content_type: str | None
+    secrets: frozenset[str] = frozenset()
+    secret_names: Mapping[str, str] = field(default_factory=dict)
+
+    def _redactor(self) -> Redactor:
+        # Numbers stay visible: the caller decides whether to mask them.
+        return Redactor(self.secrets, show_numbers=True)
+
+    def redacted_url(self) -> str:
+        """The URL with every secret replaced by ``***``."""
+        return self._redactor().text(self.url)
+
+    def redacted_headers(self) -> tuple[tuple[str, str], ...]:
+        """The headers with every secret replaced by ``***``."""
+        redactor = self._redactor()
+        return tuple((name, redactor.text(value)) for name, value in self.headers)
+
+    def redacted_body(self) -> str | None:
+        """The body as text with every secret replaced by ``***``."""
+        if self.body is None:
+            return None
+        return self._redactor().text(self.body.decode("utf-8", errors="replace"))
+
+
+def _where(where: str) -> str:
+    return where or "template"
+
+
+def _parse_token(template: str, start: int, where: str) -> tuple[Token, int]:
+    """Read the token that starts at ``start``; return it and the index after it."""
+    head = template[start : start + 2]
+    if head == "${":
+        match = _ENV.match(template, start)
+        if not match:
+            raise TemplateError(
+                f"{_where(where)}: malformed secret reference at position {start}; "
+                "write ${NAME} with letters, digits and _"
+            )
+        name = match.group("name")
+        return Token(match.group(0), "env", name, None, start, where), match.end()
+    if head == "@{":
+        close = template.find("}", start)
+        if close < 0:
+            raise TemplateError(
+                f"{_where(where)}: token at position {start} is not closed; add '}}'"
+            )
+        match = _MERGE.fullmatch(template, start, close + 1)
+        text = template[start : close + 1]
+        if not match:
+            raise TemplateError(
+                f"{_where(where)}: malformed token {text} at position {start}; "
+                "write @{Lead:Field,Default}"
+            )
+        entity = match.group("entity").strip().lower()
+        name = match.group("field").strip()
+        if entity not in _ENTITIES:
+            raise TemplateError(
+                f"{_where(where)}: token {text} at position {start} names "
+                f"{match.group('entity')!r}; use Lead, User or Owner"
+            )
+        if not _FIELD.match(name):
+            raise TemplateError(
+                f"{_where(where)}: token {text} at position {start} has no valid field name "
+                "after ':'"
+            )
+        return Token(text, entity, name, match.group("default"), start, where), close + 1
+    match = _START.match(template, start)
+    assert match is not None  # only called where _START matched
+    if match.group("special"):
+        return Token(match.group(0), _SPECIAL[match.group(0)], None, None, start, where), (
+            match.end()
+        )
+    if match.group("dbl") != "Agent_Number":
+        raise TemplateError(
+            f"{_where(where)}: unknown token {match.group(0)} at position {start}; "
+            "the only {{...}} token is {{Agent_Number}}"
+        )
+    return Token(match.group(0), "agent_number", None, None, start, where), match.end()
+
+
+def _scan(template: str, where: str) -> list[Token | str]:
+    """Split a template into literal texts and tokens, in order."""
+    parts: list[Token | str] = []
+    index = 0
+    while True:
+        match = _START.search(template, index)
+        if match is None:
+            break
+        if match.start() > index:
+            parts.append(template[index : match.start()])
+        token, index = _parse_token(template, match.start(), where)
+        parts.append(token)
+    if index < len(template):
+        parts.append(template[index:])
+    return parts
+
+
+def find_tokens(template: str, where: str = "") -> list[Token]:
+    """Every token in ``template`` in order (repeats included); malformed ones raise."""
+    return [part for part in _scan(template, where) if isinstance(part, Token)]
+
+
+def tokens_in_api(api: ApiConfig) -> list[Token]:
+    """The tokens an API uses (URL, params, headers, body), first occurrence of each text."""
+    found = find_tokens(api.url, "url")
+    for name, value in api.params.items():
+        found += find_tokens(value, f"params.{name}")
+    for name, value in api.headers.items():
+        found += find_tokens(value, f"headers.{name}")
+    if api.body_template:
+        found += find_tokens(api.body_template, "body")
+    seen: set[str] = set()
+    unique: list[Token] = []
+    for token in found:
+        if token.text not in seen:
+            seen.add(token.text)
+            unique.append(token)
+    return unique
+
+
+def _is_empty(value: object) -> bool:
+    """No usable value: missing, blank, a spelled-out null, or an unreplaced token."""
+    if value is None:
+        return True
+    text = str(value).strip()
+    return text.lower() in _EMPTY_WORDS or bool(_MERGE.fullmatch(text))
+
+
+def _lookup(record: Mapping[str, str], name: str) -> object:
+    if name in record:
+        return record[name]
+    lowered = name.lower()
+    for key, value in record.items():
+        if str(key).lower() == lowered:
+            return value
+    return None
+
+
+class _Resolver:
+    """Resolves tokens against one context and remembers which values were secrets."""
+
+    def __init__(self, ctx: MergeContext) -> None:
+        self.ctx = ctx
+        self.secret_names: dict[str, str] = {}
+
+    def _fail(self, token: Token, reason: str) -> UnresolvedTokenError:
+        return UnresolvedTokenError(token.text, token.position, _where(token.where), reason)
+
+    def _phone(self, token: Token, raw: object, what: str) -> str:
+        if _is_empty(raw):
+            raise self._fail(token, f"no {what} is known; set it before calling")
+        try:
+            number = parse_phone(str(raw), self.ctx.region)
+        except PhoneNumberError as exc:
+            raise self._fail(token, f"the {what} is not usable: {exc}") from None
+        return number.crm if token.kind == "customer_number" else number.national
+
+    def value(self, token: Token) -> str:
+        ctx = self.ctx
+        if token.kind == "env":
+            name = token.field or ""
+            secret = ctx.env.get(name)
+            if not secret or not secret.strip():
+                raise MissingSecretError(name, _where(token.where))
+            self.secret_names[secret] = name
+            return secret
+        if token.kind in _ENTITIES:
+            record = {"lead": ctx.lead, "user": ctx.user, "owner": ctx.owner}[token.kind]
+            found = _lookup(record, token.field or "")
+            if not _is_empty(found):
+                return str(found)
+            if token.default is not None and not _is_empty(token.default):
+                return token.default
+            raise self._fail(
+                token, f"{token.kind} field {token.field} is empty and the token has no default"
+            )
+        if token.kind == "virtual_number":
+            found = _lookup(ctx.user, ctx.virtual_number_field)
+            if _is_empty(found):
+                raise self._fail(
+                    token, f"user field {ctx.virtual_number_field} (virtual number) is empty"
+                )
+            return str(found).strip()
+        if token.kind == "customer_number":
+            return self._phone(token, ctx.customer_number, "customer number")
+        agent = ctx.agent_phone
+        for key in ("PhoneMobile", "Phone"):
+            if _is_empty(agent):
+                agent = str(_lookup(ctx.user, key) or "")
+        return self._phone(token, agent, "agent phone (agent_phone, user PhoneMobile or Phone)")
+
+    def render(self, parts: list[Token | str], encode: Callable[[str], str]) -> str:
+        return "".join(
+            part if isinstance(part, str) else encode(self.value(part)) for part in parts
+        )
+
+
+def render_text(template: str, ctx: MergeContext, where: str = "") -> str:
+    """Replace every token in ``template`` with its plain (unencoded) value."""
+    return _Resolver(ctx).render(_scan(template, where), str)
+
+
+def _with_holes(template: str, where: str) -> tuple[str, list[Token]]:
+    """The template with each token replaced by a numbered stand-in."""
+    if "\ue000" in template or "\ue001" in template:
+        raise TemplateError(f"{_where(where)}: contains reserved characters U+E000/U+E001")
+    tokens: list[Token] = []
+    out: list[str] = []
+    for part in _scan(template, where):
+        if isinstance(part, str):
+            out.append(part)
+        else:
+            out.append(f"\ue000{len(tokens)}\ue001")
+            tokens.append(part)
+    return "".join(out), tokens
+
+
+def _fill(
+    text: str,
+    tokens: list[Token],
+    resolver: _Resolver,
+    literal: Callable[[str], str],
+    encode: Callable[[str], str],
+) -> str:
+    """Put values into stand-ins: literals through ``literal``, values through ``encode``."""
+    pieces = _HOLE.split(text)
+    out = []
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            out.append(encode(resolver.value(tokens[int(piece)])))
+        else:
+            out.append(literal(piece))
+    return "".join(out)
+
+
+def _quote_all(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _quote_segment(value: str) -> str:
+    # Dots too: a value of ".." would otherwise be a dot-segment that clients
+    # and servers normalise away, changing the path.
+    return quote(value, safe="").replace(".", "%2E")
+
+
+def _render_url(url: str, resolver: _Resolver) -> tuple[str, list[tuple[str, str]]]:
+    """Render the URL template; return the base URL (no query) and its query pairs."""
+    holed, tokens = _with_holes(url, "url")
+    parts = urlsplit(holed)
+    if _HOLE.search(parts.scheme + parts.netloc):
+        raise TemplateError("url: tokens are not allowed in the scheme or host; write them out")
+    path = _fill(parts.path, tokens, resolver, str, _quote_segment)
+    fragment = _fill(parts.fragment, tokens, resolver, str, _quote_all)
+    pairs: list[tuple[str, str]] = []
+    for item in parts.query.split("&") if parts.query else []:
+        if not item:
+            continue
+        name, _, value = item.partition("=")
+        if _HOLE.search(name):
+            raise TemplateError("url: tokens are not allowed in parameter names")
+        # Literal text was written URL-encoded; values go in raw and are encoded once.
+        pairs.append((unquote_plus(name), _fill(value, tokens, resolver, unquote_plus, str)))
+    base = urlunsplit((parts.scheme, parts.netloc, path, "", fragment))
+    return base, pairs
+
+
+def _encode_pairs(pairs: list[tuple[str, str]]) -> str:
+    return urlencode(pairs, quote_via=quote, safe="")
+
+
+def _json_escape(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+def _render_raw_body(template: str, resolver: _Resolver) -> bytes:
+    holed, tokens = _with_holes(template, "body")
+    try:
+        json.loads(holed)
+    except ValueError as exc:
+        raise TemplateError(
+            f"body: body_template is not a JSON document with tokens inside strings "
+            f'({exc.args[0] if exc.args else exc}); put each token inside "..."'
+        ) from None
+    text = _fill(holed, tokens, resolver, str, _json_escape)
+    try:
+        json.loads(text)
+    except ValueError:  # pragma: no cover - escaping keeps strings closed
+        raise TemplateError("body: the rendered body is not valid JSON") from None
+    return text.encode("utf-8")
+
+
+def render_request(api: ApiConfig, ctx: MergeContext) -> RenderedRequest:
+    """Render an API config into a request; raise ``TemplateError`` before anything is sent."""
+    resolver = _Resolver(ctx)
+    base, query = _render_url(api.url, resolver)
+    params = [
+        (name, resolver.render(_scan(value, f"params.{name}"), str))
+        for name, value in api.params.items()
+    ]
+    headers: list[tuple[str, str]] = []
+    for name, value in api.headers.items():
+        rendered = resolver.render(_scan(value, f"headers.{name}"), str)
+        if "\r" in rendered or "\n" in rendered or "\x00" in rendered:
+            # Never show the value: it may hold a secret.
+            raise TemplateError(
+                f"headers.{name}: the rendered value contains a line break or NUL; "
+                "header values must be one line"
+            )
+        headers.append((name, rendered))
+    encoding = api.body_encoding
+    body: bytes | None = None
+    content_type: str | None = None
+    if encoding is None:
+        query += params
+    elif encoding == BodyEncoding.FORM:
+        body, content_type = _encode_pairs(params).encode("utf-8"), FORM_TYPE
+    elif encoding == BodyEncoding.JSON:
+        body = json.dumps(dict(params), ensure_ascii=False).encode("utf-8")
+        content_type = JSON_TYPE
+    else:
+        body, content_type = _render_raw_body(api.body_template or "", resolver), JSON_TYPE
+    # A Content-Type the admin configured wins over the encoding's default.
+    for name, value in headers:
+        if name.lower() == "content-type" and body is not None:
+            content_type = value
+    url = base
+    if query:
+        scheme, netloc, path, _, fragment = urlsplit(base)
+        url = urlunsplit((scheme, netloc, path, _encode_pairs(query), fragment))
+    return RenderedRequest(
+        method=api.method,
+        url=url,
+        headers=tuple(headers),
+        body=body,
+        content_type=content_type,
+        secrets=frozenset(resolver.secret_names),
+        secret_names=MappingProxyType(dict(resolver.secret_names)),
+    )
