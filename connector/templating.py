@@ -14,7 +14,8 @@ Tokens (the LeadSquared connector's, see docs/interfaces.md):
 Every value is encoded for where it lands (path segment, query, form, JSON
 string), after the template's own structure has been parsed, so no value can
 add, drop or rename a parameter or change the host or path. A token without a
-value is an error before anything is sent: the output never holds a literal
+value and without a default is an error before anything is sent (``@{Lead:Mobile,}``
+has an empty default and renders empty): the output never holds a literal
 ``@{...}`` or the string ``null``. Pure: no I/O, no globals; secrets come from
 ``MergeContext.env``.
 """
@@ -277,8 +278,11 @@ class _Resolver:
             found = _lookup(record, token.field or "")
             if not _is_empty(found):
                 return str(found)
-            if token.default is not None and not _is_empty(token.default):
-                return token.default
+            if token.default is not None:
+                # ``@{Lead:Mobile,}``: the admin wrote a default, even an empty one,
+                # so an empty field is acceptable (the seed sends LeadPhone and
+                # LeadMobile side by side). Without the comma it is an error.
+                return "" if _is_empty(token.default) else token.default
             raise self._fail(
                 token, f"{token.kind} field {token.field} is empty and the token has no default"
             )

@@ -113,14 +113,14 @@ Feature: Mail-merge templating
 
     Examples:
       | token           |
-      | @{Lead:Email,}  |
+      | @{Lead:Email}   |
       | @{Lead:Mobile}  |
       | @{User:Missing} |
 
   Scenario: A token in a parameter names the parameter when it fails
-    Given an API that sends "@{Lead:Email,}" as parameter "customerEmail" in the query
+    Given an API that sends "@{Lead:Email}" as parameter "customerEmail" in the query
     When the request is rendered
-    Then rendering fails because "@{Lead:Email,}" in "params.customerEmail" cannot be resolved
+    Then rendering fails because "@{Lead:Email}" in "params.customerEmail" cannot be resolved
 
   Scenario: A missing customer number stops click-to-call
     Given no customer number is being called

@@ -76,9 +76,18 @@ def test_default_replaces_an_empty_field(empty: str | None) -> None:
     assert render_text("@{Lead:Phone,0000}", ctx) == "0000"
 
 
-@pytest.mark.parametrize("template", ["@{Lead:Phone}", "@{Lead:Phone,}", "@{Lead:Phone,null}"])
+@pytest.mark.parametrize("template", ["@{Lead:Phone,}", "@{Lead:Phone,null}"])
 @pytest.mark.parametrize("empty", [None, "", "null"])
-def test_empty_field_without_default_is_unresolved(template: str, empty: str | None) -> None:
+def test_an_empty_default_renders_an_empty_field_as_empty(template: str, empty: str | None) -> None:
+    # The seed sends LeadPhone=@{Lead:Phone,}&LeadMobile=@{Lead:Mobile,} side by side:
+    # the trailing comma says an empty value is acceptable (never the text "null").
+    ctx = MergeContext(lead={"Phone": empty})  # type: ignore[dict-item]
+    assert render_text("n=" + template, ctx) == "n="
+
+
+@pytest.mark.parametrize("empty", [None, "", "null"])
+def test_empty_field_without_default_is_unresolved(empty: str | None) -> None:
+    template = "@{Lead:Phone}"
     ctx = MergeContext(lead={"Phone": empty})  # type: ignore[dict-item]
     with pytest.raises(UnresolvedTokenError) as info:
         render_text("n=" + template, ctx, where="params.customerNumber")
@@ -376,7 +385,7 @@ def test_configured_content_type_wins() -> None:
 
 
 def test_unresolved_token_in_a_param_names_the_param() -> None:
-    api = ApiConfig(url="https://h.example/x", params={"customerNumber": "@{Lead:Mobile,}"})
+    api = ApiConfig(url="https://h.example/x", params={"customerNumber": "@{Lead:Mobile}"})
     with pytest.raises(UnresolvedTokenError) as info:
         render_request(api, CTX)
     assert info.value.where == "params.customerNumber"
