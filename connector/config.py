@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -33,6 +34,7 @@ __all__ = [
     "load_config",
     "parse_config",
     "parse_duration",
+    "with_base_url",
 ]
 
 API_NAMES = ("click_to_call", "agent_popup", "did_list")
@@ -281,3 +283,29 @@ def load_config(path: str | Path) -> ConnectorConfig:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(f"{file}: not valid YAML{where}") from None
     return parse_config(data, source=str(file))
+
+
+def with_base_url(config: ConnectorConfig, base_url: str) -> ConnectorConfig:
+    """Point every API of ``config`` at ``base_url``: scheme, host and port change.
+
+    Each API keeps its own path and query (tokens included), so a preset that
+    names the provider's real host can be run against the simulator or a
+    partner's staging host. A path in ``base_url`` is not allowed: it would be
+    ambiguous whether it replaces or prefixes the API's path.
+    """
+    base = urlsplit(base_url.strip())
+    if base.scheme not in ("http", "https") or not base.netloc:
+        raise ConfigError(
+            f"{base_url!r} is not a base URL like http://127.0.0.1:8000 or https://host"
+        )
+    if base.path not in ("", "/") or base.query or base.fragment:
+        raise ConfigError(
+            f"{base_url!r}: give only scheme, host and port (no path, query or fragment)"
+        )
+    apis: dict[str, ApiConfig] = {}
+    for name, api in config.apis.items():
+        # urlsplit keeps "@{...}" tokens in the query untouched: no re-encoding.
+        parts = urlsplit(api.url)
+        url = urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
+        apis[name] = api.model_copy(update={"url": url})
+    return config.model_copy(update={"apis": apis})

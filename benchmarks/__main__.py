@@ -1,0 +1,114 @@
+"""Run the benchmarks: ``python -m benchmarks [name ...] [--quick] [--strict]``.
+
+Discovers ``benchmarks/bench_*.py``, runs each ``run(quick)`` in turn, prints
+a table per benchmark and writes ``<out>/<name>.json`` with the figures, the
+command line that produced them, the Python version, the CPU count and the
+date, so a number can always be traced back to how it was measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import pkgutil
+import platform
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+PREFIX = "bench_"
+PACKAGE = "benchmarks"
+
+Runner = Callable[..., dict[str, object]]
+
+
+def available() -> list[str]:
+    """Benchmark names (module names without ``bench_``), sorted."""
+    package = importlib.import_module(PACKAGE)
+    return sorted(
+        info.name.removeprefix(PREFIX)
+        for info in pkgutil.iter_modules(package.__path__)
+        if info.name.startswith(PREFIX)
+    )
+
+
+def load(name: str) -> Runner:
+    """The ``run`` function of ``benchmarks/bench_<name>.py``."""
+    module = importlib.import_module(f"{PACKAGE}.{PREFIX}{name}")
+    run: Runner = module.run
+    return run
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def table(name: str, figures: dict[str, object]) -> Table:
+    """One benchmark's figures as a two-column table; ``passed`` coloured."""
+    out = Table(title=f"benchmark: {name}", show_header=True)
+    out.add_column("figure")
+    out.add_column("value", justify="right")
+    for key, value in figures.items():
+        text = _shown(value)
+        if key == "passed":
+            text = "[green]yes[/green]" if value else "[red]NO[/red]"
+        out.add_row(key, text)
+    return out
+
+
+def record(name: str, figures: dict[str, object], argv: Sequence[str]) -> dict[str, Any]:
+    """The JSON document written for one benchmark run."""
+    return {
+        "benchmark": name,
+        "figures": figures,
+        "command": shlex.join(argv),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the chosen benchmarks (all by default); return the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
+    parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--out", type=Path, default=Path("reports/bench"), help="JSON folder")
+    args = parser.parse_args(argv)
+    console = Console()
+    known = available()
+    unknown = [name for name in args.names if name not in known]
+    if unknown:
+        console.print(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        return 2
+    command = sys.orig_argv if argv is None else ["python", "-m", PACKAGE, *argv]
+    args.out.mkdir(parents=True, exist_ok=True)
+    missed: list[str] = []
+    for name in args.names or known:
+        figures = load(name)(quick=args.quick)
+        console.print(table(name, figures))
+        path = args.out / f"{name}.json"
+        path.write_text(json.dumps(record(name, figures, command), indent=2) + "\n")
+        console.print(f"wrote {path}")
+        if figures.get("passed") is False:
+            missed.append(name)
+    if missed:
+        console.print(f"[red]target missed:[/red] {', '.join(missed)}")
+    return 1 if missed and args.strict else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Connector costs: render + map per call, and the client's overhead over bare httpx.
+
+(a) ``render_map_us``: ``render_request`` of the Ozonetel click-to-call preset
+plus ``map_response`` of a real Ozonetel answer, per call (target < 50 us).
+
+(b) ``overhead_pct``: a click-to-call through ``connector.Client`` against a
+local waitress server answering Ozonetel's JSON success, compared with a bare
+``httpx.Client`` GET of the same rendered URL on the same server. Both keep
+their connection alive; rounds alternate so drift hits both alike; medians.
+Target: the connector adds at most 10 % to the bare request.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from waitress.server import create_server
+
+from connector.client import Client
+from connector.config import with_base_url
+from connector.mapping import map_response
+from connector.presets import load_preset
+from connector.templating import MergeContext, render_request
+
+RENDER_TARGET_US = 50.0
+OVERHEAD_TARGET_PCT = 10.0
+ANSWER = b'{"ucid":"9012345678901","status":"queued successfully"}'
+ENV = {"OZONETEL_API_KEY": "KKbench000000000000000000000000001", "OZONETEL_USERNAME": "bench"}
+CTX = MergeContext(
+    user={"TelephonyAgentId": "agent1", "mx_Custom_8": "Inbound_918030000001"},
+    customer_number="9876543210",
+    env=ENV,
+)
+
+
+def _median_us(samples: Iterable[float]) -> float:
+    return statistics.median(samples) * 1e6
+
+
+def bench_render_map(rounds: int, batch: int) -> float:
+    """Median microseconds for one render + map, over ``rounds`` batches."""
+    api = load_preset("ozonetel").api("click_to_call")
+    per_call: list[float] = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(batch):
+            render_request(api, CTX)
+            map_response(api.response, status=200, body=ANSWER, content_type="application/json")
+        per_call.append((time.perf_counter() - start) / batch)
+    return _median_us(per_call)
+
+
+def _app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+    start_response(
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(ANSWER)))]
+    )
+    yield ANSWER
+
+
+@contextmanager
+def local_server() -> Iterator[str]:
+    """A threaded waitress server on a free 127.0.0.1 port; yields its base URL."""
+    server = create_server(_app, host="127.0.0.1", port=0, threads=2, ident="bench")
+    thread = threading.Thread(target=server.run, name="bench-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+def bench_overhead(iterations: int, warmup: int) -> dict[str, float]:
+    """Median per-call times of connector and bare httpx against one local server.
+
+    ``client_send_us`` sends an already rendered request: the client's own
+    cost (bounded read, redirect checks, mapping) without templating.
+    """
+    with local_server() as base:
+        api = with_base_url(load_preset("ozonetel"), base).api("click_to_call")
+        rendered = render_request(api, CTX)
+        with Client(env=ENV) as client, httpx.Client() as bare:
+
+            def connector_call() -> None:
+                if not client.call(api, CTX).outcome.ok:
+                    raise RuntimeError("the local server's answer did not map to success")
+
+            def send_call() -> None:
+                client.send(rendered, api)
+
+            def bare_call() -> None:
+                bare.get(rendered.url).read()
+
+            calls = {"connector": connector_call, "send": send_call, "bare": bare_call}
+            timings: dict[str, list[float]] = {name: [] for name in calls}
+            for _ in range(warmup):
+                for fn in calls.values():
+                    fn()
+            names = list(calls)
+            for index in range(iterations):
+                # Rotate the order so no variant always runs on a warm cache.
+                shift = index % len(names)
+                for name in names[shift:] + names[:shift]:
+                    start = time.perf_counter()
+                    calls[name]()
+                    timings[name].append(time.perf_counter() - start)
+    connector_us, send_us, bare_us = (_median_us(timings[n]) for n in names)
+    return {
+        "connector_call_us": connector_us,
+        "client_send_us": send_us,
+        "bare_httpx_call_us": bare_us,
+        "overhead_pct": (connector_us - bare_us) / bare_us * 100.0,
+        "send_overhead_pct": (send_us - bare_us) / bare_us * 100.0,
+    }
+
+
+def run(quick: bool = False) -> dict[str, object]:
+    """Both measurements; ``passed`` when both targets are met."""
+    render_us = bench_render_map(rounds=20 if quick else 200, batch=20 if quick else 50)
+    overhead = bench_overhead(iterations=100 if quick else 2000, warmup=20 if quick else 200)
+    passed = render_us < RENDER_TARGET_US and overhead["overhead_pct"] <= OVERHEAD_TARGET_PCT
+    return {
+        "render_map_us": render_us,
+        **overhead,
+        "iterations": 100 if quick else 2000,
+        "target": (
+            f"render + map < {RENDER_TARGET_US:g} us; connector overhead <= "
+            f"{OVERHEAD_TARGET_PCT:g} % of a bare httpx request to a local server"
+        ),
+        "passed": passed,
+    }

@@ -1,0 +1,323 @@
+"""The HTTP client: send a rendered request, read a bounded answer, map it.
+
+Guarantees (see docs/connector.md):
+
+- one pooled ``httpx.Client`` per ``Client``; the transport is injectable
+  (``respx``, ``httpx.MockTransport``, ``httpx.WSGITransport``);
+- each API's ``timeout`` bounds every phase and the whole exchange;
+- redirects are followed by hand, at most 5, and only to the same scheme, host
+  and port: anywhere else would carry the query-string API key along;
+- at most ``max_body_bytes`` are read; a longer body is an error outcome;
+- timeouts, refused or reset connections, DNS and TLS failures become error
+  outcomes with a message naming the API and host, never an exception, and
+  never a secret (values from ``${ENV_VAR}`` are replaced by ``***``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+from connector.config import ApiConfig
+from connector.errors import (
+    ProviderConnectionError,
+    ProviderTimeoutError,
+    ResponseTooLargeError,
+    TransportError,
+    UnsafeRedirectError,
+)
+from connector.mapping import Outcome, decode_body, map_response
+from connector.redaction import Redactor
+from connector.templating import MergeContext, RenderedRequest, render_request
+
+__all__ = ["MAX_REDIRECTS", "CallResult", "Client"]
+
+MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_USER_AGENT = "mcc-connector/0.1"
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """One exchange: what was sent, what it meant, and what came back (bounded)."""
+
+    request: RenderedRequest
+    outcome: Outcome
+    body: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class _Failed(Exception):
+    """Internal: carries a ``TransportError`` plus the status seen so far."""
+
+    def __init__(self, error: TransportError, status: int = 0) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.status = status
+
+
+def _where(url: httpx.URL) -> str:
+    """``host`` or ``host:port`` for messages (never the path or query: keys live there)."""
+    return f"{url.host}:{url.port}" if url.port else url.host
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _connect_problem(exc: httpx.HTTPError, host: str) -> str:
+    """What went wrong while connecting, in words the admin can act on."""
+    chain = _chain(exc)
+    text = " ".join(str(e) for e in chain).lower()
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "ssl" in text or "certificate" in text:
+        return f"TLS handshake with {host} failed (check the certificate and https:// URL)"
+    if any(isinstance(e, socket.gaierror) for e in chain) or any(
+        phrase in text
+        for phrase in ("name or service not known", "nodename nor servname", "getaddrinfo")
+    ):
+        return f"cannot resolve host {host} (check the URL's host name)"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
+        return f"connection refused by {host} (is the service running on that port?)"
+    if any(isinstance(e, ConnectionResetError) for e in chain) or "reset" in text:
+        return f"connection to {host} was reset before a complete answer"
+    return f"cannot connect to {host}"
+
+
+class Client:
+    """Calls provider APIs; a context manager that closes its connection pool."""
+
+    def __init__(
+        self,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        env: Mapping[str, str] | None = None,
+        max_body_bytes: int = 1_048_576,
+    ) -> None:
+        if max_body_bytes <= 0:
+            raise ValueError("max_body_bytes must be more than zero")
+        self._env: Mapping[str, str] = os.environ if env is None else env
+        self._max_body = max_body_bytes
+        # One Redactor per set of secrets: building one encodes and compiles.
+        self._redactors: dict[frozenset[str], Redactor] = {}
+        self._http = httpx.Client(
+            transport=transport,
+            follow_redirects=False,  # by hand: same origin only, see _next_hop
+            headers={"user-agent": _USER_AGENT},
+        )
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._http.close()
+
+    def call(self, api: ApiConfig, ctx: MergeContext, *, name: str = "") -> CallResult:
+        """Render ``api`` with ``ctx`` and send it.
+
+        Raises ``TemplateError`` (and ``ConfigError``) before sending; every
+        transport or mapping problem becomes an error outcome. ``name`` (e.g.
+        ``click_to_call``) prefixes transport messages.
+        """
+        if not ctx.env:
+            ctx = dataclasses.replace(ctx, env=self._env)
+        return self.send(render_request(api, ctx), api, name=name)
+
+    def send(self, request: RenderedRequest, api: ApiConfig, *, name: str = "") -> CallResult:
+        """Send an already rendered request and map the answer with ``api.response``."""
+        start = time.perf_counter()
+        try:
+            response, raw = self._exchange(request, api, start)
+        except _Failed as failed:
+            message = self._scrub(str(failed.error), request)
+            outcome = Outcome.failure(
+                f"{name}: {message}" if name else message,
+                reason="transport",
+                status=failed.status,
+                elapsed=time.perf_counter() - start,
+            )
+            return CallResult(request=request, outcome=outcome)
+        elapsed = time.perf_counter() - start
+        content_type = response.headers.get("content-type")
+        outcome = map_response(
+            api.response,
+            status=response.status_code,
+            body=raw,
+            content_type=content_type,
+            elapsed=elapsed,
+        )
+        # Providers echo keys back (Ozonetel's callback carries Apikey).
+        scrubbed = (self._scrub(outcome.message, request), self._scrub(outcome.excerpt, request))
+        if scrubbed != (outcome.message, outcome.excerpt):
+            outcome = dataclasses.replace(outcome, message=scrubbed[0], excerpt=scrubbed[1])
+        return CallResult(
+            request=request,
+            outcome=outcome,
+            body=decode_body(raw, content_type),
+            headers=dict(response.headers),
+        )
+
+    # -- internals ---------------------------------------------------------
+
+    def _scrub(self, text: str, request: RenderedRequest) -> str:
+        # Every encoded form of each secret, and credential parameters; numbers
+        # stay: masking them is the caller's choice.
+        redactor = self._redactors.get(request.secrets)
+        if redactor is None:
+            if len(self._redactors) >= 32:  # a long-lived client meets few key sets
+                self._redactors.clear()
+            redactor = self._redactors[request.secrets] = Redactor(
+                request.secrets, show_numbers=True
+            )
+        return redactor.text(text)
+
+    def _exchange(
+        self, request: RenderedRequest, api: ApiConfig, start: float
+    ) -> tuple[httpx.Response, bytes]:
+        headers = httpx.Headers(list(request.headers))
+        if request.content_type and "content-type" not in headers:
+            headers["content-type"] = request.content_type
+        method, url, body = request.method, httpx.URL(request.url), request.body
+        seen = {str(url)}
+        timeout = httpx.Timeout(api.timeout)
+        for _hop in range(MAX_REDIRECTS + 1):
+            outgoing = self._http.build_request(
+                method, url, headers=headers, content=body, timeout=timeout
+            )
+            response = self._open(outgoing, url, api)
+            if response.status_code not in _REDIRECTS or "location" not in response.headers:
+                return response, self._read(response, url, api, start)
+            response.close()
+            url, method, body = self._next_hop(response, url, method, body)
+            if str(url) in seen:
+                raise _Failed(
+                    UnsafeRedirectError(f"redirect loop at {_where(url)}{url.path}"),
+                    response.status_code,
+                )
+            seen.add(str(url))
+            if method == "GET":
+                headers.pop("content-type", None)
+        raise _Failed(
+            UnsafeRedirectError(f"more than {MAX_REDIRECTS} redirects from {_where(url)}"),
+            response.status_code,
+        )
+
+    def _open(self, outgoing: httpx.Request, url: httpx.URL, api: ApiConfig) -> httpx.Response:
+        host = _where(url)
+        try:
+            return self._http.send(outgoing, stream=True)
+        except httpx.TimeoutException:
+            raise _Failed(
+                ProviderTimeoutError(f"no answer from {host} within {api.timeout:g} s")
+            ) from None
+        except httpx.ConnectError as exc:
+            raise _Failed(ProviderConnectionError(_connect_problem(exc, host))) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            raise _Failed(
+                ProviderConnectionError(
+                    f"{host} closed the connection before a complete answer (reset)"
+                )
+            ) from None
+        except httpx.UnsupportedProtocol:
+            raise _Failed(
+                ProviderConnectionError(f"{host}: the URL is not http:// or https://")
+            ) from None
+        except httpx.HTTPError as exc:
+            raise _Failed(
+                ProviderConnectionError(f"cannot talk to {host} ({type(exc).__name__})")
+            ) from None
+
+    def _read(
+        self, response: httpx.Response, url: httpx.URL, api: ApiConfig, start: float
+    ) -> bytes:
+        host = _where(url)
+        status = response.status_code
+        too_large = _Failed(
+            ResponseTooLargeError(
+                f"{host} answered more than {self._max_body} bytes; the connector stops there"
+            ),
+            status,
+        )
+        try:
+            declared = int(response.headers.get("content-length", "0") or 0)
+        except ValueError:
+            declared = 0
+        if declared > self._max_body:
+            response.close()
+            raise too_large
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self._max_body:
+                    raise too_large
+                chunks.append(chunk)
+                if time.perf_counter() - start > api.timeout:
+                    # A slow drip must not outlast the API's timeout.
+                    raise _Failed(
+                        ProviderTimeoutError(
+                            f"no complete answer from {host} within {api.timeout:g} s"
+                        ),
+                        status,
+                    )
+        except httpx.TimeoutException:
+            raise _Failed(
+                ProviderTimeoutError(f"no complete answer from {host} within {api.timeout:g} s"),
+                status,
+            ) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            raise _Failed(
+                ProviderConnectionError(
+                    f"{host} closed the connection in the middle of its answer"
+                ),
+                status,
+            ) from None
+        except httpx.HTTPError as exc:
+            raise _Failed(
+                ProviderConnectionError(f"cannot read the answer of {host} ({type(exc).__name__})"),
+                status,
+            ) from None
+        finally:
+            response.close()
+        return b"".join(chunks)
+
+    @staticmethod
+    def _next_hop(
+        response: httpx.Response, url: httpx.URL, method: str, body: bytes | None
+    ) -> tuple[httpx.URL, str, bytes | None]:
+        status = response.status_code
+        try:
+            target = url.join(response.headers["location"])
+        except httpx.InvalidURL:
+            raise _Failed(
+                UnsafeRedirectError(f"{_where(url)} redirected to an invalid location"), status
+            ) from None
+        if (target.scheme, target.host, target.port) != (url.scheme, url.host, url.port):
+            # Another origin would receive the API key in the query string.
+            raise _Failed(
+                UnsafeRedirectError(
+                    f"{_where(url)} redirected to another host ({target.scheme}://"
+                    f"{_where(target)}); refused so the API key is not sent there"
+                ),
+                status,
+            )
+        # As browsers and httpx do: 303 always, 301/302 after POST, become GET.
+        if status == 303 or (status in (301, 302) and method == "POST"):
+            return target, "GET", None
+        return target, method, body

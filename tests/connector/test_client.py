@@ -1,0 +1,337 @@
+"""The HTTP client: every transport failure is an error outcome, never a secret in it."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import respx
+from flask import Flask, Response, jsonify, request
+
+from connector.client import MAX_REDIRECTS, CallResult, Client
+from connector.config import ApiConfig, parse_config
+from connector.errors import MissingSecretError
+from connector.presets import load_preset
+from connector.templating import MergeContext
+
+SECRET = "KKtest0123456789abcdef0123456789ab"
+ENV = {"OZONETEL_API_KEY": SECRET, "OZONETEL_USERNAME": "demouser"}
+HOST = "https://api1.cloudagent.in"
+PATH = "/CAServices/AgentManualDial.php"
+CTX = MergeContext(
+    user={"TelephonyAgentId": "agent1", "mx_Custom_8": "Inbound_918030000001"},
+    customer_number="9876543210",
+    env=ENV,
+)
+
+
+@pytest.fixture
+def api() -> ApiConfig:
+    return load_preset("ozonetel").api("click_to_call")
+
+
+@pytest.fixture
+def router() -> Iterator[respx.MockRouter]:
+    with respx.mock(assert_all_called=False) as mock:
+        yield mock
+
+
+def _call(api: ApiConfig, **client_args: object) -> CallResult:
+    with Client(env=ENV, **client_args) as client:  # type: ignore[arg-type]
+        return client.call(api, CTX, name="click_to_call")
+
+
+def _assert_no_secret(result: CallResult) -> None:
+    outcome = result.outcome
+    for text in (outcome.message, outcome.excerpt, repr(outcome.data)):
+        assert SECRET not in text
+
+
+def test_success_is_mapped_with_status_data_and_elapsed(
+    api: ApiConfig, router: respx.MockRouter
+) -> None:
+    route = router.get(HOST + PATH).mock(
+        return_value=httpx.Response(200, json={"status": "queued successfully", "ucid": "9011"})
+    )
+    result = _call(api)
+    assert result.outcome.ok
+    assert result.outcome.status == 200
+    assert result.outcome.data == {"ucid": "9011"}
+    assert result.outcome.elapsed > 0
+    assert result.headers["content-type"] == "application/json"
+    sent = route.calls.last.request
+    assert sent.url.params["api_key"] == SECRET
+    assert sent.url.params["customerNumber"] == "+91-9876543210"
+
+
+def test_request_secrets_are_known_for_redaction(api: ApiConfig, router: respx.MockRouter) -> None:
+    router.get(HOST + PATH).mock(return_value=httpx.Response(200, text="queued successfully"))
+    result = _call(api)
+    assert SECRET in result.request.secrets
+    assert SECRET not in result.request.redacted_url()
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            httpx.ConnectTimeout("timed out"),
+            "click_to_call: no answer from api1.cloudagent.in within 10 s",
+        ),
+        (
+            httpx.ReadTimeout("timed out"),
+            "click_to_call: no answer from api1.cloudagent.in within 10 s",
+        ),
+        (
+            httpx.ConnectError("[Errno 111] Connection refused"),
+            "connection refused by api1.cloudagent.in",
+        ),
+        (
+            httpx.ConnectError("[Errno -2] Name or service not known"),
+            "cannot resolve host api1.cloudagent.in",
+        ),
+        (
+            httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+            "TLS handshake with api1.cloudagent.in failed",
+        ),
+        (
+            httpx.RemoteProtocolError("Server disconnected without sending a response."),
+            "closed the connection before a complete answer (reset)",
+        ),
+        (httpx.ReadError("[Errno 104] Connection reset by peer"), "(reset)"),
+    ],
+)
+def test_transport_failures_become_error_outcomes(
+    api: ApiConfig, router: respx.MockRouter, error: Exception, expected: str
+) -> None:
+    router.get(HOST + PATH).mock(side_effect=error)
+    result = _call(api)
+    assert not result.outcome.ok
+    assert result.outcome.reason == "transport"
+    assert result.outcome.status == 0
+    assert expected in result.outcome.message
+    assert result.outcome.message.startswith("click_to_call: ")
+    _assert_no_secret(result)
+
+
+def test_error_text_holding_the_key_is_scrubbed(api: ApiConfig, router: respx.MockRouter) -> None:
+    # Some transports put the URL (with its api_key) in their messages.
+    router.get(HOST + PATH).mock(
+        side_effect=httpx.ConnectError(f"cannot reach {HOST}{PATH}?api_key={SECRET}")
+    )
+    result = _call(api)
+    assert result.outcome.reason == "transport"
+    _assert_no_secret(result)
+
+
+def test_refused_connection_on_a_real_closed_port(api: ApiConfig) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    local = api.model_copy(update={"url": f"http://127.0.0.1:{port}{PATH}", "timeout": 2.0})
+    result = _call(local)
+    assert result.outcome.reason == "transport"
+    assert f"connection refused by 127.0.0.1:{port}" in result.outcome.message
+
+
+def test_non_json_answer_is_mapped_by_nonjson_rules(
+    api: ApiConfig, router: respx.MockRouter
+) -> None:
+    router.get(HOST + PATH).mock(
+        return_value=httpx.Response(
+            200, text="<response><status>Fail</status><message>DND</message></response>"
+        )
+    )
+    result = _call(api)
+    assert result.outcome.kind == "error"
+    assert result.outcome.reason == "rule"
+    assert result.body.startswith("<response>")
+
+
+def test_html_with_200_is_an_unmapped_error(api: ApiConfig, router: respx.MockRouter) -> None:
+    router.get(HOST + PATH).mock(
+        return_value=httpx.Response(200, html="<html><body>Maintenance</body></html>")
+    )
+    result = _call(api)
+    assert result.outcome.kind == "error"
+    assert result.outcome.reason == "unmapped"
+    assert "Maintenance" in result.outcome.excerpt
+
+
+def test_5xx_is_an_error_outcome_with_its_status(api: ApiConfig, router: respx.MockRouter) -> None:
+    router.get(HOST + PATH).mock(return_value=httpx.Response(503, text="Service Unavailable"))
+    result = _call(api)
+    assert result.outcome.kind == "error"
+    assert result.outcome.status == 503
+    assert result.outcome.reason == "http_status"
+    assert "HTTP 503" in result.outcome.message
+
+
+def test_same_host_redirect_is_followed(api: ApiConfig, router: respx.MockRouter) -> None:
+    router.get(HOST + PATH).mock(
+        return_value=httpx.Response(302, headers={"location": "/v2/AgentManualDial.php?x=1"})
+    )
+    final = router.get(HOST + "/v2/AgentManualDial.php").mock(
+        return_value=httpx.Response(200, json={"status": "queued successfully"})
+    )
+    result = _call(api)
+    assert result.outcome.ok
+    assert final.called
+
+
+def test_303_after_post_becomes_get_without_body(router: respx.MockRouter) -> None:
+    post = parse_config(
+        {"apis": {"click_to_call": {"url": HOST + "/call", "method": "POST", "params": {"a": "1"}}}}
+    ).api("click_to_call")
+    post = post.model_copy(
+        update={"response": load_preset("generic").api("click_to_call").response}
+    )
+    router.post(HOST + "/call").mock(
+        return_value=httpx.Response(303, headers={"location": "/done"})
+    )
+    done = router.get(HOST + "/done").mock(
+        return_value=httpx.Response(200, json={"status": "success"})
+    )
+    result = _call(post)
+    assert result.outcome.ok
+    assert done.calls.last.request.content == b""
+
+
+def test_redirect_to_another_host_is_refused(api: ApiConfig, router: respx.MockRouter) -> None:
+    router.get(HOST + PATH).mock(
+        return_value=httpx.Response(
+            301, headers={"location": f"https://evil.example/steal?api_key={SECRET}"}
+        )
+    )
+    elsewhere = router.get("https://evil.example/steal")
+    result = _call(api)
+    assert result.outcome.kind == "error"
+    assert result.outcome.reason == "transport"
+    assert result.outcome.status == 301
+    assert "another host" in result.outcome.message
+    assert not elsewhere.called
+    _assert_no_secret(result)
+
+
+def test_redirect_to_another_port_is_refused(api: ApiConfig, router: respx.MockRouter) -> None:
+    router.get(HOST + PATH).mock(
+        return_value=httpx.Response(302, headers={"location": "https://api1.cloudagent.in:8443/x"})
+    )
+    assert "another host" in _call(api).outcome.message
+
+
+def test_redirect_loop_is_an_error(api: ApiConfig, router: respx.MockRouter) -> None:
+    router.get(HOST + PATH).mock(return_value=httpx.Response(302, headers={"location": "/b"}))
+    router.get(HOST + "/b").mock(return_value=httpx.Response(302, headers={"location": PATH}))
+    result = _call(api)
+    assert result.outcome.reason == "transport"
+    assert "redirect loop" in result.outcome.message
+
+
+def test_too_many_redirects_is_an_error(api: ApiConfig, router: respx.MockRouter) -> None:
+    router.get(HOST + PATH).mock(return_value=httpx.Response(302, headers={"location": "/r1"}))
+    for hop in range(1, MAX_REDIRECTS + 2):
+        router.get(f"{HOST}/r{hop}").mock(
+            return_value=httpx.Response(302, headers={"location": f"/r{hop + 1}"})
+        )
+    result = _call(api)
+    assert f"more than {MAX_REDIRECTS} redirects" in result.outcome.message
+    assert not router.routes[MAX_REDIRECTS + 1].called  # /r6 is never requested
+
+
+def test_declared_big_body_is_refused(api: ApiConfig, router: respx.MockRouter) -> None:
+    router.get(HOST + PATH).mock(return_value=httpx.Response(200, content=b"x" * 5000))
+    result = _call(api, max_body_bytes=1000)
+    assert result.outcome.reason == "transport"
+    assert "more than 1000 bytes" in result.outcome.message
+    assert result.outcome.status == 200
+
+
+def test_streamed_big_body_stops_at_the_limit(api: ApiConfig, router: respx.MockRouter) -> None:
+    chunks_sent: list[int] = []
+
+    def stream() -> Iterator[bytes]:
+        for index in range(100):
+            chunks_sent.append(index)
+            yield b"y" * 100
+
+    router.get(HOST + PATH).mock(return_value=httpx.Response(200, content=stream()))
+    result = _call(api, max_body_bytes=1000)
+    assert "more than 1000 bytes" in result.outcome.message
+    assert len(chunks_sent) < 100  # stopped reading early
+
+
+def test_body_under_the_limit_is_read_whole(api: ApiConfig, router: respx.MockRouter) -> None:
+    router.get(HOST + PATH).mock(return_value=httpx.Response(200, text="queued successfully"))
+    result = _call(api, max_body_bytes=len("queued successfully"))
+    assert result.outcome.ok
+    assert result.body == "queued successfully"
+
+
+def test_echoed_key_in_answer_is_scrubbed(api: ApiConfig, router: respx.MockRouter) -> None:
+    router.get(HOST + PATH).mock(
+        return_value=httpx.Response(200, json={"status": "fail", "message": f"bad key {SECRET}"})
+    )
+    result = _call(api)
+    assert result.outcome.kind == "error"
+    assert "bad key ***" in result.outcome.message
+    _assert_no_secret(result)
+
+
+def test_missing_secret_raises_before_sending(api: ApiConfig, router: respx.MockRouter) -> None:
+    route = router.get(HOST + PATH)
+    with Client(env={}) as client, pytest.raises(MissingSecretError, match="OZONETEL"):
+        client.call(api, MergeContext(user=dict(CTX.user), customer_number="9876543210"))
+    assert not route.called
+
+
+def test_client_env_fills_a_context_without_env(api: ApiConfig, router: respx.MockRouter) -> None:
+    route = router.get(HOST + PATH).mock(
+        return_value=httpx.Response(200, text="queued successfully")
+    )
+    with Client(env=ENV) as client:
+        result = client.call(api, MergeContext(user=dict(CTX.user), customer_number="9876543210"))
+    assert result.outcome.ok
+    assert route.calls.last.request.url.params["api_key"] == SECRET
+
+
+def test_mock_transport_is_injectable(api: ApiConfig) -> None:
+    seen: list[str] = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        seen.append(req.url.path)
+        return httpx.Response(200, json={"status": "Fail", "message": "Agent is not available"})
+
+    result = _call(api, transport=httpx.MockTransport(handler))
+    assert seen == [PATH]
+    assert result.outcome.kind == "error"
+    assert result.outcome.message == "Agent is not available"
+
+
+def test_wsgi_transport_reaches_an_in_process_flask_app() -> None:
+    app = Flask("tiny")
+
+    @app.post("/Basic/v1/account/call/makecall")
+    def makecall() -> Response:
+        payload = request.get_json()
+        assert request.headers["x-api-key"] == "app-key"
+        return jsonify({"success": {"status": "success", "call_id": payload["customer_number"]}})
+
+    api = load_preset("knowlarity").api("click_to_call")
+    env = {"KNOWLARITY_API_KEY": "app-key", "KNOWLARITY_SR_KEY": "sr-key"}
+    ctx = MergeContext(
+        user={"mx_Custom_8": "+919513103822", "PhoneMobile": "+918962155372"},
+        customer_number="8850630321",
+        env=env,
+    )
+    with Client(transport=httpx.WSGITransport(app=app), env=env) as client:
+        result = client.call(api, ctx)
+    assert result.outcome.ok
+    assert result.outcome.data["success.call_id"] == "+91-8850630321"
+
+
+def test_max_body_bytes_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="more than zero"):
+        Client(max_body_bytes=0)
