@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from connector.config import ResponseRule, RuleOutcome
@@ -164,6 +165,11 @@ def _json_text(value: object) -> str:
         return str(value)
 
 
+# Rule texts come from a config and repeat on every call; answers are not cached.
+_folded_rule_value = lru_cache(maxsize=4096)(fold)
+
+
+@lru_cache(maxsize=4096)
 def _is_non_json_key(key: str) -> bool:
     return key.strip().casefold() == NON_JSON_KEY.casefold()
 
@@ -189,7 +195,7 @@ class _Answer:
 
     def match(self, rule: ResponseRule) -> tuple[bool, Any]:
         """Whether ``rule`` fires on this answer, and the value it would capture."""
-        wanted = fold(rule.value)
+        wanted = _folded_rule_value(rule.value)
         if _is_non_json_key(rule.key):
             if self.document is not None or not self.text.strip():
                 return False, None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -69,7 +69,7 @@ class PhoneNumber:
         """LeadSquared's form: ``+91-9876543210``."""
         return f"+{self.country_code}-{self.national}"
 
-    @property
+    @cached_property
     def national(self) -> str:
         """National significant number: no country code, no trunk ``0`` (``9876543210``)."""
         return str(phonenumbers.national_significant_number(self._parsed))
@@ -79,7 +79,7 @@ class PhoneNumber:
         """Country code and number without ``+`` (``919876543210``, Ozonetel DIDs)."""
         return self.e164[1:]
 
-    @property
+    @cached_property
     def trunk(self) -> str:
         """As dialled inside the country (``09876543210``).
 
@@ -114,6 +114,15 @@ class PhoneNumber:
 
 
 def parse_phone(text: str, region: str = "IN") -> PhoneNumber:
+    """Parse any written form of a number; see ``_parse_phone``. Cached: phonenumbers'
+    parse costs tens of microseconds and a call renders the same numbers repeatedly."""
+    if not isinstance(text, str):
+        raise PhoneNumberError(f"{text!r} is not a phone number (expected text)")
+    return _parse_phone(text, region)
+
+
+@lru_cache(maxsize=8192)
+def _parse_phone(text: str, region: str) -> PhoneNumber:
     """Parse any written form of a number (``+91 98765 43210``, ``09876543210``, ...).
 
     ``region`` is the default country for numbers written without a country

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
@@ -187,8 +188,10 @@ def _parse_token(template: str, start: int, where: str) -> tuple[Token, int]:
     return Token(match.group(0), "agent_number", None, None, start, where), match.end()
 
 
-def _scan(template: str, where: str) -> list[Token | str]:
-    """Split a template into literal texts and tokens, in order."""
+@lru_cache(maxsize=1024)
+def _scan(template: str, where: str) -> tuple[Token | str, ...]:
+    """Split a template into literal texts and tokens, in order (cached: templates
+    come from a config and repeat on every call)."""
     parts: list[Token | str] = []
     index = 0
     while True:
@@ -201,7 +204,7 @@ def _scan(template: str, where: str) -> list[Token | str]:
         parts.append(token)
     if index < len(template):
         parts.append(template[index:])
-    return parts
+    return tuple(parts)
 
 
 def find_tokens(template: str, where: str = "") -> list[Token]:
@@ -301,7 +304,7 @@ class _Resolver:
                 agent = str(_lookup(ctx.user, key) or "")
         return self._phone(token, agent, "agent phone (agent_phone, user PhoneMobile or Phone)")
 
-    def render(self, parts: list[Token | str], encode: Callable[[str], str]) -> str:
+    def render(self, parts: Sequence[Token | str], encode: Callable[[str], str]) -> str:
         return "".join(
             part if isinstance(part, str) else encode(self.value(part)) for part in parts
         )
