@@ -1,0 +1,379 @@
+"""Provider call logs (CDR callbacks) parsed into ``CallRecord`` values. Pure.
+
+Accepted bodies (see ``docs/crm.md``):
+
+- Ozonetel callback: a form post whose field ``data`` holds a JSON object or a
+  JSON array of them (integrators report both); the same JSON posted raw; the
+  CDR pull answer ``{"status": "success", "message": [...]}``;
+- LeadSquared generic call log (``CallSessionId``, ``SourceNumber``, ...);
+- Knowlarity call webhook (``callid``, ``caller_id``, ``start_time``, ...).
+
+Every problem raises ``CallLogError`` naming the field, e.g.
+``StartTime: '2018-13-45 99:00' is not YYYY-MM-DD HH:MM:SS``. ``raw`` keeps the
+record minus credentials (Ozonetel echoes the account's ``Apikey``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qs
+
+from connector.crm.models import CallStatus, Direction, scrub_secrets
+from connector.errors import ConnectorError, PhoneNumberError
+from connector.phone import parse_phone
+
+__all__ = ["IST", "CallLogError", "CallRecord", "parse_callback", "parse_record"]
+
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
+_LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+_CLOCK = re.compile(r"^(\d{1,4}):([0-5]\d):([0-5]\d)$")
+_SECONDS = re.compile(r"^\d{1,7}(\.\d+)?$")
+_SHOWN = 60
+
+_STATUSES = {
+    "answered": CallStatus.ANSWERED,
+    "notanswered": CallStatus.NOT_ANSWERED,
+    "unanswered": CallStatus.NOT_ANSWERED,
+    "noanswer": CallStatus.NOT_ANSWERED,
+    "missed": CallStatus.NOT_ANSWERED,
+    "busy": CallStatus.NOT_ANSWERED,
+    "declined": CallStatus.NOT_ANSWERED,
+    "cancelled": CallStatus.NOT_ANSWERED,
+    "canceled": CallStatus.NOT_ANSWERED,
+    "fail": CallStatus.FAILED,
+    "failed": CallStatus.FAILED,
+}
+_DIRECTIONS = {
+    "inbound": Direction.INBOUND,
+    "incoming": Direction.INBOUND,
+    "ivr": Direction.INBOUND,
+    "outbound": Direction.OUTBOUND,
+    "outgoing": Direction.OUTBOUND,
+    "manual": Direction.OUTBOUND,
+    "progressive": Direction.OUTBOUND,
+    "preview": Direction.OUTBOUND,
+    "predictive": Direction.OUTBOUND,
+    "click2call": Direction.OUTBOUND,
+}
+
+
+class CallLogError(ConnectorError):
+    """A call log that cannot be read; ``field`` names the culprit."""
+
+    def __init__(self, field: str, problem: str, *, index: int | None = None) -> None:
+        self.field = field
+        self.problem = problem
+        self.index = index
+        where = f"record {index}: " if index is not None else ""
+        super().__init__(f"{where}{field}: {problem}")
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One call as a provider reported it, in the connector's terms.
+
+    ``duration_s`` is talk time (Ozonetel ``Duration``); ``call_duration_s``
+    the whole call (Ozonetel ``CallDuration``, ring time included) when given.
+    ``recording_url`` is set only for an absolute http(s) URL; a bare file name
+    (``opop.mp3``) cannot be played, so it goes to ``recording_file``.
+    """
+
+    provider: str
+    call_id: str
+    direction: Direction
+    status: CallStatus
+    customer_number: str
+    dnd: bool = False
+    duration_s: int = 0
+    call_duration_s: int | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    recording_url: str | None = None
+    recording_file: str | None = None
+    disposition: str | None = None
+    agent: str | None = None
+    agent_phone: str | None = None
+    did: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def answered(self) -> bool:
+        """True when someone answered."""
+        return self.status is CallStatus.ANSWERED
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= _SHOWN else value[:_SHOWN] + "...")
+
+
+def _text(record: Mapping[str, Any], *names: str) -> str | None:
+    """The first of ``names`` with a non-empty value, as text."""
+    for name in names:
+        value = record.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise CallLogError(name, f"expected text, got {type(value).__name__}")
+        text = str(value).strip()
+        if text and text.lower() not in ("none", "null"):
+            return text
+    return None
+
+
+def _required(record: Mapping[str, Any], *names: str) -> str:
+    value = _text(record, *names)
+    if value is None:
+        raise CallLogError(
+            names[0], "missing" + (f" (or {', '.join(names[1:])})" * bool(names[1:]))
+        )
+    return value
+
+
+def _choice(record: Mapping[str, Any], name: str, table: Mapping[str, Any], hint: str) -> Any:
+    value = _required(record, name)
+    key = re.sub(r"[\s_\-]", "", value.lower())
+    if key not in table:
+        raise CallLogError(name, f"{_shown(value)} is not {hint}")
+    return table[key]
+
+
+def _phone(record: Mapping[str, Any], name: str, *, strict: bool) -> str | None:
+    value = _text(record, name)
+    if value is None:
+        if strict:
+            raise CallLogError(name, "missing; the customer's number is needed")
+        return None
+    try:
+        return parse_phone(value).e164
+    except PhoneNumberError:
+        if strict:
+            raise CallLogError(name, f"{_shown(value)} is not a phone number") from None
+        return None
+
+
+def _local_time(record: Mapping[str, Any], name: str, zone: timezone) -> datetime | None:
+    """``YYYY-MM-DD HH:MM:SS`` in ``zone`` (IST for Ozonetel, UTC for LeadSquared)."""
+    value = _text(record, name)
+    if value is None or value.startswith("0000-00-00"):
+        return None
+    try:
+        if not _LOCAL_TIME.match(value):
+            raise ValueError(value)
+        local = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        raise CallLogError(name, f"{_shown(value)} is not YYYY-MM-DD HH:MM:SS") from None
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _offset_time(record: Mapping[str, Any], name: str) -> datetime | None:
+    """ISO time with its own offset (Knowlarity mixes +00:00 and +05:30); naive is IST."""
+    value = _text(record, name)
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
+        raise CallLogError(
+            name, f"{_shown(value)} is not a date-time like 2016-09-27 09:19:34+05:30"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=IST)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise CallLogError(name, f"{_shown(value)} is out of range") from None
+
+
+def _clock_duration(record: Mapping[str, Any], name: str) -> int | None:
+    """Seconds from Ozonetel's ``HH:MM:SS``."""
+    value = _text(record, name)
+    if value is None:
+        return None
+    match = _CLOCK.match(value)
+    if not match:
+        raise CallLogError(name, f"{_shown(value)} is not HH:MM:SS")
+    hours, minutes, seconds = (int(g) for g in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _seconds(record: Mapping[str, Any], name: str) -> int | None:
+    value = _text(record, name)
+    if value is None:
+        return None
+    if not _SECONDS.match(value):
+        raise CallLogError(name, f"{_shown(value)} is not a number of seconds")
+    return round(float(value))
+
+
+def _recording(value: str | None) -> tuple[str | None, str | None]:
+    """(url, bare file name); ``-1`` marks a dial the system failed."""
+    if value is None or value == "-1":
+        return None, None
+    if value.lower().startswith(("http://", "https://")):
+        return value, None
+    return None, value
+
+
+def _ozonetel(record: Mapping[str, Any]) -> CallRecord:
+    status = _choice(record, "Status", _STATUSES, "Answered, NotAnswered or Fail")
+    direction = _choice(record, "Type", _DIRECTIONS, "inbound, Manual, Progressive or Preview")
+    audio = _text(record, "AudioFile")
+    marks = {
+        (_text(record, n) or "").upper() for n in ("DialStatus", "CustomerStatus", "Disposition")
+    }
+    system_failed = audio == "-1" and (_text(record, "HangupBy") or "").lower() == "systemhangup"
+    url, file = _recording(audio)
+    # The customer is CallerID both ways: on inbound DialedNumber is the agent's phone.
+    agent_phone = _phone(record, "AgentPhoneNumber", strict=False)
+    if agent_phone is None and direction is Direction.INBOUND:
+        agent_phone = _phone(record, "DialedNumber", strict=False)
+    return CallRecord(
+        provider="ozonetel",
+        call_id=_required(record, "monitorUCID", "UCID", "CallID"),
+        direction=direction,
+        status=status,
+        customer_number=_phone(record, "CallerID", strict=True) or "",
+        dnd=status is CallStatus.FAILED and (system_failed or "DND" in marks),
+        duration_s=_clock_duration(record, "Duration") or 0,
+        call_duration_s=_clock_duration(record, "CallDuration"),
+        started_at=_local_time(record, "StartTime", IST),
+        ended_at=_local_time(record, "EndTime", IST),
+        recording_url=url,
+        recording_file=file,
+        disposition=_text(record, "Disposition"),
+        agent=_text(record, "AgentID", "AgentName"),
+        agent_phone=agent_phone,
+        did=_phone(record, "Did", strict=False) or _text(record, "Did"),
+        raw=scrub_secrets(record),
+    )
+
+
+def _leadsquared(record: Mapping[str, Any]) -> CallRecord:
+    direction = _choice(record, "Direction", _DIRECTIONS, "Inbound or Outbound")
+    inbound = direction is Direction.INBOUND
+    customer, agent = ("SourceNumber", "DestinationNumber")[:: 1 if inbound else -1]
+    seconds = _seconds(record, "CallDuration")
+    url, file = _recording(_text(record, "ResourceURL"))
+    return CallRecord(
+        provider="generic",
+        call_id=_required(record, "CallSessionId"),
+        direction=direction,
+        status=_choice(record, "Status", _STATUSES, "Answered, Missed, NotAnswered or Failed"),
+        customer_number=_phone(record, customer, strict=True) or "",
+        duration_s=seconds or 0,
+        call_duration_s=seconds,
+        started_at=_local_time(record, "StartTime", UTC),
+        ended_at=_local_time(record, "EndTime", UTC),
+        recording_url=url,
+        recording_file=file,
+        disposition=_text(record, "Disposition"),
+        agent=_text(record, "UserId"),
+        agent_phone=_phone(record, agent, strict=False),
+        did=_phone(record, "DisplayNumber", strict=False) or _text(record, "DisplayNumber"),
+        raw=scrub_secrets(record),
+    )
+
+
+def _knowlarity(record: Mapping[str, Any]) -> CallRecord:
+    direction = _choice(record, "call_type", _DIRECTIONS, "incoming or outgoing")
+    seconds = _seconds(record, "call_duration")
+    customer = "customer_number" if _text(record, "customer_number") else "caller_id"
+    if _text(record, "call_status"):
+        status = _choice(record, "call_status", _STATUSES, "Answered, Missed or Failed")
+    else:
+        # [I] the sample webhook has no status; a call with talk time was answered.
+        status = CallStatus.ANSWERED if seconds else CallStatus.NOT_ANSWERED
+    url, file = _recording(_text(record, "resource_url"))
+    return CallRecord(
+        provider="knowlarity",
+        call_id=_required(record, "callid"),
+        direction=direction,
+        status=status,
+        customer_number=_phone(record, customer, strict=True) or "",
+        duration_s=seconds or 0,
+        call_duration_s=seconds,
+        started_at=_offset_time(record, "start_time"),
+        ended_at=_offset_time(record, "end_time"),
+        recording_url=url,
+        recording_file=file,
+        agent=_text(record, "agent_number"),
+        agent_phone=_phone(record, "agent_number", strict=False),
+        did=_phone(record, "dispnumber", strict=False) or _text(record, "dispnumber"),
+        raw=scrub_secrets(record),
+    )
+
+
+_SHAPES: tuple[tuple[tuple[str, ...], Callable[[Mapping[str, Any]], CallRecord]], ...] = (
+    (("CallSessionId",), _leadsquared),
+    (("callid",), _knowlarity),
+    (("monitorUCID", "UCID", "CallID"), _ozonetel),
+)
+
+
+def parse_record(record: Mapping[str, Any]) -> CallRecord:
+    """One call-log record (a JSON object) of any known provider."""
+    for keys, parse in _SHAPES:
+        if any(key in record for key in keys):
+            return parse(record)
+    raise CallLogError(
+        "record",
+        "not a known call log: expected monitorUCID/UCID/CallID (Ozonetel),"
+        " CallSessionId (LeadSquared) or callid (Knowlarity)",
+    )
+
+
+def _json(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise CallLogError(name, f"not valid JSON: {_shown(text.strip())}") from None
+
+
+def _payload(text: str, content_type: str) -> Any:
+    if content_type.startswith("multipart/"):
+        raise CallLogError("body", "multipart is not read; post data=<JSON> form-encoded or JSON")
+    looks_json = text.lstrip().startswith(("{", "["))
+    if content_type == "application/x-www-form-urlencoded" or (not looks_json and not content_type):
+        form = parse_qs(text, keep_blank_values=True)
+        if "data" in form:
+            return _json(form["data"][-1], "data")
+        if form:
+            return {key: values[-1] for key, values in form.items()}
+        raise CallLogError("data", "missing: expected a form field data=<JSON>")
+    return _json(text, "body")
+
+
+def parse_callback(body: bytes, content_type: str | None) -> list[CallRecord]:
+    """Every call record in a callback body (form ``data=<JSON>``, JSON object or array)."""
+    if not body.strip():
+        raise CallLogError("body", "empty: expected data=<JSON> or a JSON call log")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CallLogError("body", "not UTF-8 text") from None
+    payload = _payload(text, (content_type or "").split(";")[0].strip().lower())
+    if isinstance(payload, dict):
+        if isinstance(payload.get("data"), str):
+            payload = _json(payload["data"], "data")
+        elif isinstance(payload.get("message"), list):
+            payload = payload["message"]  # the CDR pull API's envelope
+    if isinstance(payload, dict):
+        return [parse_record(payload)]
+    if not isinstance(payload, list):
+        raise CallLogError("body", "expected a JSON object or an array of objects")
+    records: list[CallRecord] = []
+    for index, item in enumerate(payload):
+        if not isinstance(item, dict):
+            raise CallLogError(
+                "record", f"expected an object, got {type(item).__name__}", index=index
+            )
+        try:
+            records.append(parse_record(item))
+        except CallLogError as exc:
+            raise CallLogError(exc.field, exc.problem, index=index) from None
+    return records
