@@ -1,0 +1,181 @@
+"""The flow commands, and the docs/flows.md walkthrough run step by step through the CLI.
+
+The commands run through the real ``mcc`` root group (entry points included);
+their provider client is pointed at the in-process simulator, and the
+simulator's callbacks at the in-process connector service.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+
+from connector.cli import cli
+from connector.client import Client
+from connector.crm import CrmStore
+from connector.flows import cli as flows_cli
+
+pytestmark = pytest.mark.flows
+
+ROOT = Path(__file__).resolve().parents[2]
+SIM = ["--config", "ozonetel", "--base-url", "http://sim.test"]
+ENV = {"OZONETEL_API_KEY": "KKdemo0000000000000000000000000001", "OZONETEL_USERNAME": "demouser"}
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rig_factory: Any) -> Any:
+    """An empty CRM file, a rig on it, and the CLI's provider client aimed at the rig."""
+    db = tmp_path / "walk.sqlite3"
+    rig = rig_factory("ozonetel", crm=CrmStore(db))
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MCC_DB", str(db))
+    monkeypatch.setattr(
+        flows_cli, "make_client", lambda: Client(transport=httpx.WSGITransport(app=rig.sim))
+    )
+    return rig
+
+
+def test_the_walkthrough_of_docs_flows_md_works(walk: Any) -> None:
+    imported = _run("crm", "import", str(ROOT / "examples" / "crm.yaml"))
+    assert imported.exit_code == 0, imported.output
+
+    synced = _run("dids", "sync", *SIM)
+    assert synced.exit_code == 0, synced.output
+    assert "synced 2 DID(s)" in synced.output
+    listed = _run("dids", "list")
+    assert "+918030000001" in listed.output
+    assert "2 DID(s)" in listed.output
+
+    called = _run("call", "--lead", "L-1001", "--user", "agent1", *SIM)
+    assert called.exit_code == 0, called.output
+    assert "the app offers Cloud Call Lead" in called.output
+    assert "initiated" in called.output
+    assert "9876543210" not in called.output  # numbers masked by default
+    walk.flush()
+
+    walk.incoming("9876543210")
+    shown = _run("popup", "--agent-phone", "9800000001", "--caller", "918030000001", *SIM)
+    assert shown.exit_code == 0, shown.output
+    assert "pop-up: Asha Rao (lead L-1001)" in shown.output
+
+    private = _run("popup", "--agent-phone", "9800000001", "--caller", "9123456789", *SIM)
+    assert "no pop-up (not_a_did)" in private.output
+
+    history = CliRunner(env={"COLUMNS": "240"}).invoke(
+        cli, ["crm", "activities", "--lead", "L-1001"], catch_exceptions=False
+    )
+    assert history.exit_code == 0, history.output
+    assert "answered" in history.output
+
+
+def test_a_dnd_call_exits_1_and_says_dnd(walk: Any) -> None:
+    _run("crm", "import", str(ROOT / "examples" / "crm.yaml"))
+    result = _run("call", "--lead", "L-1003", "--user", "agent1", "--retries", "2", *SIM)
+    assert result.exit_code == 1
+    assert "DND: not retried" in result.output
+    assert len(walk.journal("/CAServices/AgentManualDial.php")) == 1
+
+
+def test_an_unknown_caller_is_offered_add_contact(walk: Any) -> None:
+    _run("crm", "import", str(ROOT / "examples" / "crm.yaml"))
+    _run("dids", "sync", *SIM)
+    walk.incoming("9123456789")
+    result = _run(
+        "popup", "--agent-phone", "9800000001", "--caller", "918030000001", "--show-numbers", *SIM
+    )
+    assert "918030000001 is not present" in result.output
+    assert "[Add Contact] prefilled with +91-9123456789" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["call", "--lead", "L-404", "--user", "agent1", *SIM], "lead 'L-404' is not in the CRM"),
+        (["call", "--lead", "L-1001", "--user", "agent1"], "pass --config FILE_OR_PRESET"),
+        (["call", "--lead", "L-1001", "--user", "agent1", "--config", "nope"], "not a preset"),
+        (["dids", "sync", "--config", "ozonetel", "--base-url", "ftp://x"], "not a base URL"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_exit_2(
+    walk: Any, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    monkeypatch.delenv("MCC_CONFIG", raising=False)
+    _run("crm", "import", str(ROOT / "examples" / "crm.yaml"))
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_failed_sync_exits_1_and_keeps_the_list(walk: Any) -> None:
+    _run("crm", "import", str(ROOT / "examples" / "crm.yaml"))
+    assert _run("dids", "sync", *SIM).exit_code == 0
+    walk.post("/_sim/faults", {"operation": "ozonetel.running_dids", "fault": "status"})
+    failed = _run("dids", "sync", *SIM)
+    assert failed.exit_code == 1
+    assert "kept the last good list of 2 DID(s)" in failed.output
+    assert "last sync failed" in _run("dids", "list").output
+
+
+def _serve(tmp_path: Path, *extra: str, token: str | None) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "MCC_CALLLOG_TOKEN"}
+    if token:
+        env["MCC_CALLLOG_TOKEN"] = token
+    command = [
+        sys.executable,
+        "-c",
+        "from connector.cli import main; main()",
+        "serve",
+        "--port",
+        "0",
+        "--db",
+        str(tmp_path / "serve.sqlite3"),
+        *extra,
+    ]
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+@pytest.mark.slow
+def test_mcc_serve_prints_its_url_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    process = _serve(tmp_path, token="serve-test-token-0123456789")
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/calllog", first)
+        assert match, first
+        base = match.group(1)
+        assert httpx.get(f"{base}/healthz", timeout=5).json()["status"] == "ok"
+        refused = httpx.post(f"{base}/calllog", json={}, timeout=5)
+        assert refused.status_code == 401
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "stopped" in out
+    assert "serve-test-token" not in out + err
+
+
+def test_mcc_serve_refuses_to_start_without_a_token(tmp_path: Path) -> None:
+    process = _serve(tmp_path, token=None)
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "MCC_CALLLOG_TOKEN" in err
+    assert "--insecure-no-auth" in err

@@ -1,0 +1,102 @@
+"""The DID sync schedule: its settings, first run at start, and its place in the service."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+import pytest
+
+from connector.service import DidSyncScheduler, create_service, serve_service, service_state
+
+pytestmark = pytest.mark.flows
+
+WAIT_S = 10.0  # an upper bound for a background thread to get going, not a speed check
+
+
+def test_the_job_runs_once_at_start_with_coalesce_and_one_instance() -> None:
+    ran = threading.Event()
+    scheduler = DidSyncScheduler(ran.set, every_s=3600)
+    assert scheduler.job_settings() == {"every_s": 3600, "coalesce": True, "max_instances": 1}
+    scheduler.start()
+    try:
+        assert ran.wait(WAIT_S)
+    finally:
+        scheduler.stop()
+    assert not scheduler.running
+
+
+def test_a_failing_job_does_not_stop_the_schedule() -> None:
+    calls: list[int] = []
+    done = threading.Event()
+
+    def job() -> None:
+        calls.append(1)
+        done.set()
+        raise RuntimeError("provider down")
+
+    scheduler = DidSyncScheduler(job, every_s=3600)
+    scheduler.start()
+    try:
+        assert done.wait(WAIT_S)
+        assert scheduler.running
+    finally:
+        scheduler.stop()
+    assert calls == [1]
+
+
+def test_a_non_positive_interval_is_refused() -> None:
+    with pytest.raises(ValueError, match="more than zero"):
+        DidSyncScheduler(lambda: None, every_s=0)
+
+
+def test_the_service_schedules_the_did_list_api_at_its_sync_every(rig: Any) -> None:
+    app = create_service(rig.store, rig.config, "tok", client=rig.client)
+    scheduler = service_state(app).scheduler
+    assert scheduler is not None
+    assert scheduler.every_s == 4 * 3600
+    assert not scheduler.running  # built, not started: serve_service starts it
+
+
+def test_no_did_list_api_means_no_schedule(rig: Any) -> None:
+    config = rig.config.model_copy(
+        update={"apis": {k: v for k, v in rig.config.apis.items() if k != "did_list"}}
+    )
+    app = create_service(rig.store, config, "tok", client=rig.client)
+    assert service_state(app).scheduler is None
+
+
+def test_serving_starts_the_sync_and_stops_cleanly(rig: Any) -> None:
+    app = create_service(rig.store, rig.config, "tok", client=rig.client)
+    ready: list[str] = []
+    up = threading.Event()
+    stop = threading.Event()
+
+    def on_ready(url: str) -> None:
+        ready.append(url)
+        up.set()
+
+    thread = threading.Thread(
+        target=serve_service,
+        args=(app, "127.0.0.1", 0),
+        kwargs={"on_ready": on_ready, "stop": stop},
+    )
+    thread.start()
+    try:
+        assert up.wait(WAIT_S)
+        synced = threading.Event()
+        for _ in range(100):
+            if rig.store.did_sync_status().healthy:
+                synced.set()
+                break
+            synced.wait(0.1)
+        assert synced.is_set()
+        assert httpx.get(f"{ready[0]}/healthz", timeout=5).json()["dids"] == 2
+    finally:
+        stop.set()
+        thread.join(WAIT_S)
+    assert not thread.is_alive()
+    scheduler = service_state(app).scheduler
+    assert scheduler is not None
+    assert not scheduler.running
