@@ -1,0 +1,150 @@
+"""The app factory: ``create_app(config) -> Flask``.
+
+Nothing happens at import time and there is no global app: each call builds a
+new Flask app holding its own :class:`~simulator.state.Simulator` in
+``app.extensions["simulator"]``, so two apps in one process never share state.
+
+Every request to a provider route goes through the same pipeline:
+
+1. apply due timed call transitions (lazily, on every request, ``/_sim`` too);
+2. read the parameters (query, form or JSON);
+3. refuse unresolved mail-merge tokens and ``null`` numbers (HTTP 400), flag them;
+4. apply fault rules, then magic-number faults (latency, 500, HTML, reset...);
+5. the dialect's route: parse, call the model, render;
+6. journal the request (secrets redacted) with its status, operation and flags.
+
+Unknown routes and wrong methods answer JSON (``{"status":"error","message":
+"no such route: GET /x"}``), never an HTML page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Response as BaseResponse
+
+from simulator.behaviours import behaviour_for
+from simulator.config import SimulatorConfig
+from simulator.faults import FaultAction, fault_response
+from simulator.journal import redact_mapping
+from simulator.state.runtime import Simulator
+
+__all__ = ["create_app", "current_simulator", "get_simulator"]
+
+EXTENSION = "simulator"
+
+
+def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Flask:
+    """Build a simulator app; ``config`` is a :class:`SimulatorConfig`, a mapping or None."""
+    # Imported here: the dialect modules import this module for current_simulator().
+    from simulator.control.routes import blueprint as control_blueprint
+    from simulator.providers import DIALECTS
+
+    settings = SimulatorConfig.from_value(config)
+    app = Flask(__name__)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    sim = Simulator(settings, record_builders={d.name: d.record for d in DIALECTS.values()})
+    app.extensions[EXTENSION] = sim
+    for dialect in DIALECTS.values():
+        app.register_blueprint(dialect.blueprint())
+    app.register_blueprint(control_blueprint())
+    sim.operations = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in DIALECTS
+    }
+    app.before_request(_before_request)
+    app.after_request(_after_request)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def get_simulator(app: Flask) -> Simulator:
+    """The simulator state of ``app``."""
+    sim: Simulator = app.extensions[EXTENSION]
+    return sim
+
+
+def current_simulator() -> Simulator:
+    """The simulator state of the app handling the current request."""
+    return get_simulator(current_app)
+
+
+def _before_request() -> BaseResponse | None:
+    from simulator.providers import DIALECTS
+    from simulator.providers.params import CUSTOMER_FIELDS, find_problems, read_params
+
+    sim = current_simulator()
+    sim.tick()
+    dialect = DIALECTS.get(request.blueprint or "")
+    if dialect is None:
+        return None
+    params = read_params(request)
+    g.sim_params = params
+    problems = find_problems(params, {k.lower(): v for k, v in request.headers.items()})
+    flags: list[str] = [p.flag for p in problems]
+    g.sim_flags = flags
+    refused = next((p for p in problems if p.refuse), None)
+    if refused is not None:
+        return dialect.refusal(400, refused.flag, refused.message)
+    actions = sim.faults.take(request.endpoint or "", params.numbers())
+    for number in sorted(params.numbers(CUSTOMER_FIELDS)):
+        behaviour = behaviour_for(number)
+        if behaviour is not None and behaviour.fault is not None:
+            actions.append(FaultAction(behaviour.fault, behaviour.status, behaviour.latency_ms))
+    for action in actions:
+        flags.append(f"fault:{action.fault}")
+        response = fault_response(
+            action, url=request.url, sleep=sim.sleep, default_hang_s=sim.config.hang_s
+        )
+        if response is not None:
+            return response
+    return None
+
+
+def _after_request(response: Response) -> Response:
+    params = g.get("sim_params")
+    if params is None:
+        return response
+    sim = current_simulator()
+    sim.journal.record(
+        time=sim.now(),
+        method=request.method,
+        path=request.path,
+        operation=request.endpoint or "",
+        query=request.args.to_dict(flat=True),
+        params=redact_mapping(params.values),
+        headers=request.headers.items(),
+        status=response.status_code,
+        flags=g.get("sim_flags", ()),
+    )
+    return response
+
+
+def _json_error(status: int, message: str) -> Response:
+    body = json.dumps({"status": "error", "message": message})
+    return Response(body, status, content_type="application/json")
+
+
+def _http_error(exc: HTTPException) -> Response:
+    if isinstance(exc, NotFound):
+        return _json_error(404, f"no such route: {request.method} {request.path}")
+    if isinstance(exc, MethodNotAllowed):
+        allowed = ", ".join(sorted(set(exc.valid_methods or ()) - {"HEAD", "OPTIONS"}))
+        return _json_error(
+            405, f"method not allowed: {request.method} {request.path} (use {allowed})"
+        )
+    return _json_error(exc.code or 500, exc.description or exc.name)
+
+
+def _unexpected_error(exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    current_app.logger.exception("simulator error")
+    # The type only: a message could echo request values (secrets).
+    return _json_error(500, f"internal simulator error ({type(exc).__name__})")

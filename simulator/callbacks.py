@@ -1,0 +1,312 @@
+"""Callback delivery: an outbox of call records POSTed to the account's URL.
+
+When a call ends, its dialect builds the record in the provider's real shape
+(:class:`CallbackPayload`; Ozonetel: form field ``data`` holding a JSON
+string) and the outbox queues a :class:`Delivery`. Deliveries go out either
+from a daemon thread (started on the first delivery with a URL when
+``deliver_callbacks`` is true; :meth:`Outbox.stop` ends it) or synchronously
+through :meth:`Outbox.flush` (``POST /_sim/callbacks/flush``).
+
+A delivery is retried until the receiver answers 2xx, with exponential backoff
+measured on the injectable clock: 0.5 s, 1 s, 2 s ... capped at 60 s, and given
+up after ``max_attempts``. Test modes (:class:`CallbackMode`): ``duplicate``
+sends every successful delivery twice, ``delay_ms`` holds new deliveries back,
+``reorder`` sends each due batch newest first, ``drop`` silently loses the
+first attempt of each delivery (it is retried like a failure).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from simulator.clock import Clock
+from simulator.journal import redact_mapping
+
+__all__ = [
+    "Attempt",
+    "CallbackMode",
+    "CallbackModeError",
+    "CallbackPayload",
+    "Delivery",
+    "Outbox",
+    "backoff_s",
+]
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_BASE_S = 0.5
+BACKOFF_FACTOR = 2.0
+BACKOFF_CAP_S = 60.0
+_POLL_S = 0.05
+_SEND_TIMEOUT_S = 5.0
+
+
+def backoff_s(failed_attempts: int) -> float:
+    """Seconds to wait after ``failed_attempts`` failures (1 -> 0.5 s, 2 -> 1 s, ...)."""
+    exponent = max(0, failed_attempts - 1)
+    return min(BACKOFF_BASE_S * BACKOFF_FACTOR**exponent, BACKOFF_CAP_S)
+
+
+class CallbackModeError(ValueError):
+    """A callback mode document is invalid."""
+
+
+@dataclass(frozen=True)
+class CallbackPayload:
+    """A call record ready to POST: what the receiver gets, and the record itself."""
+
+    dialect: str
+    content_type: str
+    body: bytes
+    record: Mapping[str, Any]
+
+
+@dataclass
+class CallbackMode:
+    """Delivery quirks for tests (``POST /_sim/callbacks/mode``)."""
+
+    duplicate: bool = False
+    delay_ms: int = 0
+    reorder: bool = False
+    drop: bool = False
+
+    @classmethod
+    def from_mapping(cls, doc: Mapping[str, Any]) -> CallbackMode:
+        """Validate a mode document; unknown keys and wrong types are refused."""
+        if not isinstance(doc, Mapping):
+            raise CallbackModeError("callback mode must be a JSON object")
+        allowed = ("duplicate", "delay_ms", "reorder", "drop")
+        unknown = sorted(set(doc) - set(allowed))
+        if unknown:
+            raise CallbackModeError(
+                f"unknown callback mode key(s): {', '.join(unknown)}; valid: {', '.join(allowed)}"
+            )
+        for key in ("duplicate", "reorder", "drop"):
+            if key in doc and not isinstance(doc[key], bool):
+                raise CallbackModeError(f"{key} must be true or false")
+        delay = doc.get("delay_ms", 0)
+        if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
+            raise CallbackModeError("delay_ms must be a whole number of milliseconds >= 0")
+        return cls(
+            duplicate=bool(doc.get("duplicate", False)),
+            delay_ms=delay,
+            reorder=bool(doc.get("reorder", False)),
+            drop=bool(doc.get("drop", False)),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return dict(vars(self))
+
+
+@dataclass
+class Attempt:
+    """One try at delivering: when, and the HTTP status or the error."""
+
+    at: datetime
+    status: int | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True for a 2xx answer."""
+        return self.status is not None and 200 <= self.status < 300
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"at": self.at.isoformat(), "status": self.status, "error": self.error}
+
+
+@dataclass
+class Delivery:
+    """A queued call record and its attempts.
+
+    ``state``: ``pending`` (due at ``due_at``), ``delivered``, ``gave_up`` or
+    ``no_url`` (the account has no callback URL: kept only for inspection).
+    """
+
+    id: str
+    ucid: str
+    url: str | None
+    payload: CallbackPayload
+    created_at: datetime
+    due_at: datetime
+    state: str = "pending"
+    attempts: list[Attempt] = field(default_factory=list)
+    in_flight: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; the record's secrets (Ozonetel ``Apikey``) are redacted."""
+        return {
+            "id": self.id,
+            "ucid": self.ucid,
+            "dialect": self.payload.dialect,
+            "url": self.url,
+            "state": self.state,
+            "created_at": self.created_at.isoformat(),
+            "due_at": self.due_at.isoformat(),
+            "content_type": self.payload.content_type,
+            "record": redact_mapping(self.payload.record),
+            "attempts": [a.to_dict() for a in self.attempts],
+        }
+
+
+class Outbox:
+    """Deliveries of one simulator, and the worker that sends them."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        transport: httpx.BaseTransport | None = None,
+        max_attempts: int = 12,
+        deliver: bool = True,
+        mode: CallbackMode | None = None,
+    ) -> None:
+        self.mode = mode or CallbackMode()
+        self._clock = clock
+        self._transport = transport
+        self._max_attempts = max_attempts
+        self._deliver = deliver
+        self._deliveries: dict[str, Delivery] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._client: httpx.Client | None = None
+        self._worker: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def enqueue(self, ucid: str, url: str | None, payload: CallbackPayload) -> Delivery:
+        """Queue a record (due after ``mode.delay_ms``); starts the worker if needed."""
+        now = self._clock()
+        with self._lock:
+            delivery = Delivery(
+                id=f"d{next(self._ids)}",
+                ucid=ucid,
+                url=url,
+                payload=payload,
+                created_at=now,
+                due_at=now + timedelta(milliseconds=self.mode.delay_ms),
+                state="pending" if url else "no_url",
+            )
+            self._deliveries[delivery.id] = delivery
+        if url and self._deliver:
+            self._start_worker()
+        return delivery
+
+    def deliveries(self) -> list[Delivery]:
+        """Every delivery, oldest first."""
+        with self._lock:
+            return list(self._deliveries.values())
+
+    def clear(self) -> None:
+        """Forget every delivery (reset)."""
+        with self._lock:
+            self._deliveries.clear()
+
+    def flush(self) -> list[dict[str, Any]]:
+        """Send every due delivery now; report what each attempt got."""
+        now = self._clock()
+        with self._lock:
+            due = [
+                d
+                for d in self._deliveries.values()
+                if d.state == "pending" and not d.in_flight and d.due_at <= now
+            ]
+            if self.mode.reorder:
+                due.reverse()
+            for delivery in due:
+                delivery.in_flight = True
+        results = []
+        for delivery in due:
+            attempts = self._attempt(delivery, now)
+            results.append(
+                {
+                    "delivery": delivery.id,
+                    "ucid": delivery.ucid,
+                    "state": delivery.state,
+                    "attempts": [a.to_dict() for a in attempts],
+                }
+            )
+        return results
+
+    def _attempt(self, delivery: Delivery, now: datetime) -> list[Attempt]:
+        if self.mode.drop and not delivery.attempts:
+            made = [Attempt(now, error="dropped (simulated)")]
+        else:
+            made = [self._send(delivery, now)]
+            if self.mode.duplicate and made[0].ok:
+                made.append(self._send(delivery, now))
+        with self._lock:
+            delivery.attempts.extend(made)
+            delivery.in_flight = False
+            if any(a.ok for a in made):
+                delivery.state = "delivered"
+            elif len(delivery.attempts) >= self._max_attempts:
+                delivery.state = "gave_up"
+            else:
+                failures = sum(1 for a in delivery.attempts if not a.ok)
+                delivery.due_at = now + timedelta(seconds=backoff_s(failures))
+        return made
+
+    def _send(self, delivery: Delivery, now: datetime) -> Attempt:
+        assert delivery.url is not None  # only pending deliveries (with a URL) are sent
+        try:
+            response = self._http().post(
+                delivery.url,
+                content=delivery.payload.body,
+                headers={
+                    "content-type": delivery.payload.content_type,
+                    "user-agent": "mcc-simulator-callbacks",
+                },
+            )
+        except httpx.HTTPError as exc:
+            return Attempt(now, error=f"{type(exc).__name__}: {exc}")
+        return Attempt(now, status=response.status_code)
+
+    def _http(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(
+                    transport=self._transport, timeout=_SEND_TIMEOUT_S, follow_redirects=False
+                )
+            return self._client
+
+    def _start_worker(self) -> None:
+        with self._lock:
+            if self._worker is not None and self._worker.is_alive():
+                return
+            self._stop.clear()
+            self._worker = threading.Thread(target=self._run, name="mcc-sim-callbacks", daemon=True)
+            self._worker.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(_POLL_S):
+            try:
+                self.flush()
+            except Exception:  # the worker must outlive one bad delivery
+                logger.exception("callback delivery failed")
+
+    @property
+    def worker_running(self) -> bool:
+        """True while the background delivery thread runs."""
+        return self._worker is not None and self._worker.is_alive()
+
+    def stop(self) -> None:
+        """Stop the worker (if any) and close the HTTP client; safe to call twice."""
+        self._stop.set()
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout=2.0)
+        with self._lock:
+            self._worker = None
+            if self._client is not None:
+                self._client.close()
+                self._client = None

@@ -1,0 +1,275 @@
+"""Control plane blueprint: ``/_sim/...``, JSON in and out (docs/interfaces.md).
+
+=======  ===============================  ==========================================
+method   path                             what
+=======  ===============================  ==========================================
+POST     /_sim/reset                      back to the seed (calls, journal, faults,
+                                          outbox, ids, profile, transitions)
+POST     /_sim/seed                       merge a seed document
+GET      /_sim/state                      dump of all state (secrets redacted)
+GET      /_sim/behaviours                 the magic-number table
+GET      /_sim/journal                    ``?path=&method=&operation=&flagged=&limit=``
+DELETE   /_sim/journal                    clear it
+POST     /_sim/faults                     add a rule -> 201 ``{"id": "f1", "rule": {...}}``
+GET      /_sim/faults[/<id>]              list / one rule
+DELETE   /_sim/faults[/<id>]              clear all / one rule
+GET      /_sim/profile                    the current profile
+POST     /_sim/profile                    ``{"name": "sloppy"|"compliant"}``
+GET      /_sim/calls[/<ucid>]             calls and their history
+POST     /_sim/calls/<ucid>/advance       ``{"to": "ringing"|"connected"|...}``
+POST     /_sim/transitions                ``{"mode", "delays", "ucid" (optional)}``
+POST     /_sim/incoming                   ``{"customer", "did", "agent_phone"|"agent",
+                                          "dialect" (default ozonetel)}`` -> 201
+GET      /_sim/callbacks                  deliveries and their attempts
+POST     /_sim/callbacks/mode             ``{"duplicate", "delay_ms", "reorder", "drop"}``
+POST     /_sim/callbacks/flush            deliver what is due now, synchronously
+=======  ===============================  ==========================================
+
+Bad input answers 400 with a message naming the field; unknown ids 404; a
+transition the call cannot make 409. Never a 500 for bad JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from simulator.app import current_simulator
+from simulator.behaviours import behaviour_rows
+from simulator.callbacks import CallbackMode, CallbackModeError
+from simulator.faults import FaultError
+from simulator.profiles import get_profile
+from simulator.seed import SeedError
+from simulator.state.calls import BadCallInput, InvalidTransition
+from simulator.state.numbers import national
+from simulator.state.runtime import UnknownCall
+
+__all__ = ["blueprint"]
+
+_DIALECTS = ("generic", "ozonetel", "knowlarity")
+
+
+class _BadInput(ValueError):
+    pass
+
+
+def _reply(body: dict[str, Any], status: int = 200) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _error(status: int, message: str) -> Response:
+    return _reply({"status": "error", "message": message}, status)
+
+
+def _body() -> dict[str, Any]:
+    """The JSON object sent, ``{}`` for an empty body; bad JSON is a 400."""
+    if not request.get_data(cache=True):
+        return {}
+    data = request.get_json(force=True, silent=True)
+    if not isinstance(data, dict):
+        raise _BadInput("the request body must be a JSON object")
+    return data
+
+
+def blueprint() -> Blueprint:
+    """A fresh control-plane blueprint mounted at ``/_sim``."""
+    bp = Blueprint("control", __name__, url_prefix="/_sim")
+    bp.register_error_handler(_BadInput, lambda exc: _error(400, str(exc)))
+    bp.register_error_handler(SeedError, lambda exc: _error(400, str(exc)))
+    bp.register_error_handler(FaultError, lambda exc: _error(400, str(exc)))
+    bp.register_error_handler(CallbackModeError, lambda exc: _error(400, str(exc)))
+    bp.register_error_handler(BadCallInput, lambda exc: _error(400, str(exc)))
+    bp.register_error_handler(InvalidTransition, lambda exc: _error(409, str(exc)))
+    bp.register_error_handler(UnknownCall, lambda exc: _error(404, f"no call {exc.args[0]}"))
+    for rule, view, methods in _ROUTES:
+        bp.add_url_rule(rule, view.__name__.lstrip("_"), view, methods=methods)
+    return bp
+
+
+def _reset() -> Response:
+    current_simulator().reset()
+    return _reply({"status": "ok"})
+
+
+def _seed() -> Response:
+    current_simulator().merge_seed(_body())
+    return _reply({"status": "ok"})
+
+
+def _state() -> Response:
+    return _reply(current_simulator().state_dict())
+
+
+def _behaviours() -> Response:
+    return _reply({"behaviours": behaviour_rows()})
+
+
+def _journal() -> Response:
+    sim = current_simulator()
+    if request.method == "DELETE":
+        sim.journal.clear()
+        return _reply({"status": "ok"})
+    args = request.args
+    flagged = args.get("flagged")
+    if flagged not in (None, "", "true", "false", "1", "0"):
+        raise _BadInput("flagged must be true or false")
+    limit = args.get("limit")
+    if limit not in (None, "") and not str(limit).isdigit():
+        raise _BadInput("limit must be a whole number")
+    entries = sim.journal.entries(
+        path=args.get("path") or None,
+        method=args.get("method") or None,
+        operation=args.get("operation") or None,
+        flagged=None if flagged in (None, "") else flagged in ("true", "1"),
+        limit=int(limit) if limit else None,
+    )
+    return _reply({"count": len(entries), "entries": [e.to_dict() for e in entries]})
+
+
+def _faults() -> Response:
+    sim = current_simulator()
+    if request.method == "POST":
+        rule = sim.faults.add(_body(), operations=sim.operations, normalise=national)
+        return _reply({"id": rule.id, "rule": rule.to_dict()}, 201)
+    if request.method == "DELETE":
+        sim.faults.clear()
+        return _reply({"status": "ok"})
+    return _reply({"faults": [r.to_dict() for r in sim.faults.rules()]})
+
+
+def _fault(fault_id: str) -> Response:
+    sim = current_simulator()
+    if request.method == "DELETE":
+        if not sim.faults.remove(fault_id):
+            return _error(404, f"no fault {fault_id}")
+        return _reply({"status": "ok"})
+    rule = next((r for r in sim.faults.rules() if r.id == fault_id), None)
+    if rule is None:
+        return _error(404, f"no fault {fault_id}")
+    return _reply(rule.to_dict())
+
+
+def _profile() -> Response:
+    sim = current_simulator()
+    if request.method == "POST":
+        name = _body().get("name")
+        if not isinstance(name, str):
+            raise _BadInput('send {"name": "compliant"} or {"name": "sloppy"}')
+        try:
+            profile = get_profile(name)
+        except KeyError as exc:
+            raise _BadInput(exc.args[0]) from None
+        with sim.lock:
+            sim.profile = profile
+    return _reply({"profile": sim.profile.to_dict()})
+
+
+def _calls() -> Response:
+    sim = current_simulator()
+    with sim.lock:
+        calls = [c.to_dict() for c in sim.calls.calls.values()]
+    return _reply({"calls": calls})
+
+
+def _call(ucid: str) -> Response:
+    sim = current_simulator()
+    with sim.lock:
+        call = sim.calls.get(ucid)
+        if call is None:
+            raise UnknownCall(ucid)
+        return _reply(call.to_dict())
+
+
+def _advance(ucid: str) -> Response:
+    to = _body().get("to")
+    if not isinstance(to, str):
+        raise _BadInput('send {"to": "ringing"|"connected"|"completed"|"not_answered"|"failed"}')
+    sim = current_simulator()
+    call = sim.advance(ucid, to)
+    with sim.lock:
+        return _reply(call.to_dict())
+
+
+def _transitions() -> Response:
+    body = _body()
+    mode = body.get("mode")
+    delays = body.get("delays")
+    ucid = body.get("ucid")
+    if not isinstance(mode, str):
+        raise _BadInput('send {"mode": "immediate"|"manual"|"timed", "delays": {...}}')
+    if delays is not None and not isinstance(delays, dict):
+        raise _BadInput("delays must be an object of state -> seconds")
+    if ucid is not None and not isinstance(ucid, str):
+        raise _BadInput("ucid must be a string")
+    sim = current_simulator()
+    sim.set_transitions(mode, delays, ucid)
+    return _reply({"mode": sim.mode, "delays": dict(sim.delays), "ucid": ucid})
+
+
+def _incoming() -> Response:
+    body = _body()
+    sim = current_simulator()
+    customer = national(str(body.get("customer", "")))
+    if customer is None:
+        raise _BadInput("customer must be a valid Indian phone number")
+    did = national(str(body.get("did", "")))
+    dialect = body.get("dialect", "ozonetel")
+    if dialect not in _DIALECTS:
+        raise _BadInput(f"dialect must be one of {', '.join(_DIALECTS)}")
+    with sim.lock:
+        if did is None or did not in sim.directory.dids:
+            known = ", ".join(sim.directory.dids) or "none"
+            raise _BadInput(f"did must be one of the seeded DIDs ({known})")
+        if "agent" in body:
+            agent = sim.directory.agents.get(str(body["agent"]))
+        else:
+            phone = national(str(body.get("agent_phone", "")))
+            agent = sim.directory.agent_by_phone(phone) if phone else None
+        if agent is None:
+            raise _BadInput('name a seeded agent: "agent": "agent1" or "agent_phone": "98..."')
+        call = sim.incoming(customer=customer, did=did, agent=agent, dialect=str(dialect))
+        return _reply({"ucid": call.ucid, "state": call.state.value}, 201)
+
+
+def _callbacks() -> Response:
+    sim = current_simulator()
+    return _reply(
+        {
+            "mode": sim.outbox.mode.to_dict(),
+            "deliveries": [d.to_dict() for d in sim.outbox.deliveries()],
+        }
+    )
+
+
+def _callback_mode() -> Response:
+    sim = current_simulator()
+    sim.outbox.mode = CallbackMode.from_mapping(_body())
+    return _reply({"mode": sim.outbox.mode.to_dict()})
+
+
+def _flush() -> Response:
+    results = current_simulator().outbox.flush()
+    return _reply({"count": len(results), "results": results})
+
+
+_ROUTES = (
+    ("/reset", _reset, ["POST"]),
+    ("/seed", _seed, ["POST"]),
+    ("/state", _state, ["GET"]),
+    ("/behaviours", _behaviours, ["GET"]),
+    ("/journal", _journal, ["GET", "DELETE"]),
+    ("/faults", _faults, ["GET", "POST", "DELETE"]),
+    ("/faults/<fault_id>", _fault, ["GET", "DELETE"]),
+    ("/profile", _profile, ["GET", "POST"]),
+    ("/calls", _calls, ["GET"]),
+    ("/calls/<ucid>", _call, ["GET"]),
+    ("/calls/<ucid>/advance", _advance, ["POST"]),
+    ("/transitions", _transitions, ["POST"]),
+    ("/incoming", _incoming, ["POST"]),
+    ("/callbacks", _callbacks, ["GET"]),
+    ("/callbacks/mode", _callback_mode, ["POST"]),
+    ("/callbacks/flush", _flush, ["POST"]),
+)

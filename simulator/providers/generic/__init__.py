@@ -1,0 +1,1 @@
+"""The generic dialect: the seed's sample APIs (click2call, PullAPI, PullDIDNumbers)."""

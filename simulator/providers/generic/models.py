@@ -1,0 +1,128 @@
+"""Rules of the generic dialect (the seed's sample APIs); no Flask here.
+
+``PullAPI`` and the pop-up rules are shared with Ozonetel's
+``LeadSquare/PullAPI.php``, which the seed documents with the same texts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from simulator.providers.base import dial_outcome
+from simulator.providers.generic import errors
+from simulator.state.calls import Call
+from simulator.state.directory import Account
+from simulator.state.numbers import national
+from simulator.state.runtime import Simulator
+
+__all__ = ["authenticate_pull", "click2call", "pull_api", "pull_did_numbers"]
+
+DIALECT = "generic"
+# What a sloppy partner's DID list adds: a duplicate and numbers no one can dial.
+_SLOPPY_EXTRA = ("12345", "98XXXXXXXX", "")
+
+
+def _get(values: Mapping[str, str], name: str) -> str:
+    return values.get(name, "").strip()
+
+
+def _check_rate(sim: Simulator, account: Account, customer: str | None = None) -> None:
+    behaviour_limited = (
+        customer is not None and dial_outcome(sim.directory, customer).outcome == "max_limit"
+    )
+    if behaviour_limited or not sim.allow(account):
+        raise errors.MaxLimitExceeded()
+
+
+def click2call(sim: Simulator, values: Mapping[str, str]) -> Call:
+    """``/click2call``: check, then place the call (it may still fail later)."""
+    if not _get(values, "api_key"):
+        raise errors.ApiKeyEmpty()
+    if not _get(values, "username"):
+        raise errors.UserNameEmpty()
+    with sim.lock:
+        account = sim.directory.account_by_credentials(
+            _get(values, "username"), _get(values, "api_key")
+        )
+        if account is None:
+            raise errors.InvalidCredentials()
+        for name in ("agentID", "campaignName", "customerNumber"):
+            if not _get(values, name):
+                raise errors.ParameterEmpty(name=name)
+        customer = national(_get(values, "customerNumber"))
+        _check_rate(sim, account, customer)
+        if customer is None:
+            raise errors.InvalidCustomerNumber()
+        outcome = dial_outcome(sim.directory, customer)
+        if outcome.outcome == "invalid_number":
+            raise errors.InvalidCustomerNumber()
+        agent = sim.directory.agents.get(_get(values, "agentID"))
+        if agent is None or agent.offline or outcome.outcome == "agent_unavailable":
+            raise errors.AgentNotAvailable()
+        if outcome.outcome == "blacklisted":
+            raise errors.BlackListedNumber(number=customer)
+        campaign_name = _get(values, "campaignName")
+        campaign = sim.directory.campaigns.get(campaign_name)
+        did = campaign.did if campaign else national(campaign_name)
+        call = sim.place_call(
+            dialect=DIALECT,
+            operation="generic.click2call",
+            account=account,
+            customer=customer,
+            agent=agent,
+            did=did,
+            campaign=campaign.name if campaign else campaign_name,
+            planned=outcome.planned,
+            reason=outcome.reason,
+        )
+        if outcome.outcome == "dnd" and not sim.profile.dnd_answers_success:
+            raise errors.CustomerInDnd()
+        return call
+
+
+def authenticate_pull(sim: Simulator, values: Mapping[str, str]) -> Account:
+    """Seed order: userName, apiKey, then the pair, then the rate limit."""
+    if not _get(values, "userName"):
+        raise errors.UserNameEmpty()
+    if not _get(values, "apiKey"):
+        raise errors.ApiKeyEmpty()
+    account = sim.directory.account_by_credentials(_get(values, "userName"), _get(values, "apiKey"))
+    if account is None:
+        raise errors.InvalidCredentials()
+    return account
+
+
+def pull_api(sim: Simulator, values: Mapping[str, str]) -> Call:
+    """``PullAPI``: the incoming call ringing or connected at ``agentPhoneNumber``."""
+    with sim.lock:
+        if not _get(values, "userName"):
+            raise errors.UserNameEmpty()
+        if not _get(values, "apiKey"):
+            raise errors.ApiKeyEmpty()
+        if not _get(values, "agentPhoneNumber"):
+            raise errors.AgentPhoneNumberEmpty()
+        account = authenticate_pull(sim, values)
+        _check_rate(sim, account)
+        phone = national(_get(values, "agentPhoneNumber"))
+        if phone is None or sim.directory.agent_by_phone(phone) is None:
+            raise errors.InvalidAgentPhoneNumber()
+        call = sim.calls.active_inbound_for_agent(phone)
+        if call is None:
+            raise errors.NoCallAtThisMoment()
+        return call
+
+
+def pull_did_numbers(sim: Simulator, values: Mapping[str, str]) -> list[str]:
+    """``LeadSquare/PullDIDNumbers.php``: the account's DIDs, national 10 digits."""
+    with sim.lock:
+        api_key = _get(values, "apiKey")
+        if not api_key:
+            raise errors.ApiKeyEmpty()
+        account = sim.directory.account_by_api_key(api_key)
+        if account is None:
+            raise errors.InvalidCredentials()
+        _check_rate(sim, account)
+        dids = list(sim.directory.dids)
+        if sim.profile.sloppy_did_list:
+            dids = dids + dids[:1] + list(_SLOPPY_EXTRA)
+        return dids

@@ -1,0 +1,1 @@
+"""The Knowlarity "Basic" dialect (makecall with nested success/error objects)."""

@@ -1,0 +1,1 @@
+"""The Ozonetel CloudAgent dialect (AgentManualDial, PhoneManualDial, PullAPI, RunningDIDs)."""

@@ -1,0 +1,43 @@
+"""Ozonetel envelopes: XML by default on AgentManualDial, JSON with ``format=json``.
+
+The XML is what old clients parse (``Hash.from_xml(resp)['status']``)::
+
+    <?xml version="1.0"?><response><status>queued successfully</status><ucid>...</ucid></response>
+
+Every answer is HTTP 200, errors included (the quirk connectors must map).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from xml.sax.saxutils import escape
+
+from flask import Response
+
+__all__ = ["fields_response", "json_fields", "refusal", "xml_fields"]
+
+
+def xml_fields(fields: Sequence[tuple[str, str]]) -> str:
+    """``<?xml version="1.0"?><response><k>v</k>...</response>``, values escaped."""
+    inner = "".join(f"<{key}>{escape(value)}</{key}>" for key, value in fields)
+    return f'<?xml version="1.0"?><response>{inner}</response>'
+
+
+def json_fields(fields: Sequence[tuple[str, str]]) -> str:
+    """The same fields as a flat JSON object, in order."""
+    return json.dumps(dict(fields))
+
+
+def fields_response(fields: Sequence[tuple[str, str]], fmt: str = "json") -> Response:
+    """Render ``fields`` as XML (``fmt`` other than ``json``) or JSON, HTTP 200."""
+    if fmt.lower() == "json":
+        return Response(json_fields(fields), 200, content_type="application/json")
+    return Response(xml_fields(fields), 200, content_type="text/xml; charset=UTF-8")
+
+
+def refusal(status: int, code: str, message: str) -> Response:
+    """The simulator's own refusal (unresolved token, null number): JSON."""
+    del code  # the flat envelope has no code field
+    body = json.dumps({"status": "error", "message": message})
+    return Response(body, status, content_type="application/json")

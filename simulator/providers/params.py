@@ -1,0 +1,148 @@
+"""Reading provider parameters, and spotting what a connector failed to fill in.
+
+Generic and Ozonetel routes take parameters from the query string, a form body
+or a JSON body, in any mix (``docs/interfaces.md``); when a name appears twice
+the query wins over the form, the form over JSON. Names are case-sensitive,
+as in Ozonetel's PHP (``api_key`` and ``apiKey`` are different parameters).
+
+A connector must never send an unresolved mail-merge token (``@{Lead:Phone,}``,
+``@CustomerNumber``, ``{{Agent_Number}}``, ``${ENV}``) or the string ``null``
+for a number; :func:`find_problems` finds them so that the app can refuse the
+request (HTTP 400) and flag it in the journal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Request, g, request
+
+from simulator.state.numbers import national
+
+__all__ = [
+    "CUSTOMER_FIELDS",
+    "NUMBER_FIELDS",
+    "ParamProblem",
+    "Params",
+    "current_params",
+    "find_problems",
+    "read_params",
+]
+
+#: Parameters that carry a phone number, in every dialect.
+NUMBER_FIELDS = frozenset(
+    {
+        "customerNumber",
+        "agentPhoneNumber",
+        "custNumber",
+        "did",
+        "customer_number",
+        "agent_number",
+        "k_number",
+        "caller_id",
+    }
+)
+#: Parameters that carry the customer's number (magic numbers are read here).
+CUSTOMER_FIELDS = ("customerNumber", "custNumber", "customer_number")
+#: Headers checked for unresolved tokens (Knowlarity credentials).
+CHECKED_HEADERS = ("x-api-key", "authorization")
+
+_TOKEN = re.compile(
+    r"@\{[^}]*\}?"  # @{Lead:Phone,} (also unclosed)
+    r"|@(?:VirtualNumber|CustomerNumber|AssociatedPhoneNumberWithoutCountryCode)\b"
+    r"|\{\{[^}]*\}\}"  # {{Agent_Number}}
+    r"|\$\{[A-Za-z_][A-Za-z0-9_]*\}"  # ${ENV_VAR} the connector did not expand
+)
+_NULL_TEXTS = frozenset({"null", "undefined"})
+
+
+@dataclass(frozen=True)
+class Params:
+    """Merged request parameters (strings), plus the parsed JSON body if any."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    json_body: Any = None
+
+    def get(self, name: str) -> str:
+        """The value of ``name`` stripped of surrounding blanks, or ``""``."""
+        return self.values.get(name, "").strip()
+
+    def numbers(self, names: Iterable[str] = NUMBER_FIELDS) -> set[str]:
+        """National forms of the number parameters that parse."""
+        found = {national(self.values[n]) for n in names if n in self.values}
+        return {n for n in found if n is not None}
+
+
+@dataclass(frozen=True)
+class ParamProblem:
+    """A parameter a real provider would choke on."""
+
+    name: str
+    value: str
+    flag: str  # "unresolved_token" | "null_value"
+    refuse: bool
+
+    @property
+    def message(self) -> str:
+        """The text of the 400 answer (names the parameter and what was in it)."""
+        if self.flag == "unresolved_token":
+            return f"unresolved mail-merge token in {self.name}: {self.value}"
+        return f"null value in {self.name}: {self.value!r} is not a phone number"
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def read_params(req: Request) -> Params:
+    """Merge query, form and JSON-object parameters (query wins, then form)."""
+    values: dict[str, str] = {}
+    body = req.get_json(silent=True) if req.mimetype.endswith("json") else None
+    if isinstance(body, dict):
+        values.update({str(k): _text(v) for k, v in body.items()})
+    values.update(req.form.to_dict(flat=True))
+    values.update(req.args.to_dict(flat=True))
+    return Params(values=values, json_body=body)
+
+
+def current_params() -> Params:
+    """The parameters of the current request (parsed once, in ``before_request``)."""
+    params: Params | None = g.get("sim_params")
+    if params is None:
+        params = read_params(request)
+        g.sim_params = params
+    return params
+
+
+def find_problems(params: Params, headers: Mapping[str, str] | None = None) -> list[ParamProblem]:
+    """Unresolved tokens anywhere; ``null`` or empty where a number belongs.
+
+    Tokens and ``null`` numbers are refused. An empty number is only flagged:
+    each dialect answers it with its own verbatim "should not be empty" /
+    "All parameters are mandatory" text.
+    """
+    problems = []
+    for name, value in params.values.items():
+        token = _TOKEN.search(value)
+        lowered = value.strip().lower()
+        if token:
+            problems.append(ParamProblem(name, token.group(0), "unresolved_token", refuse=True))
+        elif lowered in _NULL_TEXTS:
+            problems.append(ParamProblem(name, value, "null_value", refuse=name in NUMBER_FIELDS))
+        elif name in NUMBER_FIELDS and not lowered:
+            problems.append(ParamProblem(name, value, "null_value", refuse=False))
+    for name in CHECKED_HEADERS:
+        header = (headers or {}).get(name)
+        if header and (token := _TOKEN.search(header)):
+            problems.append(ParamProblem(name, token.group(0), "unresolved_token", refuse=True))
+    return problems

@@ -1,0 +1,257 @@
+"""Calls keyed by UCID and the transitions that move them.
+
+States: ``queued -> agent_ringing -> connected -> completed``, or a call ends in
+``not_answered`` (busy, no answer) or ``failed`` (DND, blacklisted, invalid
+number). Each call carries the outcome it is heading for (``planned``) and a
+history of ``(state, time)``. How it moves is its ``mode``:
+
+- ``immediate``: at creation it runs through its whole path; times are the
+  clock's "now" plus the delays (ring, then talk), so a completed call has a
+  30 s conversation without anyone waiting.
+- ``manual``: it stays where it is until ``advance()`` (``/_sim/calls/<ucid>/advance``).
+- ``timed``: ``tick(now)`` moves it once ``delays[state]`` seconds of the
+  injectable clock have passed in a state; each step is stamped at its due
+  time, not at the time of the tick, so results do not depend on polling.
+
+DND and blacklisted dials fail at once in every mode (nothing is dialled).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "DEFAULT_DELAYS",
+    "BadCallInput",
+    "Call",
+    "CallBook",
+    "CallState",
+    "InvalidTransition",
+    "parse_delays",
+    "parse_state",
+]
+
+
+class CallState(StrEnum):
+    """Where a call is."""
+
+    QUEUED = "queued"
+    AGENT_RINGING = "agent_ringing"
+    CONNECTED = "connected"
+    COMPLETED = "completed"
+    NOT_ANSWERED = "not_answered"
+    FAILED = "failed"
+
+
+TERMINAL = frozenset({CallState.COMPLETED, CallState.NOT_ANSWERED, CallState.FAILED})
+MAIN_PATH = (CallState.QUEUED, CallState.AGENT_RINGING, CallState.CONNECTED, CallState.COMPLETED)
+#: Seconds a call spends in a state before a timed/immediate step moves it on.
+DEFAULT_DELAYS: Mapping[str, float] = {"queued": 1.0, "agent_ringing": 5.0, "connected": 30.0}
+_ALIASES = {"ringing": CallState.AGENT_RINGING, "answered": CallState.CONNECTED}
+# Reasons that stop a dial before anyone's phone rings.
+_PRE_DIAL_FAILURES = frozenset({"dnd", "blacklisted"})
+
+
+class InvalidTransition(ValueError):
+    """A requested state change is not possible from the call's current state."""
+
+
+class BadCallInput(ValueError):
+    """A state name, mode or delay is not one the simulator knows."""
+
+
+def parse_state(text: str) -> CallState:
+    """A state from its name (``ringing`` is accepted for ``agent_ringing``)."""
+    if text in _ALIASES:
+        return _ALIASES[text]
+    try:
+        return CallState(text)
+    except ValueError:
+        names = ", ".join([*(s.value for s in CallState), *_ALIASES])
+        raise BadCallInput(f"unknown call state {text!r}; use one of: {names}") from None
+
+
+def parse_delays(value: Mapping[str, Any]) -> dict[str, float]:
+    """Validate a delays mapping (state name -> seconds); aliases allowed."""
+    result = dict(DEFAULT_DELAYS)
+    for key, seconds in value.items():
+        state = parse_state(str(key))
+        if state.value not in DEFAULT_DELAYS:
+            raise InvalidTransition(f"delays.{key}: only {', '.join(DEFAULT_DELAYS)} have a delay")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            raise BadCallInput(f"delays.{key} must be a number of seconds >= 0")
+        result[state.value] = float(seconds)
+    return result
+
+
+@dataclass
+class Transition:
+    """One step in a call's history."""
+
+    state: CallState
+    at: datetime
+
+
+@dataclass
+class Call:
+    """A call placed through a provider route or injected as incoming."""
+
+    ucid: str
+    dialect: str
+    operation: str
+    direction: str  # "outbound" | "inbound"
+    account: str
+    customer: str  # national 10 digits
+    created_at: datetime
+    agent_id: str | None = None
+    agent_phone: str | None = None
+    did: str | None = None
+    campaign: str | None = None
+    uui: str = ""
+    mode: str = "immediate"
+    delays: dict[str, float] | None = None
+    planned: CallState = CallState.COMPLETED
+    reason: str = ""
+    history: list[Transition] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def state(self) -> CallState:
+        """The current state (the last history entry)."""
+        return self.history[-1].state
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the call has ended."""
+        return self.state in TERMINAL
+
+    def entered(self, state: CallState) -> datetime | None:
+        """When the call entered ``state``, if it did."""
+        return next((t.at for t in self.history if t.state == state), None)
+
+    @property
+    def started_at(self) -> datetime:
+        """When the call started (first history entry)."""
+        return self.history[0].at
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When the call ended, if it has."""
+        return self.history[-1].at if self.is_terminal else None
+
+    def next_planned(self) -> CallState | None:
+        """The next state on the way to ``planned``; None once terminal."""
+        state = self.state
+        if state in TERMINAL:
+            return None
+        if self.planned == CallState.FAILED and self.reason in _PRE_DIAL_FAILURES:
+            return CallState.FAILED
+        if state == CallState.QUEUED:
+            return CallState.AGENT_RINGING
+        if state == CallState.AGENT_RINGING:
+            return CallState.CONNECTED if self.planned == CallState.COMPLETED else self.planned
+        return CallState.COMPLETED
+
+    def advance(self, to: CallState, at: datetime) -> None:
+        """Move to ``to`` now, filling the main-path states in between."""
+        state = self.state
+        if state in TERMINAL:
+            raise InvalidTransition(f"call {self.ucid} has already ended ({state.value})")
+        if to in (CallState.NOT_ANSWERED, CallState.FAILED):
+            if to == CallState.NOT_ANSWERED and state == CallState.CONNECTED:
+                raise InvalidTransition(
+                    f"call {self.ucid} is connected; it can go to completed or failed"
+                )
+            self.history.append(Transition(to, at))
+            return
+        here, there = MAIN_PATH.index(state), MAIN_PATH.index(to)
+        if there <= here:
+            raise InvalidTransition(
+                f"call {self.ucid} is {state.value}; it can only move forward "
+                f"({', '.join(s.value for s in MAIN_PATH[here + 1 :])}, not_answered, failed)"
+            )
+        self.history.extend(Transition(s, at) for s in MAIN_PATH[here + 1 : there + 1])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for ``/_sim/calls``."""
+        return {
+            "ucid": self.ucid,
+            "dialect": self.dialect,
+            "operation": self.operation,
+            "direction": self.direction,
+            "account": self.account,
+            "customer": self.customer,
+            "agent_id": self.agent_id,
+            "agent_phone": self.agent_phone,
+            "did": self.did,
+            "campaign": self.campaign,
+            "uui": self.uui,
+            "mode": self.mode,
+            "planned": self.planned.value,
+            "reason": self.reason,
+            "state": self.state.value,
+            "history": [{"state": t.state.value, "at": t.at.isoformat()} for t in self.history],
+        }
+
+
+class CallBook:
+    """All calls of one simulator, in creation order."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, Call] = {}
+
+    def add(self, call: Call) -> None:
+        """Keep ``call`` under its UCID."""
+        self.calls[call.ucid] = call
+
+    def get(self, ucid: str) -> Call | None:
+        """The call with this UCID, if any."""
+        return self.calls.get(ucid)
+
+    def clear(self) -> None:
+        """Forget every call."""
+        self.calls.clear()
+
+    def run_to_end(self, call: Call, delays: Mapping[str, float]) -> None:
+        """Immediate mode: walk the planned path, stamping clock time + delays."""
+        at = call.history[-1].at
+        while (step := call.next_planned()) is not None:
+            at = at + timedelta(seconds=_delay(call, delays, call.state))
+            call.advance(step, at)
+
+    def tick(self, now: datetime, delays: Mapping[str, float]) -> list[Call]:
+        """Timed mode: move every due call; return the calls that ended."""
+        ended: list[Call] = []
+        for call in self.calls.values():
+            if call.mode != "timed" or call.is_terminal:
+                continue
+            while (step := call.next_planned()) is not None:
+                due = call.history[-1].at + timedelta(seconds=_delay(call, delays, call.state))
+                if due > now:
+                    break
+                call.advance(step, due)
+            if call.is_terminal:
+                ended.append(call)
+        return ended
+
+    def active_inbound_for_agent(self, phone: str) -> Call | None:
+        """The newest inbound call ringing or connected at this agent phone."""
+        live = (CallState.AGENT_RINGING, CallState.CONNECTED)
+        matches = [
+            c
+            for c in self.calls.values()
+            if c.direction == "inbound" and c.agent_phone == phone and c.state in live
+        ]
+        return matches[-1] if matches else None
+
+
+def _delay(call: Call, delays: Mapping[str, float], state: CallState) -> float:
+    table = call.delays if call.delays is not None else delays
+    # Pre-dial failures are decided before anything rings: no delay.
+    if call.reason in _PRE_DIAL_FAILURES:
+        return 0.0
+    return float(table.get(state.value, 0.0))

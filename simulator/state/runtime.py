@@ -1,0 +1,247 @@
+"""The :class:`Simulator`: everything one app instance holds, behind one lock.
+
+``create_app`` builds one and stores it in ``app.extensions["simulator"]``; two
+apps never share one. Dialect models call the methods here (under
+:attr:`Simulator.lock`) to place calls; when a call ends, the dialect's record
+builder turns it into a callback payload for the outbox.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from simulator.callbacks import CallbackMode, CallbackPayload, Outbox
+from simulator.config import TRANSITION_MODES, SimulatorConfig
+from simulator.faults import FaultBook
+from simulator.ids import IdSource
+from simulator.journal import Journal
+from simulator.profiles import Profile, get_profile
+from simulator.seed import directory_from_seed, load_seed, merge_seed
+from simulator.state.calls import (
+    BadCallInput,
+    Call,
+    CallBook,
+    CallState,
+    Transition,
+    parse_delays,
+    parse_state,
+)
+from simulator.state.directory import Account, Agent, Directory
+from simulator.state.ratelimit import RateLimiter
+
+__all__ = ["RecordBuilder", "Simulator", "UnknownCall"]
+
+RecordBuilder = Callable[[Call, Account, Directory], CallbackPayload]
+
+
+class UnknownCall(KeyError):
+    """No call has the given UCID."""
+
+
+class Simulator:
+    """State, clock, ids, journal, faults and outbox of one simulator app."""
+
+    def __init__(
+        self,
+        config: SimulatorConfig,
+        *,
+        record_builders: Mapping[str, RecordBuilder] | None = None,
+    ) -> None:
+        self.config = config
+        self.lock = threading.RLock()
+        self.clock = config.clock
+        self.sleep = config.sleep
+        self.ids = IdSource(config.random_seed)
+        self.journal = Journal(config.journal_size)
+        self.faults = FaultBook()
+        self.outbox = Outbox(
+            clock=config.clock,
+            transport=config.callback_transport,
+            max_attempts=config.callback_max_attempts,
+            deliver=config.deliver_callbacks,
+            mode=CallbackMode.from_mapping(config.callback_mode or {}),
+        )
+        self.record_builders: dict[str, RecordBuilder] = dict(record_builders or {})
+        #: Provider operation names (``<dialect>.<endpoint>``), filled by create_app.
+        self.operations: set[str] = set()
+        if config.seed is not None:
+            self._seed_doc: Mapping[str, Any] = config.seed
+        else:
+            self._seed_doc = load_seed(config.seed_path)
+        self.directory: Directory = directory_from_seed(self._seed_doc)
+        self.calls = CallBook()
+        self.rate = RateLimiter()
+        self.profile: Profile = get_profile(config.profile)
+        self.mode = config.transitions
+        self.delays = parse_delays(config.delays or {})
+
+    def now(self) -> datetime:
+        """The injectable clock's time."""
+        return self.clock()
+
+    # -- state -------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to the seed: directory, calls, journal, faults, outbox, ids, profile."""
+        with self.lock:
+            self.directory = directory_from_seed(self._seed_doc)
+            self.calls.clear()
+            self.rate.clear()
+            self.journal.clear()
+            self.faults.clear()
+            self.outbox.clear()
+            self.outbox.mode = CallbackMode.from_mapping(self.config.callback_mode or {})
+            self.ids.reset()
+            self.profile = get_profile(self.config.profile)
+            self.mode = self.config.transitions
+            self.delays = parse_delays(self.config.delays or {})
+
+    def merge_seed(self, doc: Mapping[str, Any]) -> None:
+        """Merge a seed document (raises ``SeedError`` and changes nothing if invalid)."""
+        with self.lock:
+            merge_seed(self.directory, doc)
+
+    def allow(self, account: Account) -> bool:
+        """Count one request against the account's per-minute limit."""
+        with self.lock:
+            return self.rate.hit(account.name, account.rate_limit_per_minute, self.now())
+
+    def state_dict(self) -> dict[str, Any]:
+        """A JSON-ready dump for ``GET /_sim/state`` (secrets redacted)."""
+        with self.lock:
+            return {
+                **self.directory.to_dict(),
+                "profile": self.profile.name,
+                "transitions": {"mode": self.mode, "delays": dict(self.delays)},
+                "callback_mode": self.outbox.mode.to_dict(),
+                "calls": [c.to_dict() for c in self.calls.calls.values()],
+                "faults": [r.to_dict() for r in self.faults.rules()],
+            }
+
+    # -- calls -------------------------------------------------------------
+    def place_call(
+        self,
+        *,
+        dialect: str,
+        operation: str,
+        account: Account,
+        customer: str,
+        agent: Agent | None = None,
+        did: str | None = None,
+        campaign: str | None = None,
+        uui: str = "",
+        planned: CallState = CallState.COMPLETED,
+        reason: str = "",
+        ucid: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Call:
+        """Create an outbound call and move it as the transition mode says."""
+        with self.lock:
+            now = self.now()
+            call = Call(
+                ucid=ucid or self.ids.ucid(),
+                dialect=dialect,
+                operation=operation,
+                direction="outbound",
+                account=account.name,
+                customer=customer,
+                created_at=now,
+                agent_id=agent.id if agent else None,
+                agent_phone=agent.phone if agent else None,
+                did=did,
+                campaign=campaign,
+                uui=uui,
+                mode=self.mode,
+                planned=planned,
+                reason=reason,
+                extra=dict(extra or {}),
+            )
+            call.history.append(Transition(CallState.QUEUED, now))
+            self.calls.add(call)
+            if reason in ("dnd", "blacklisted"):
+                # Refused before dialling, whatever the transition mode.
+                call.advance(CallState.FAILED, now)
+            elif call.mode == "immediate":
+                self.calls.run_to_end(call, self.delays)
+            if call.is_terminal:
+                self._ended(call)
+            return call
+
+    def incoming(self, *, customer: str, did: str, agent: Agent, dialect: str = "ozonetel") -> Call:
+        """A customer calls ``did``; the call rings at ``agent`` (stays ringing unless timed)."""
+        with self.lock:
+            now = self.now()
+            account = self.directory.default_account()
+            campaign = self.directory.campaign_for_did(did)
+            call = Call(
+                ucid=self.ids.ucid() if dialect != "knowlarity" else self.ids.call_id(),
+                dialect=dialect,
+                operation="incoming",
+                direction="inbound",
+                account=account.name if account else "",
+                customer=customer,
+                created_at=now,
+                agent_id=agent.id,
+                agent_phone=agent.phone,
+                did=did,
+                campaign=campaign.name if campaign else None,
+                # Immediate mode would end the call before anyone could pull it.
+                mode="manual" if self.mode == "immediate" else self.mode,
+            )
+            call.history.append(Transition(CallState.QUEUED, now))
+            call.advance(CallState.AGENT_RINGING, now)
+            self.calls.add(call)
+            return call
+
+    def advance(self, ucid: str, to: str) -> Call:
+        """Move a call by hand (``/_sim/calls/<ucid>/advance``)."""
+        with self.lock:
+            call = self.calls.get(ucid)
+            if call is None:
+                raise UnknownCall(ucid)
+            call.advance(parse_state(to), self.now())
+            if call.is_terminal:
+                self._ended(call)
+            return call
+
+    def set_transitions(
+        self, mode: str, delays: Mapping[str, Any] | None = None, ucid: str | None = None
+    ) -> None:
+        """Set the mode (and delays) globally, or for one call."""
+        if mode not in TRANSITION_MODES:
+            raise BadCallInput(f"mode must be one of {', '.join(TRANSITION_MODES)}")
+        parsed = parse_delays(delays) if delays is not None else None
+        with self.lock:
+            if ucid is None:
+                self.mode = mode
+                if parsed is not None:
+                    self.delays = parsed
+                return
+            call = self.calls.get(ucid)
+            if call is None:
+                raise UnknownCall(ucid)
+            call.mode = mode
+            if parsed is not None:
+                call.delays = parsed
+            if mode == "immediate" and not call.is_terminal:
+                self.calls.run_to_end(call, self.delays)
+                self._ended(call)
+
+    def tick(self) -> None:
+        """Apply due timed transitions (called lazily on every request)."""
+        with self.lock:
+            for call in self.calls.tick(self.now(), self.delays):
+                self._ended(call)
+
+    def _ended(self, call: Call) -> None:
+        builder = self.record_builders.get(call.dialect)
+        account = self.directory.accounts.get(call.account)
+        if builder is None or account is None:
+            return
+        self.outbox.enqueue(call.ucid, account.callback_url, builder(call, account, self.directory))
+
+    def close(self) -> None:
+        """Stop the callback worker."""
+        self.outbox.stop()

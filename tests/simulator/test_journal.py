@@ -1,0 +1,86 @@
+"""The journal: bounded, redacted, filterable."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from simulator import FakeClock, create_app
+
+pytestmark = pytest.mark.simulator
+
+KEY = "KKdemo0000000000000000000000000001"
+
+
+def _client(size: int = 1000) -> FlaskClient:
+    app = create_app({"clock": FakeClock(), "journal_size": size, "deliver_callbacks": False})
+    return app.test_client()
+
+
+def test_journal_drops_the_oldest_beyond_its_size() -> None:
+    client = _client(size=3)
+    for n in range(5):
+        client.get("/LeadSquare/PullDIDNumbers.php", query_string={"apiKey": KEY, "n": str(n)})
+    entries = client.get("/_sim/journal").get_json()["entries"]
+    assert [e["query"]["n"] for e in entries] == ["2", "3", "4"]
+
+
+def test_journal_redacts_keys_in_query_params_and_headers() -> None:
+    client = _client()
+    client.post(
+        "/Basic/v1/account/call/makecall",
+        json={"k_number": "+918030000001"},
+        headers={"x-api-key": "knowlarity-app-key-demo", "authorization": "secret-uuid"},
+    )
+    client.get("/click2call", query_string={"api_key": KEY, "username": "demouser"})
+    client.post("/PullAPI", data={"apiKey": KEY, "userName": "demouser"})
+    text = client.get("/_sim/journal").get_data(as_text=True)
+    for secret in (KEY, "knowlarity-app-key-demo", "secret-uuid"):
+        assert secret not in text
+    entries = client.get("/_sim/journal").get_json()["entries"]
+    assert entries[0]["headers"]["x-api-key"] == "***"
+    assert entries[0]["headers"]["authorization"] == "***"
+    assert entries[1]["query"]["api_key"] == "***"
+    assert entries[2]["params"]["apiKey"] == "***"
+    assert entries[2]["params"]["userName"] == "demouser"
+
+
+def test_journal_records_operation_status_and_method() -> None:
+    client = _client()
+    client.post("/CAServices/AgentManualDial.php", data={"format": "json"})
+    entry = client.get("/_sim/journal").get_json()["entries"][0]
+    assert entry["operation"] == "ozonetel.agent_manual_dial"
+    assert entry["method"] == "POST"
+    assert entry["path"] == "/CAServices/AgentManualDial.php"
+    assert entry["status"] == 200
+    assert entry["time"] == "2024-01-15T04:30:00+00:00"
+
+
+def test_journal_skips_control_plane_and_unknown_routes() -> None:
+    client = _client()
+    client.get("/_sim/state")
+    client.get("/nope")
+    assert client.get("/_sim/journal").get_json()["count"] == 0
+
+
+def test_journal_filters_and_clear() -> None:
+    client = _client()
+    client.get("/PullAPI")
+    client.post("/PullAPI")
+    client.get("/click2call", query_string={"customerNumber": "@CustomerNumber"})
+    client.get("/LeadSquare/PullDIDNumbers.php")
+
+    def count(query: str) -> int:
+        result: int = client.get(f"/_sim/journal?{query}").get_json()["count"]
+        return result
+
+    assert count("path=/PullAPI") == 2
+    assert count("method=post") == 1
+    assert count("operation=generic.pull_did_numbers") == 1
+    assert count("flagged=true") == 1
+    assert count("flagged=false") == 3
+    limited = client.get("/_sim/journal?limit=1").get_json()["entries"]
+    assert [e["path"] for e in limited] == ["/LeadSquare/PullDIDNumbers.php"]
+    assert client.get("/_sim/journal?limit=x").status_code == 400
+    client.delete("/_sim/journal")
+    assert count("") == 0
