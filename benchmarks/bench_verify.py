@@ -1,0 +1,54 @@
+"""The full ``mcc verify`` run against the embedded simulator, end to end.
+
+Figures: wall-clock seconds of a complete run (every clause, latency with the
+default 20 calls per API, no fuzzing) for the generic and Ozonetel presets,
+and the connector client's own overhead per call as the run measured it.
+Target: each run under 30 s without ``--fuzz``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import connector
+from contracts.events import RunFinished, RunSummary
+from contracts.runner import Options
+from contracts.runner import run as verify_run
+
+__all__ = ["run"]
+
+TARGET_S = 30.0
+PRESETS = ("generic", "ozonetel")
+
+
+def _one(preset: str, latency_calls: int) -> tuple[float, RunSummary]:
+    config = connector.resolve_config(preset)
+    start = time.perf_counter()
+    summary: RunSummary | None = None
+    for event in verify_run(config, options=Options(latency_calls=latency_calls), env={}):
+        if isinstance(event, RunFinished):
+            summary = event.summary
+    elapsed = time.perf_counter() - start
+    if summary is None:
+        raise RuntimeError(f"the {preset} run ended without a summary")
+    return elapsed, summary
+
+
+def run(quick: bool = False) -> dict[str, object]:
+    """Run ``mcc verify`` for each preset; ``quick`` uses 3 latency calls instead of 20."""
+    latency_calls = 3 if quick else 20
+    figures: dict[str, Any] = {"latency_calls": latency_calls}
+    worst = 0.0
+    for preset in PRESETS:
+        elapsed, summary = _one(preset, latency_calls)
+        worst = max(worst, elapsed)
+        figures[f"{preset}_run_s"] = round(elapsed, 3)
+        figures[f"{preset}_clauses"] = summary.counts["total"]
+        figures[f"{preset}_failed_clauses"] = summary.counts["fail"] + summary.counts["error"]
+        overhead = summary.metadata.get("client_overhead_ms")
+        if isinstance(overhead, int | float):
+            figures[f"{preset}_client_overhead_ms"] = overhead
+    figures["target"] = f"each full run (no --fuzz) under {TARGET_S:g} s"
+    figures["passed"] = worst < TARGET_S
+    return figures

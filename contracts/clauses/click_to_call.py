@@ -1,0 +1,139 @@
+"""Click-to-call clauses: success with a call id, DND, credentials, methods, formats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import connector
+from contracts.clauses.context import Context
+from contracts.clauses.expect import answered, describe_answer, expect_error, looks_like_id
+from contracts.clauses.mutation import CREDENTIAL_NAMES, replace_values, set_named
+from contracts.clauses.registry import SkipClause, Verdict, clause, failed, passed
+
+API = "click_to_call"
+WRONG_KEY = "WRONG-KEY-000000000000000000000000"
+
+
+def call_id(result: Any) -> str | None:
+    """The call id an answer carries: a captured data value, or an id in the message."""
+    for value in result.outcome.data.values():
+        if value not in (None, "", [], {}):
+            return str(value)
+    message = result.outcome.message
+    return message if looks_like_id(message) else None
+
+
+@clause("click_to_call.success", API, "A call to a valid number maps to success with a call id")
+def success(ctx: Context) -> Verdict:
+    """The plain happy path."""
+    customer = ctx.fixture("customer_number")
+    label = f"call {ctx.mask(customer)}"
+    result = answered(ctx, ctx.call(API, label, customer=customer), label)
+    evidence = ctx.evidence(result, label)
+    if not result.outcome.ok:
+        return failed(
+            f"a call to a valid number was mapped to error ({describe_answer(result)}):"
+            f" {evidence.outcome_message}",
+            evidence,
+        )
+    if call_id(result) is None:
+        return failed(
+            "success carries no call id: no data rule captured a value and the message holds"
+            " no id (add the id to the answer, e.g. 'ucid', and a data rule for it)",
+            evidence,
+        )
+    return passed("success with a call id")
+
+
+@clause("click_to_call.dnd", API, "A DND number maps to error with its message, never success")
+def dnd(ctx: Context) -> Verdict:
+    """TRAI's DND registry: the call must be refused and say so."""
+    number = ctx.fixture("dnd_number")
+    label = f"call DND number {ctx.mask(number)}"
+    return expect_error(ctx, ctx.call(API, label, customer=number), label, "a DND number")
+
+
+def wrong_credentials(request: Any) -> Any:
+    """``request`` with every key-like parameter and header set to a wrong value."""
+    # Secrets from ${ENV} first (wherever they sit), then key-named parameters.
+    edited, count = replace_values(request, request.secrets, WRONG_KEY)
+    edited, named = set_named(edited, CREDENTIAL_NAMES, WRONG_KEY)
+    if count + named == 0:
+        raise SkipClause("the request carries no credential (no ${ENV} secret, no key parameter)")
+    return edited
+
+
+@clause("click_to_call.invalid_credentials", API, "A wrong API key maps to error")
+def invalid_credentials(ctx: Context) -> Verdict:
+    """A wrong key must never place a call."""
+    customer = ctx.fixture("customer_number")
+    label = "call with a wrong API key"
+    result = ctx.call(API, label, customer=customer, edit=wrong_credentials)
+    return expect_error(ctx, result, label, "a wrong API key")
+
+
+def as_method(api: connector.ApiConfig, method: str) -> connector.ApiConfig:
+    """The same API sent with ``method`` (POST sends the parameters as a form)."""
+    if method == api.method:
+        return api
+    if method == "POST":
+        return api.model_copy(update={"method": "POST", "body": connector.BodyEncoding.FORM})
+    if api.body_template:
+        raise SkipClause("the config posts a raw body template; it has no GET form to compare")
+    return api.model_copy(update={"method": "GET", "body": None, "body_template": None})
+
+
+@clause("click_to_call.methods", API, "GET and POST give the same outcome when both are claimed")
+def methods(ctx: Context) -> Verdict:
+    """The seed says 'the GET as well as POST format will work'."""
+    api = ctx.api(API)
+    claimed = set(api.claims.methods)
+    if not {"GET", "POST"} <= claimed:
+        raise SkipClause("claims.methods does not list both GET and POST")
+    customer = ctx.fixture("customer_number")
+    results = {}
+    for method in ("GET", "POST"):
+        label = f"{method} call {ctx.mask(customer)}"
+        variant = as_method(api, method)
+        results[method] = answered(ctx, ctx.call(API, label, customer=customer, api=variant), label)
+    kinds = {m: r.outcome.kind for m, r in results.items()}
+    if kinds["GET"] != kinds["POST"]:
+        return failed(
+            f"GET answered {kinds['GET']} but POST answered {kinds['POST']}"
+            f" ({describe_answer(results['POST'])}): both methods are claimed",
+            *(ctx.evidence(r, f"{m} call") for m, r in results.items()),
+        )
+    return passed(f"GET and POST both answer {kinds['GET']}")
+
+
+@clause(
+    "click_to_call.number_formats",
+    API,
+    "Every claimed customer number format gets the same outcome",
+)
+def number_formats(ctx: Context) -> Verdict:
+    """+91-N, 91N, 0N and N must all place the call when claimed."""
+    api = ctx.api(API)
+    formats = list(api.claims.number_formats)
+    if not formats:
+        raise SkipClause("claims.number_formats is empty")
+    customer = ctx.fixture("customer_number")
+    number = connector.parse_phone(customer, ctx.config.default_region)
+    # What @CustomerNumber renders to; each probe swaps it for another form.
+    rendered = {number.crm, number.e164, number.national, number.with_country_code}
+    results = {}
+    for fmt in formats:
+        label = f"call {ctx.mask(number.format(fmt))} ({fmt})"
+        request = ctx.render(API, customer=customer)
+        edited, count = replace_values(request, rendered, number.format(fmt))
+        if count == 0:
+            raise SkipClause("the request carries no @CustomerNumber parameter to reformat")
+        results[fmt] = answered(ctx, ctx.send(API, edited, label), label)
+    kinds = {fmt: r.outcome.kind for fmt, r in results.items()}
+    if len(set(kinds.values())) > 1:
+        odd = ", ".join(f"{fmt}: {kind}" for fmt, kind in kinds.items())
+        return failed(
+            f"claimed number formats answer differently ({odd})",
+            *(ctx.evidence(r, fmt) for fmt, r in results.items()),
+        )
+    return passed(f"{', '.join(formats)} all answer {next(iter(kinds.values()))}")

@@ -1,0 +1,186 @@
+"""What a check works with: the config, the client, fixtures, options, and a log.
+
+Every answer a check receives goes through :meth:`Context.call` or
+:meth:`Context.send`, which records it; the answers clauses and the mapping
+coverage judge that log at the end of the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+import connector
+from contracts.clauses.registry import CannotTest, SkipClause
+from contracts.events import Evidence
+from contracts.evidence import build_evidence
+from contracts.fixtures import ControlPlane, Fixtures
+
+__all__ = ["DEFAULT_BUDGETS_MS", "Context", "Options", "Seen"]
+
+# p95 budgets per API; the pop-up is strictest because the phone is ringing.
+DEFAULT_BUDGETS_MS: Mapping[str, float] = {
+    "click_to_call": 3000.0,
+    "did_list": 5000.0,
+    "agent_popup": 1000.0,
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to run: latency sample size, budgets, fuzzing, what to show."""
+
+    latency_calls: int = 20
+    budgets_ms: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_BUDGETS_MS))
+    fuzz: bool = False
+    fuzz_examples: int = 10
+    show_numbers: bool = False
+    only: tuple[str, ...] = ()  # clause id prefixes to run; empty runs all
+
+    def to_dict(self) -> dict[str, Any]:
+        """For the report's run metadata."""
+        return {
+            "latency_calls": self.latency_calls,
+            "budgets_p95_ms": dict(self.budgets_ms),
+            "fuzz": self.fuzz,
+            "fuzz_examples": self.fuzz_examples,
+            "show_numbers": self.show_numbers,
+            "only": list(self.only),
+        }
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One answer seen during the run, for the answers clauses."""
+
+    api: str
+    label: str
+    result: Any  # connector.CallResult
+
+
+class Context:
+    """The run's shared state, handed to every check."""
+
+    def __init__(
+        self,
+        *,
+        config: connector.ConnectorConfig,
+        client: Any,  # connector.Client
+        fixtures: Fixtures,
+        options: Options,
+        env: Mapping[str, str],
+        base_url: str,
+        control: ControlPlane | None = None,
+        dialect: str | None = None,
+        rearm: Callable[[], None] | None = None,
+        limit_rate: Callable[[str], AbstractContextManager[None]] | None = None,
+    ) -> None:
+        self.config = config
+        self.client = client
+        self.fixtures = fixtures
+        self.options = options
+        self.env = env
+        self.base_url = base_url
+        self.control = control
+        self.dialect = dialect
+        # Embedded only: ring the test agent again; rate-limit one API for a block.
+        self.rearm = rearm
+        self.limit_rate = limit_rate
+        self.seen: list[Seen] = []
+        self.metadata: dict[str, Any] = {}
+
+    @property
+    def embedded(self) -> bool:
+        """True when the target is the embedded simulator (its control plane is ours)."""
+        return self.control is not None
+
+    def api(self, name: str) -> connector.ApiConfig:
+        """The config's API ``name``; skips the clause when it is not configured."""
+        api = self.config.apis.get(name)
+        if api is None:
+            raise SkipClause(f"the config does not configure the {name} API")
+        return api
+
+    def fixture(self, name: str) -> str:
+        """A fixture value; skips the clause, naming the fixture, when it is missing."""
+        value = getattr(self.fixtures, name, None)
+        if not value:
+            raise SkipClause(f"fixture {name!r} is missing ({Fixtures.describe(name)})")
+        return str(value)
+
+    def merge(
+        self, *, customer: str | None = None, agent_phone: str | None = None
+    ) -> connector.MergeContext:
+        """The mail-merge context for a probe, from the fixtures."""
+        user = dict(self.fixtures.user)
+        if agent_phone:
+            # @AssociatedPhoneNumber... and {{Agent_Number}} follow the probed agent.
+            user["PhoneMobile"] = agent_phone
+        return connector.MergeContext(
+            lead=dict(self.fixtures.lead),
+            user=user,
+            owner={},
+            customer_number=customer,
+            agent_phone=agent_phone,
+            virtual_number_field=self.config.virtual_number_field,
+            region=self.config.default_region,
+            env=self.env,
+        )
+
+    def render(
+        self,
+        name: str,
+        *,
+        customer: str | None = None,
+        agent_phone: str | None = None,
+        api: connector.ApiConfig | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Render API ``name`` (or the given variant of it) into a request."""
+        ctx = self.merge(customer=customer, agent_phone=agent_phone)
+        if env is not None:
+            ctx = dataclasses.replace(ctx, env=env)
+        try:
+            return connector.render_request(api or self.api(name), ctx)
+        except connector.TemplateError as exc:
+            raise CannotTest(f"cannot build the {name} request: {exc}") from None
+
+    def send(
+        self,
+        name: str,
+        request: Any,
+        label: str,
+        *,
+        api: connector.ApiConfig | None = None,
+    ) -> Any:
+        """Send a rendered request for API ``name``, record and return the result."""
+        result = self.client.send(request, api or self.api(name), name=name)
+        self.seen.append(Seen(name, label, result))
+        return result
+
+    def call(
+        self,
+        name: str,
+        label: str,
+        *,
+        customer: str | None = None,
+        agent_phone: str | None = None,
+        api: connector.ApiConfig | None = None,
+        edit: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        """Render, optionally edit, send and record one probe."""
+        request = self.render(name, customer=customer, agent_phone=agent_phone, api=api)
+        if edit is not None:
+            request = edit(request)
+        return self.send(name, request, label, api=api)
+
+    def evidence(self, result: Any, label: str) -> Evidence:
+        """Redacted evidence of ``result`` (numbers masked unless asked otherwise)."""
+        return build_evidence(result, label, show_numbers=self.options.show_numbers)
+
+    def mask(self, number: str) -> str:
+        """A number as reports may show it."""
+        return number if self.options.show_numbers else connector.mask_number(number)

@@ -1,0 +1,142 @@
+"""Latency clauses: p50/p95/max per API over N sequential calls, against p95 budgets.
+
+Measured with the connector's own synchronous client, one call after the
+other, each timed afresh: an ``httpx.AsyncClient`` under concurrency slows
+itself down (encode/httpx#3215) and would blame the partner for it.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from contracts.clauses.context import Context
+from contracts.clauses.registry import CannotTest, SkipClause, Verdict, clause, failed, passed
+
+__all__ = ["measure_client_overhead", "percentile"]
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (no interpolation: a reported figure was observed)."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _probe_args(ctx: Context, api: str) -> tuple[str | None, str | None]:
+    """(customer, agent_phone) for a plain successful probe of ``api``."""
+    if api == "click_to_call":
+        return ctx.fixture("customer_number"), None
+    if api == "agent_popup":
+        return None, ctx.fixture("ringing_agent_phone")
+    return None, None
+
+
+def _latency(api: str) -> Callable[[Context], Verdict]:
+    def check(ctx: Context) -> Verdict:
+        ctx.api(api)
+        calls = ctx.options.latency_calls
+        if calls <= 0:
+            raise SkipClause("--latency-calls is 0")
+        customer, agent_phone = _probe_args(ctx, api)
+        if api == "agent_popup" and ctx.rearm is not None:
+            ctx.rearm()
+        samples: list[float] = []
+        no_answer = 0
+        last: Any = None
+        for index in range(calls):
+            last = ctx.call(
+                api, f"latency call {index + 1}", customer=customer, agent_phone=agent_phone
+            )
+            if last.outcome.reason == "transport":
+                no_answer += 1
+                continue
+            samples.append(last.outcome.elapsed * 1000.0)
+        if not samples:
+            raise CannotTest(
+                f"none of {calls} calls got an answer: {last.outcome.message}",
+                ctx.evidence(last, "last latency call"),
+            )
+        budget = ctx.options.budgets_ms.get(api, 0.0)
+        figures = {
+            "p50_ms": percentile(samples, 0.50),
+            "p95_ms": percentile(samples, 0.95),
+            "max_ms": max(samples),
+            "mean_ms": statistics.fmean(samples),
+            "calls": float(calls),
+            "no_answer": float(no_answer),
+            "budget_p95_ms": budget,
+        }
+        summary = (
+            f"p50 {figures['p50_ms']:.0f} ms, p95 {figures['p95_ms']:.0f} ms,"
+            f" max {figures['max_ms']:.0f} ms over {len(samples)} calls"
+        )
+        if no_answer:
+            return failed(
+                f"{no_answer} of {calls} calls got no answer; {summary}",
+                ctx.evidence(last, "last latency call"),
+                figures=figures,
+                samples_ms=tuple(samples),
+            )
+        if budget and figures["p95_ms"] > budget:
+            return failed(
+                f"p95 {figures['p95_ms']:.0f} ms is over the {budget:.0f} ms budget ({summary})",
+                figures=figures,
+                samples_ms=tuple(samples),
+            )
+        return passed(
+            f"{summary}; budget p95 {budget:.0f} ms", figures=figures, samples_ms=tuple(samples)
+        )
+
+    check.__name__ = f"latency_{api}"
+    check.__module__ = __name__
+    return check
+
+
+for _api, _title in (
+    ("click_to_call", "Click-to-call p95 latency is within budget"),
+    ("agent_popup", "Pop-up p95 latency is within budget"),
+    ("did_list", "DID list p95 latency is within budget"),
+):
+    clause(f"latency.{_api}", _api, _title)(_latency(_api))
+
+
+def measure_client_overhead(ctx: Context, repeats: int = 21) -> dict[str, float] | None:
+    """The connector client's own cost per call, against bare httpx, in ms.
+
+    Both send the same request (the DID list, else the first API) to the
+    embedded simulator, alternating so drift hits both alike; the overhead is
+    the median of the paired differences, so one slow server answer does not
+    decide it. It is sub-millisecond and can come out slightly negative: that
+    is noise, reported as measured. ``None`` when there is no API to measure.
+    """
+    if not ctx.config.apis:
+        return None
+    name = "did_list" if "did_list" in ctx.config.apis else next(iter(ctx.config.apis))
+    api = ctx.config.apis[name]
+    customer, agent_phone = _probe_args(ctx, name)
+    request = ctx.render(name, customer=customer, agent_phone=agent_phone)
+    headers = dict(request.headers)
+    if request.content_type:
+        headers.setdefault("content-type", request.content_type)
+    bare: list[float] = []
+    ours: list[float] = []
+    with httpx.Client() as plain:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            plain.request(request.method, request.url, headers=headers, content=request.body).read()
+            bare.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            ctx.client.send(request, api, name=name)
+            ours.append(time.perf_counter() - start)
+    return {
+        "client_overhead_ms": statistics.median(o - b for o, b in zip(ours, bare, strict=True))
+        * 1000.0,
+        "client_call_ms": statistics.median(ours) * 1000.0,
+        "bare_httpx_call_ms": statistics.median(bare) * 1000.0,
+    }

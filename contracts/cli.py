@@ -1,0 +1,154 @@
+"""``mcc verify``: check a partner's APIs against a connector config.
+
+Exit codes: 0 every clause passed (skips allowed), 1 the partner failed a
+clause, 2 we could not test (bad config, unreachable target, missing
+variable, a clause that could not run), always with one line on stderr and
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+import connector
+from contracts.clauses.context import Options
+from contracts.events import RunFinished, RunSummary, Status
+from contracts.fixtures import FixturesError, load_fixtures
+from contracts.reporters import FILE_FORMATS, Reporter, build_file_reporters
+from contracts.reporters.console import ConsoleReporter
+from contracts.runner import run
+from contracts.target import CannotRunError
+
+__all__ = ["verify"]
+
+FORMATS = ("console", *FILE_FORMATS)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"mcc verify: {message.splitlines()[0] if message else 'failed'}", err=True)
+    sys.exit(2)
+
+
+def _could_not_test(summary: RunSummary) -> str:
+    errors = [r for r in summary.results if r.status is Status.ERROR]
+    return (
+        f"could not test {len(errors)} clause(s); first: {errors[0].clause.id}: {errors[0].message}"
+    )
+
+
+@click.command("verify")
+@click.option(
+    "--config",
+    "config_name",
+    required=True,
+    metavar="NAME_OR_PATH",
+    help="A preset name (generic, ozonetel, ...) or a connector config YAML file.",
+)
+@click.option(
+    "--target",
+    metavar="BASE_URL",
+    default=None,
+    help="The partner's base URL; default: the embedded simulator on a free loopback port.",
+)
+@click.option(
+    "--fixtures",
+    "fixtures_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Partner fixtures YAML (test agent, DND number, ...); see docs/conformance.md.",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write junit.xml, report.json and report.html here.",
+)
+@click.option(
+    "--latency-calls",
+    type=click.IntRange(min=0, max=1000),
+    default=20,
+    show_default=True,
+    help="Sequential calls per API for the latency clauses (0 skips them).",
+)
+@click.option("--fuzz", is_flag=True, help="Also fuzz the dialect's OpenAPI contract.")
+@click.option(
+    "--fuzz-examples",
+    type=click.IntRange(min=1, max=500),
+    default=10,
+    show_default=True,
+    help="Generated requests per operation with --fuzz.",
+)
+@click.option("--show-numbers", is_flag=True, help="Show customer numbers unmasked in reports.")
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(FORMATS),
+    multiple=True,
+    help="Reports to produce (repeatable); default: console, plus all files with --report-dir.",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="PREFIX",
+    help="Run only clauses whose id starts with PREFIX (repeatable), e.g. agent_popup.",
+)
+def verify(  # noqa: PLR0917 - click passes every option by keyword
+    config_name: str,
+    target: str | None,
+    fixtures_path: Path | None,
+    report_dir: Path | None,
+    latency_calls: int,
+    fuzz: bool,
+    fuzz_examples: int,
+    show_numbers: bool,
+    formats: tuple[str, ...],
+    only: tuple[str, ...],
+) -> None:
+    """Verify a partner's APIs against a connector config; write a scorecard and reports."""
+    try:
+        config = connector.resolve_config(config_name)
+        fixtures = load_fixtures(fixtures_path) if fixtures_path is not None else None
+    except (connector.ConfigError, FixturesError) as exc:
+        _fail(str(exc))
+        return
+    chosen = formats or (("console", *FILE_FORMATS) if report_dir else ("console",))
+    file_formats = tuple(f for f in chosen if f in FILE_FORMATS)
+    reporters: list[Reporter] = []
+    if "console" in chosen:
+        reporters.append(ConsoleReporter(Console()))
+    if file_formats:
+        reporters += build_file_reporters(report_dir or Path("reports"), file_formats)
+    options = Options(
+        latency_calls=latency_calls,
+        fuzz=fuzz,
+        fuzz_examples=fuzz_examples,
+        show_numbers=show_numbers,
+        only=only,
+    )
+    summary: RunSummary | None = None
+    try:
+        for event in run(config, target=target, fixtures=fixtures, options=options):
+            for reporter in reporters:
+                reporter.handle(event)
+            if isinstance(event, RunFinished):
+                summary = event.summary
+    except (CannotRunError, connector.ConnectorError, OSError) as exc:
+        _fail(str(exc))
+        return
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return
+    except Exception as exc:  # never a traceback for the partner
+        _fail(f"internal error: {type(exc).__name__}: {exc}")
+        return
+    if summary is None:
+        _fail("the run ended without a summary")
+        return
+    code = summary.exit_code
+    if code == 2:
+        click.echo(f"mcc verify: {_could_not_test(summary)}", err=True)
+    sys.exit(code)

@@ -1,0 +1,196 @@
+"""Partner fixtures: the numbers and fields a conformance run needs.
+
+Against a partner (``--target``) they come from a YAML file the partner
+writes (see docs/conformance.md); a clause whose fixture is missing is
+skipped with that reason, never passed. Against the embedded simulator they
+are arranged through its control plane (``/_sim``): reset, seed the account
+whose credentials the config uses, and inject a ringing call for the test
+agent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = [
+    "EMBEDDED",
+    "ControlPlane",
+    "Fixtures",
+    "FixturesError",
+    "arrange_simulator",
+    "load_fixtures",
+]
+
+_FIELDS_HELP = {
+    "customer_number": "a customer number to call that should be answered with success",
+    "dnd_number": "a number on the DND registry (click-to-call must answer an error)",
+    "ringing_agent_phone": "the test agent's phone, with an incoming call ringing",
+    "ringing_customer_number": "the caller of that ringing call (checked when given)",
+    "idle_agent_phone": "an agent phone with no call at this moment",
+    "invalid_agent_number": "an agent phone number the partner does not know",
+    "rate_limited_agent_phone": "an agent phone the partner answers 'max limit exceeded' for",
+}
+
+
+class FixturesError(ValueError):
+    """The fixtures file is missing or not valid; the message says what to fix."""
+
+
+class Fixtures(BaseModel):
+    """What the partner provides for the run; every field optional."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    customer_number: str | None = None
+    dnd_number: str | None = None
+    ringing_agent_phone: str | None = None
+    ringing_customer_number: str | None = None
+    idle_agent_phone: str | None = None
+    invalid_agent_number: str | None = None
+    rate_limited_agent_phone: str | None = None
+    # Values for mail-merge tokens: @{User:TelephonyAgentId,}, @VirtualNumber
+    # (the config's virtual_number_field), @{Lead:Phone,} ...
+    user: dict[str, str] = Field(default_factory=dict)
+    lead: dict[str, str] = Field(default_factory=dict)
+
+    @staticmethod
+    def describe(name: str) -> str:
+        """What the fixture ``name`` is, for skip reasons and the docs."""
+        return _FIELDS_HELP.get(name, name)
+
+
+def load_fixtures(path: str | Path) -> Fixtures:
+    """Read a fixtures YAML file; ``FixturesError`` names each bad field."""
+    file = Path(path)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FixturesError(f"{file}: no such fixtures file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FixturesError(f"{file}: cannot be read ({type(exc).__name__})") from None
+    except yaml.YAMLError:
+        raise FixturesError(f"{file}: not valid YAML") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise FixturesError(f"{file}: expected a mapping of fixture names to values")
+    # Numbers written bare in YAML arrive as int: accept them as text.
+    cleaned = {
+        key: str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        for key, value in data.items()
+    }
+    try:
+        return Fixtures.model_validate(cleaned)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: "
+            + ("is not a known fixture" if err["type"] == "extra_forbidden" else err["msg"])
+            for err in exc.errors(include_url=False)
+        )
+        raise FixturesError(f"{file}: {problems}") from None
+
+
+# The embedded simulator's default seed (simulator/seed/default.yaml) and
+# magic numbers (README): agent1 is logged in and ready, agent2 is idle.
+EMBEDDED_ACCOUNT = "demo"
+EMBEDDED_USERNAME = "demouser"
+EMBEDDED_API_KEY = "KKdemo0000000000000000000000000001"
+EMBEDDED = Fixtures(
+    customer_number="9812345678",
+    dnd_number="9000000001",
+    ringing_agent_phone="9800000001",
+    ringing_customer_number="9876501234",
+    idle_agent_phone="9800000002",
+    invalid_agent_number="9811111119",
+    rate_limited_agent_phone=None,  # arranged through the control plane rate limit
+    user={"TelephonyAgentId": "agent1", "PhoneMobile": "9800000001"},
+)
+EMBEDDED_DID = "918030000001"
+_LIVE_STATES = ("agent_ringing", "ringing", "connected")
+EMBEDDED_CAMPAIGN = "Inbound_918030000001"
+
+
+class ControlPlane:
+    """The simulator's test controls (``/_sim``), over HTTP."""
+
+    def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
+        self._http = httpx.Client(base_url=base_url.rstrip("/") + "/_sim", timeout=timeout)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def _post(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
+        response = self._http.post(path, json=dict(body or {}))
+        if response.status_code >= 400:
+            raise RuntimeError(
+                f"simulator control plane {path} answered HTTP {response.status_code}: "
+                f"{response.text[:200]}"
+            )
+        return response.json() if response.content else None
+
+    def reset(self) -> None:
+        """Back to the seed; clears faults, calls and profile."""
+        self._post("/reset")
+
+    def seed(self, document: Mapping[str, Any]) -> None:
+        """Merge a seed document (accounts, agents, dids, dnd, rate_limits)."""
+        self._post("/seed", document)
+
+    def profile(self, name: str) -> None:
+        """Switch to a named behaviour set (``compliant`` or ``sloppy``)."""
+        self._post("/profile", {"name": name})
+
+    def incoming(self, customer: str, agent_phone: str, did: str) -> str:
+        """Start a ringing incoming call to ``agent_phone``; returns its UCID."""
+        answer = self._post(
+            "/incoming", {"customer": customer, "agent_phone": agent_phone, "did": did}
+        )
+        return str(answer.get("ucid", "")) if isinstance(answer, Mapping) else ""
+
+    def has_live_call(self, agent_phone: str) -> bool:
+        """True when an inbound call is ringing or connected at ``agent_phone``."""
+        response = self._http.get("/calls")
+        if response.status_code >= 400:
+            return False
+        answer = response.json()
+        calls = answer.get("calls", []) if isinstance(answer, Mapping) else answer
+        return any(
+            isinstance(call, Mapping)
+            and call.get("direction") == "inbound"
+            and call.get("agent_phone") == agent_phone
+            and call.get("state") in _LIVE_STATES
+            for call in calls or []
+        )
+
+    def fault(self, spec: Mapping[str, Any]) -> str:
+        """Add a fault; returns its id."""
+        answer = self._post("/faults", spec)
+        return str(answer.get("id", "")) if isinstance(answer, Mapping) else ""
+
+    def clear_fault(self, fault_id: str) -> None:
+        """Remove one fault."""
+        self._http.delete(f"/faults/{fault_id}")
+
+
+def arrange_simulator(
+    control: ControlPlane, *, account: Mapping[str, Any], fixtures: Fixtures
+) -> None:
+    """Seed ``account`` as the simulator's demo account and ring ``fixtures``' test agent.
+
+    Used for the embedded target, and by anyone running the simulator as a
+    stand-in partner at a URL (the conformance tests do).
+    """
+    control.seed({"accounts": {EMBEDDED_ACCOUNT: dict(account)}})
+    if fixtures.ringing_agent_phone:
+        control.incoming(
+            customer=fixtures.ringing_customer_number or "9876501234",
+            agent_phone=fixtures.ringing_agent_phone,
+            did=EMBEDDED_DID,
+        )

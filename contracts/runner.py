@@ -1,0 +1,205 @@
+"""The conformance runner: run every clause against a target, yield events.
+
+``run`` is a generator: it starts the target (the embedded simulator unless a
+URL is given), yields ``RunStarted``, a ``ClauseStarted``/``ClauseFinished``
+pair per clause and ``RunFinished`` with the summary, and stops the target
+when the consumer is done, even early. It never prints; reporters consume the
+events. Problems that stop the whole run before it starts (unreachable
+target, missing variable) raise ``CannotRunError`` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator, Mapping
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+import connector
+from contracts.clauses.answers import coverage
+from contracts.clauses.context import DEFAULT_BUDGETS_MS, Context, Options
+from contracts.clauses.fuzz import dialect_for
+from contracts.clauses.latency import measure_client_overhead
+from contracts.clauses.registry import CannotTest, Clause, SkipClause, Verdict, registered
+from contracts.events import (
+    ClauseFinished,
+    ClauseResult,
+    ClauseStarted,
+    Event,
+    RunFinished,
+    RunInfo,
+    RunStarted,
+    RunSummary,
+    Status,
+)
+from contracts.evidence import SafeText
+from contracts.fixtures import Fixtures
+from contracts.target import (
+    CannotRunError,
+    Target,
+    config_secrets,
+    default_env,
+    embedded_env,
+    open_url,
+    require_env,
+    start_embedded,
+)
+
+__all__ = [
+    "DEFAULT_BUDGETS_MS",
+    "CannotRunError",
+    "Options",
+    "clause_ids",
+    "run",
+    "tool_version",
+]
+
+
+def tool_version() -> str:
+    """The installed harness version (``0+unknown`` from a bare checkout)."""
+    try:
+        return metadata.version("mobile-cloud-calling-harness")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _selected(options: Options) -> list[Clause]:
+    clauses = registered()
+    if not options.only:
+        return clauses
+    chosen = [c for c in clauses if any(c.info.id.startswith(p) for p in options.only)]
+    if not chosen:
+        raise CannotRunError(f"no clause id starts with {', '.join(options.only)}")
+    return chosen
+
+
+def clause_ids() -> list[str]:
+    """Every clause id, in run order."""
+    return [c.info.id for c in registered()]
+
+
+def _run_one(item: Clause, ctx: Context, safe: SafeText) -> ClauseResult:
+    start = time.perf_counter()
+    try:
+        verdict = item.check(ctx)
+    except SkipClause as skip:
+        verdict = Verdict(Status.SKIP, str(skip))
+    except CannotTest as cannot:
+        verdict = Verdict(Status.ERROR, str(cannot), cannot.evidence)
+    except connector.ConnectorError as exc:
+        verdict = Verdict(Status.ERROR, f"could not test: {exc}")
+    except Exception as exc:  # a bug in a check must not look like a partner failure
+        verdict = Verdict(Status.ERROR, f"internal error in the check: {type(exc).__name__}: {exc}")
+    return ClauseResult(
+        clause=item.info,
+        status=verdict.status,
+        message=safe.text(verdict.message),
+        evidence=verdict.evidence,
+        duration_s=time.perf_counter() - start,
+        figures=dict(verdict.figures),
+        samples_ms=verdict.samples_ms,
+    )
+
+
+def _open(
+    config: connector.ConnectorConfig,
+    target: str | None,
+    fixtures: Fixtures | None,
+    env: Mapping[str, str],
+) -> tuple[Target, dict[str, str], connector.ConnectorConfig]:
+    if target is None:
+        run_env, _account = embedded_env(config, env)
+        opened = start_embedded(config, env)
+        if fixtures is not None:
+            # Explicit fixtures win field by field over the arranged ones.
+            given = fixtures.model_dump(exclude_defaults=True)
+            opened.fixtures = opened.fixtures.model_copy(update=given)
+    else:
+        require_env(config, env)
+        run_env = dict(env)
+        opened = open_url(target, fixtures or Fixtures())
+    try:
+        rebased = connector.with_base_url(config, opened.base_url)
+    except connector.ConfigError as exc:
+        opened.close()
+        raise CannotRunError(str(exc).splitlines()[0]) from None
+    return opened, run_env, rebased
+
+
+def run(
+    config: connector.ConnectorConfig,
+    target: str | None = None,
+    fixtures: Fixtures | None = None,
+    options: Options | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+) -> Generator[Event, None, None]:
+    """Verify ``config`` against ``target`` (a base URL; ``None``: embedded simulator)."""
+    options = options or Options()
+    clauses = _selected(options)
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    opened, run_env, rebased = _open(
+        config, target, fixtures, default_env() if env is None else env
+    )
+    client = connector.Client(env=run_env)
+    try:
+        secrets = [run_env[name] for name in config_secrets(config) if run_env.get(name)]
+        safe = SafeText(secrets, show_numbers=options.show_numbers)
+        try:
+            dialect = dialect_for(config)
+        except (KeyError, OSError, ValueError):
+            dialect = None
+        ctx = Context(
+            config=rebased,
+            client=client,
+            fixtures=opened.fixtures,
+            options=options,
+            env=run_env,
+            base_url=opened.base_url,
+            control=opened.control,
+            dialect=dialect,
+            rearm=opened.rearm if opened.control is not None else None,
+            limit_rate=opened.limit_rate if opened.control is not None else None,
+        )
+        info = RunInfo(
+            target=opened.base_url,
+            target_kind=opened.kind,
+            config_name=config.name,
+            started=started,
+            tool_version=tool_version(),
+            clauses=tuple(c.info for c in clauses),
+            options=options.to_dict(),
+        )
+        yield RunStarted(info)
+        results: list[ClauseResult] = []
+        for index, item in enumerate(clauses, start=1):
+            yield ClauseStarted(item.info, index, len(clauses))
+            result = _run_one(item, ctx, safe)
+            results.append(result)
+            yield ClauseFinished(result)
+        yield RunFinished(
+            RunSummary(
+                info=info,
+                results=tuple(results),
+                duration_s=time.perf_counter() - clock,
+                coverage=coverage(ctx),
+                metadata=_metadata(ctx, dialect),
+            )
+        )
+    finally:
+        client.close()
+        opened.close()
+
+
+def _metadata(ctx: Context, dialect: str | None) -> dict[str, Any]:
+    data: dict[str, Any] = {"dialect": dialect, "client_overhead_ms": None}
+    if ctx.embedded:
+        try:
+            measured = measure_client_overhead(ctx)
+        except (CannotTest, SkipClause, connector.ConnectorError):
+            measured = None
+        data.update({key: round(value, 3) for key, value in (measured or {}).items()})
+    data.update(ctx.metadata)
+    return data
