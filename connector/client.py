@@ -237,7 +237,13 @@ class Client:
             raise _Failed(
                 ProviderConnectionError(f"{host}: the URL is not http:// or https://")
             ) from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, OSError) as exc:
+            raise _Failed(
+                ProviderConnectionError(f"cannot talk to {host} ({type(exc).__name__})")
+            ) from None
+        except Exception as exc:
+            # Any other transport (WSGITransport re-raises the app's errors, a
+            # custom transport may raise anything) must still end in an outcome.
             raise _Failed(
                 ProviderConnectionError(f"cannot talk to {host} ({type(exc).__name__})")
             ) from None
@@ -288,7 +294,9 @@ class Client:
                 ),
                 status,
             ) from None
-        except httpx.HTTPError as exc:
+        except _Failed:
+            raise
+        except Exception as exc:  # httpx errors, OSError, or whatever a transport raises
             raise _Failed(
                 ProviderConnectionError(f"cannot read the answer of {host} ({type(exc).__name__})"),
                 status,

@@ -335,3 +335,34 @@ def test_wsgi_transport_reaches_an_in_process_flask_app() -> None:
 def test_max_body_bytes_must_be_positive() -> None:
     with pytest.raises(ValueError, match="more than zero"):
         Client(max_body_bytes=0)
+
+
+def test_an_exception_from_any_transport_becomes_an_error_outcome(api: ApiConfig) -> None:
+    # httpx.WSGITransport re-raises the app's exceptions (the simulator's
+    # "reset" fault does this in-process); the client must still answer.
+    class Boom(RuntimeError):
+        pass
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        raise Boom(f"key {SECRET} in the text")
+
+    result = _call(api, transport=httpx.MockTransport(handler))
+    assert result.outcome.kind == "error"
+    assert result.outcome.reason == "transport"
+    assert "Boom" in result.outcome.message
+    assert SECRET not in result.outcome.message
+
+
+def test_an_exception_while_reading_the_body_becomes_an_error_outcome(api: ApiConfig) -> None:
+    class Dripping(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            yield b'{"status": '
+            raise ConnectionResetError("peer reset")
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=Dripping())
+
+    result = _call(api, transport=httpx.MockTransport(handler))
+    assert result.outcome.kind == "error"
+    assert result.outcome.reason == "transport"
+    assert result.outcome.status == 200
