@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -48,6 +48,11 @@ _ACTIVITY_COLUMNS = (
     "ended_at, recording_url, disposition, agent, agent_phone, did, customer_number, "
     "provider, provider_call_id, message, raw"
 )
+
+
+# How far apart the click-to-call attempt and the provider's record of the same
+# refused dial may start and still be one call (provider clocks drift, IST/UTC).
+PAIRING_WINDOW = timedelta(minutes=10)
 
 
 class CrmStoreError(ConnectorError):
@@ -353,6 +358,8 @@ class CrmStore:
                     (event.provider_call_id,),
                 ).fetchone()
             if row is None:
+                row = self._counterpart(conn, event)
+            if row is None:
                 columns = self._activity_values([event])
                 try:
                     cursor = conn.execute(
@@ -386,6 +393,41 @@ class CrmStore:
                 (*columns, now, activity_id),
             )
             return RecordResult(activity_id, UpsertResult.UPDATED, columns[0])
+
+    def _counterpart(self, conn: sqlite3.Connection, event: CallEvent) -> sqlite3.Row | None:
+        """The other half of one outbound call whose halves share no call id.
+
+        A refused click-to-call (DND, failed dial) gets no call id from the
+        provider, yet the provider's callback for that dial carries one; without
+        this the lead would show two failed calls for one tap. Halves pair up
+        when they are for the same customer number within ``PAIRING_WINDOW``,
+        whichever arrives first.
+        """
+        if event.direction != Direction.OUTBOUND or event.started_at is None:
+            return None
+        if not event.customer_number:
+            return None
+        low = _iso(event.started_at - PAIRING_WINDOW, "started_at")
+        high = _iso(event.started_at + PAIRING_WINDOW, "started_at")
+        if event.source == "callback" and event.provider_call_id is not None:
+            # An attempt recorded without a call id: only click-to-call writes those.
+            where = "provider_call_id IS NULL"
+        elif event.source == "click_to_call" and event.provider_call_id is None:
+            # A callback that came first for a refused dial, not yet paired.
+            where = (
+                "provider_call_id IS NOT NULL AND status = 'failed' AND user_id IS NULL"
+                " AND NOT EXISTS (SELECT 1 FROM activity_events e WHERE e.activity_id ="
+                ' activities.id AND e.event LIKE \'%"source": "click_to_call"%\')'
+            )
+        else:
+            return None
+        row: sqlite3.Row | None = conn.execute(
+            f"SELECT * FROM activities WHERE {where} AND direction = 'outbound'"
+            " AND customer_number = ? AND started_at BETWEEN ? AND ?"
+            " ORDER BY started_at DESC, id DESC LIMIT 1",
+            (event.customer_number, low, high),
+        ).fetchone()
+        return row
 
     @staticmethod
     def _add_event(

@@ -252,6 +252,53 @@ def test_a_dnd_number_is_recorded_as_such(store: CrmStore) -> None:
     assert store.activities(lead_id="L1")[0].dnd
 
 
+DND_DIAL: dict[str, Any] = {  # providers.md 2.10: the record of a dial refused for DND
+    **INBOUND,
+    "monitorUCID": "7000000000000001",
+    "Type": "Manual",
+    "UUI": "Manual Dial",
+    "StartTime": "2024-05-01 14:30:05",  # T0 + 5 s, in IST
+    "EndTime": "2024-05-01 14:30:05",
+    "CallDuration": "00:00:00",
+    "Duration": "00:00:00",
+    "Status": "Fail",
+    "AudioFile": "-1",
+    "HangupBy": "SystemHangup",
+    "AgentStatus": "NotDialed",
+    "Disposition": "",
+}
+
+
+@pytest.mark.parametrize("callback_first", [False, True], ids=["attempt-first", "callback-first"])
+def test_a_refused_dial_and_its_callback_are_one_activity(
+    store: CrmStore, callback_first: bool
+) -> None:
+    # The provider gives no call id when it refuses a DND number, but its call
+    # record carries one: the lead must still show one failed call, not two.
+    def attempt() -> None:
+        record_outbound_attempt(store, "L1", "U1", "error", None, "DND", True, at=T0)
+
+    if callback_first:
+        ingest(store, _records(DND_DIAL))
+        attempt()
+    else:
+        attempt()
+        ingest(store, _records(DND_DIAL))
+    [activity] = store.activities(lead_id="L1")
+    assert activity.status is CallStatus.FAILED
+    assert activity.dnd
+    assert activity.provider_call_id == "7000000000000001"
+    assert activity.user_id == "U1"
+    assert activity.message == "DND"
+
+
+def test_a_callback_far_from_any_attempt_stays_its_own_activity(store: CrmStore) -> None:
+    record_outbound_attempt(store, "L1", "U1", "error", None, "DND", True, at=T0)
+    later = {**DND_DIAL, "StartTime": "2024-05-01 16:30:05", "EndTime": "2024-05-01 16:30:05"}
+    ingest(store, _records(later))
+    assert len(store.activities(lead_id="L1")) == 2
+
+
 def test_two_failed_attempts_without_call_ids_are_two_activities(store: CrmStore) -> None:
     record_outbound_attempt(store, "L1", "U1", "error", None, "Agent is not available", at=T0)
     record_outbound_attempt(store, "L1", "U1", "error", None, "Agent is not available", at=T0)
