@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from connector.crm.models import CallStatus, Direction, scrub_secrets
-from connector.errors import ConnectorError, PhoneNumberError
+from connector.errors import CallLogError, PhoneNumberError
 from connector.phone import parse_phone
 
 __all__ = ["IST", "CallLogError", "CallRecord", "parse_callback", "parse_record"]
@@ -60,17 +60,6 @@ _DIRECTIONS = {
     "predictive": Direction.OUTBOUND,
     "click2call": Direction.OUTBOUND,
 }
-
-
-class CallLogError(ConnectorError):
-    """A call log that cannot be read; ``field`` names the culprit."""
-
-    def __init__(self, field: str, problem: str, *, index: int | None = None) -> None:
-        self.field = field
-        self.problem = problem
-        self.index = index
-        where = f"record {index}: " if index is not None else ""
-        super().__init__(f"{where}{field}: {problem}")
 
 
 @dataclass(frozen=True)

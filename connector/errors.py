@@ -9,6 +9,11 @@ secret: values that came from ``${ENV_VAR}`` references are shown by name only.
     ConnectorError
     ├── ConfigError                 a configuration file or value is wrong
     │   └── PresetNotFoundError     an unknown preset name
+    ├── CrmImportError              a CRM import file has bad rows (``problems``)
+    ├── CrmStoreError               the CRM store refuses a write or cannot write now
+    ├── SchemaVersionError          the CRM database is newer than this program
+    ├── CallLogError                a provider's call log cannot be read (``field``)
+    ├── FlowError                   a flow cannot start (unknown lead, no number)
     ├── TemplateError               a mail-merge template cannot be rendered
     │   ├── UnresolvedTokenError    a token has no value and no default
     │   └── MissingSecretError      a ``${ENV_VAR}`` is not set
@@ -21,14 +26,19 @@ secret: values that came from ``${ENV_VAR}`` references are shown by name only.
         └── UnsafeRedirectError     a redirect to another host (would leak keys)
 
 ``TransportError`` and ``MappingError`` never escape ``Client.call``: the client
-turns them into error outcomes. The others are raised before anything is sent.
+turns them into error outcomes. Template, phone and configuration errors are
+raised before anything is sent.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "CallLogError",
     "ConfigError",
     "ConnectorError",
+    "CrmImportError",
+    "CrmStoreError",
+    "FlowError",
     "MappingError",
     "MissingSecretError",
     "PhoneNumberError",
@@ -36,6 +46,7 @@ __all__ = [
     "ProviderConnectionError",
     "ProviderTimeoutError",
     "ResponseTooLargeError",
+    "SchemaVersionError",
     "TemplateError",
     "TransportError",
     "UnresolvedTokenError",
@@ -47,21 +58,47 @@ class ConnectorError(Exception):
     """Root of every error the connector raises on purpose."""
 
 
-class ConfigError(ConnectorError):
-    """A configuration is invalid; ``problems`` lists ``path: message`` lines."""
+class _ProblemList(ConnectorError):
+    """An error with one line per problem found (``problems``), shown indented."""
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         self.problems = problems or []
-        full = (
-            message
-            if not self.problems
-            else message + "\n" + "\n".join(f"  {p}" for p in self.problems)
-        )
-        super().__init__(full)
+        super().__init__("\n".join([message, *(f"  {p}" for p in self.problems)]))
+
+
+class ConfigError(_ProblemList):
+    """A configuration is invalid; ``problems`` lists ``path: message`` lines."""
 
 
 class PresetNotFoundError(ConfigError):
     """A preset name that the package does not ship."""
+
+
+class CrmImportError(_ProblemList):
+    """An import file is unreadable or has bad rows; ``problems`` lists them."""
+
+
+class CrmStoreError(ConnectorError):
+    """A write the store refuses (unknown lead or user, naive time) or cannot make now."""
+
+
+class SchemaVersionError(ConnectorError):
+    """The database was written by a newer program, or a migration file is misnamed."""
+
+
+class CallLogError(ConnectorError):
+    """A call log that cannot be read; ``field`` names the culprit."""
+
+    def __init__(self, field: str, problem: str, *, index: int | None = None) -> None:
+        self.field = field
+        self.problem = problem
+        self.index = index
+        where = f"record {index}: " if index is not None else ""
+        super().__init__(f"{where}{field}: {problem}")
+
+
+class FlowError(ConnectorError):
+    """A flow cannot start: unknown lead or user, or a lead without that number."""
 
 
 class TemplateError(ConnectorError):

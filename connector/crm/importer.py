@@ -26,22 +26,13 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from connector.crm.models import Lead, UpsertResult, User
 from connector.crm.store import CrmStore
-from connector.errors import ConnectorError, PhoneNumberError
+from connector.errors import CrmImportError, PhoneNumberError
 from connector.phone import parse_phone
 
 __all__ = ["CrmImportError", "ImportSummary", "import_file", "load_rows"]
 
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _KINDS = {"user": "users", "users": "users", "lead": "leads", "leads": "leads"}
-
-
-class CrmImportError(ConnectorError):
-    """An import file is unreadable or has bad rows; ``problems`` lists them."""
-
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        self.problems = problems or []
-        lines = [message, *(f"  {p}" for p in self.problems)]
-        super().__init__("\n".join(lines))
 
 
 def _text(value: Any) -> Any:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 
-from connector.errors import ConnectorError
+from connector.errors import SchemaVersionError
 
 __all__ = [
     "Migration",
@@ -26,10 +26,6 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-
-
-class SchemaVersionError(ConnectorError):
-    """The database was written by a newer program, or a migration file is misnamed."""
 
 
 @dataclass(frozen=True)

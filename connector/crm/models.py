@@ -13,9 +13,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from functools import cached_property
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 __all__ = [

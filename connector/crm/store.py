@@ -37,7 +37,7 @@ from connector.crm.models import (
     fold_events,
     scrub_secrets,
 )
-from connector.errors import ConnectorError, PhoneNumberError
+from connector.errors import CrmStoreError, PhoneNumberError
 from connector.phone import parse_phone
 
 __all__ = ["CrmStore", "CrmStoreError"]
@@ -53,10 +53,6 @@ _ACTIVITY_COLUMNS = (
 # How far apart the click-to-call attempt and the provider's record of the same
 # refused dial may start and still be one call (provider clocks drift, IST/UTC).
 PAIRING_WINDOW = timedelta(minutes=10)
-
-
-class CrmStoreError(ConnectorError):
-    """A write the store refuses (unknown lead or user, naive time) or cannot make now."""
 
 
 def _iso(value: datetime | None, name: str) -> str | None:

@@ -23,7 +23,7 @@ from connector.activities import record_outbound_attempt
 from connector.client import Client
 from connector.config import ConnectorConfig, Mode
 from connector.crm import CallStatus, CrmStore, Lead, User
-from connector.errors import ConnectorError, PhoneNumberError
+from connector.errors import FlowError, PhoneNumberError
 from connector.mapping import Outcome, parse_json_document
 from connector.phone import parse_phone
 from connector.templating import MergeContext
@@ -51,10 +51,6 @@ _OPTIONS = {
     Mode.CLOUD_ONLY: ["cloud_call"],
     Mode.DEFAULT_AND_CLOUD: ["default_call", "cloud_call"],
 }
-
-
-class FlowError(ConnectorError):
-    """A flow cannot start: unknown lead or user, or a lead without that number."""
 
 
 def call_options(config: ConnectorConfig) -> list[str]:
