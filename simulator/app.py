@@ -95,8 +95,11 @@ def _before_request() -> BaseResponse | None:
     actions = sim.faults.take(request.endpoint or "", params.numbers())
     for number in sorted(params.numbers(CUSTOMER_FIELDS)):
         behaviour = behaviour_for(number)
-        if behaviour is not None and behaviour.fault is not None:
-            actions.append(FaultAction(behaviour.fault, behaviour.status, behaviour.latency_ms))
+        if behaviour is None or behaviour.fault is None:
+            continue
+        if behaviour.fault == "fail_first" and sim.count_magic_hit(number) > (behaviour.count or 1):
+            continue
+        actions.append(FaultAction(behaviour.fault, behaviour.status, behaviour.latency_ms))
     for action in actions:
         flags.append(f"fault:{action.fault}")
         response = fault_response(

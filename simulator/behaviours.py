@@ -26,6 +26,7 @@ class Behaviour:
     fault: str | None = None
     status: int | None = None
     latency_ms: int | None = None
+    count: int | None = None  # fail_first: how many requests fail before one succeeds
 
 
 MAGIC_NUMBERS: tuple[Behaviour, ...] = (
@@ -43,6 +44,15 @@ MAGIC_NUMBERS: tuple[Behaviour, ...] = (
     Behaviour("9000000014", "reset", "connection reset", fault="reset"),
     Behaviour("9000000015", "hang", "hang until the client times out", fault="hang"),
     Behaviour("9000000016", "latency", "2 s added latency", fault="latency", latency_ms=2000),
+    Behaviour(
+        "9000000017",
+        "fail_first",
+        "HTTP 503 for the first 2 requests, then success (per number, until reset)",
+        fault="fail_first",
+        status=503,
+        count=2,
+    ),
+    Behaviour("9000000018", "status_503", "503", fault="status", status=503),
 )
 
 _BY_NUMBER = {b.number: b for b in MAGIC_NUMBERS}
@@ -66,6 +76,7 @@ def behaviour_rows() -> list[dict[str, Any]]:
             "fault": None,
             "status": None,
             "latency_ms": None,
+            "count": None,
         }
     )
     return rows

@@ -9,6 +9,7 @@ builder turns it into a callback payload for the outbox.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -74,6 +75,7 @@ class Simulator:
         self.directory: Directory = directory_from_seed(self._seed_doc)
         self.calls = CallBook()
         self.rate = RateLimiter()
+        self.magic_hits: Counter[str] = Counter()
         self.profile: Profile = get_profile(config.profile)
         self.mode = config.transitions
         self.delays = parse_delays(config.delays or {})
@@ -89,6 +91,7 @@ class Simulator:
             self.directory = directory_from_seed(self._seed_doc)
             self.calls.clear()
             self.rate.clear()
+            self.magic_hits.clear()
             self.journal.clear()
             self.faults.clear()
             self.outbox.clear()
@@ -97,6 +100,12 @@ class Simulator:
             self.profile = get_profile(self.config.profile)
             self.mode = self.config.transitions
             self.delays = parse_delays(self.config.delays or {})
+
+    def count_magic_hit(self, number: str) -> int:
+        """How many requests have dialled this magic number since the last reset."""
+        with self.lock:
+            self.magic_hits[number] += 1
+            return self.magic_hits[number]
 
     def merge_seed(self, doc: Mapping[str, Any]) -> None:
         """Merge a seed document (raises ``SeedError`` and changes nothing if invalid)."""

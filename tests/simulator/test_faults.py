@@ -168,6 +168,7 @@ def test_faults_are_journaled_as_flags(client: FlaskClient) -> None:
         ("9000000011", 200, "text/html", None),
         ("9000000012", 200, "application/json", b'{"status": "success",'),
         ("9000000013", 200, "application/json", b""),
+        ("9000000018", 503, "application/json", None),
     ],
 )
 def test_magic_numbers_trigger_transport_faults(
@@ -185,6 +186,13 @@ def test_magic_reset_hang_and_latency(client: FlaskClient, sleeps: list[float]) 
     assert _c2c(client, customerNumber="9000000015").status_code == 504
     assert _c2c(client, customerNumber="9000000016").get_json()["status"] == "success"
     assert sleeps == [0.5, 2.0]
+
+
+def test_magic_fail_first_fails_twice_then_succeeds_until_reset(client: FlaskClient) -> None:
+    statuses = [_c2c(client, customerNumber="9000000017").status_code for _ in range(3)]
+    assert statuses == [503, 503, 200]
+    client.post("/_sim/reset")
+    assert _c2c(client, customerNumber="09000000017").status_code == 503
 
 
 def test_list_get_and_delete_rules(client: FlaskClient) -> None:
