@@ -1,0 +1,147 @@
+"""``mcc sim``: run the provider simulator from the command line.
+
+``mcc sim serve`` (and ``python -m simulator``, the same command without the
+``mcc`` front end) serves the simulator on loopback, prints its base URL and
+the seeded accounts (api keys masked but for the last 4 characters) and stops
+cleanly on Ctrl-C or SIGTERM with exit code 0. Bad input gives one line on
+stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["mask_secret", "serve_command", "sim"]
+
+_LOOPBACK_NAMES = {"localhost"}
+
+
+def mask_secret(value: str) -> str:
+    """Keep the last 4 characters of a secret, star the rest (short ones fully)."""
+    if len(value) <= 4:
+        return "*" * len(value)
+    return "*" * (len(value) - 4) + value[-4:]
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _account_lines(seed: Mapping[str, Any]) -> list[str]:
+    accounts = seed.get("accounts") or {}
+    lines = []
+    for name, spec in sorted(accounts.items()):
+        if not isinstance(spec, Mapping):
+            continue
+        key = str(spec.get("api_key") or "")
+        lines.append(
+            f"  account {name}: username {spec.get('username', '?')}, api key {mask_secret(key)}"
+        )
+    return lines
+
+
+def _fail(message: str) -> None:
+    """One clear line on stderr and exit code 2 (the mcc convention)."""
+    click.echo(f"mcc sim: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(name="sim")
+def sim() -> None:
+    """Run the provider simulator (Ozonetel, generic, Knowlarity dialects)."""
+
+
+@sim.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to bind; 0 picks a free one.",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Expected concurrent clients (waitress threads = 4 x workers; gunicorn processes).",
+)
+@click.option(
+    "--seed",
+    "seed_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Seed YAML (accounts, agents, campaigns, dids, dnd, blacklist, rate_limits).",
+)
+@click.option("--random-seed", type=int, default=None, help="Seed of ids (same seed, same UCIDs).")
+@click.option(
+    "--server",
+    type=click.Choice(["waitress", "gunicorn"]),
+    default="waitress",
+    show_default=True,
+    help="WSGI server; gunicorn runs one simulator state per worker process.",
+)
+def serve_command(
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    seed_path: Path | None,
+    random_seed: int | None,
+    server: str,
+) -> None:
+    """Serve the simulator until Ctrl-C or SIGTERM."""
+    from simulator import create_app
+    from simulator.seed import SeedError, load_seed
+    from simulator.serve import serve
+
+    try:
+        seed = load_seed(seed_path)
+        config: dict[str, Any] = {"seed": seed}
+        if random_seed is not None:
+            config["random_seed"] = random_seed
+        app = create_app(config)
+    except (SeedError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    if server == "gunicorn" and port == 0:
+        _fail("--server gunicorn needs a fixed --port (it cannot report a free port back)")
+    if not _is_loopback(host):
+        # The control plane (/_sim) has no authentication: say so loudly.
+        click.echo(
+            f"warning: binding {host}, not loopback; anyone who can reach it can "
+            "reset or rewrite the simulator through /_sim",
+            err=True,
+        )
+
+    def ready(base_url: str) -> None:
+        click.echo(f"Simulator listening on {base_url}")
+        for line in _account_lines(seed):
+            click.echo(line)
+        click.echo("Press Ctrl-C to stop.")
+        sys.stdout.flush()
+
+    try:
+        serve(
+            app,
+            host,
+            port,
+            workers,
+            server="gunicorn" if server == "gunicorn" else "waitress",
+            on_ready=ready,
+        )
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    click.echo("Simulator stopped.")
