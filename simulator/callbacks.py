@@ -170,8 +170,10 @@ class Outbox:
         max_attempts: int = 12,
         deliver: bool = True,
         mode: CallbackMode | None = None,
+        keep_finished: int = 10_000,
     ) -> None:
         self.mode = mode or CallbackMode()
+        self._keep_finished = keep_finished
         self._clock = clock
         self._transport = transport
         self._max_attempts = max_attempts
@@ -197,9 +199,21 @@ class Outbox:
                 state="pending" if url else "no_url",
             )
             self._deliveries[delivery.id] = delivery
+            self._forget_oldest_finished()
         if url and self._deliver:
             self._start_worker()
         return delivery
+
+    def _forget_oldest_finished(self) -> None:
+        """Past ``keep_finished``, drop the oldest finished deliveries (lock held).
+
+        Pending ones are never dropped: nothing queued is lost.
+        """
+        excess = len(self._deliveries) - self._keep_finished
+        if excess > max(1, self._keep_finished // 10):  # in batches: O(1) per delivery
+            finished = [k for k, d in self._deliveries.items() if d.state != "pending"]
+            for key in finished[:excess]:
+                del self._deliveries[key]
 
     def deliveries(self) -> list[Delivery]:
         """Every delivery, oldest first."""

@@ -34,6 +34,9 @@ class SimulatorConfig:
     - ``random_seed``: seed of the id source (same seed, same UCIDs).
     - ``clock``: callable returning an aware datetime (default: real UTC now).
     - ``journal_size``: how many requests the journal keeps (oldest dropped).
+    - ``history_size``: how many finished calls and finished callback
+      deliveries are kept for inspection (oldest dropped; live calls and
+      pending deliveries are always kept), so memory stays flat under load.
     - ``transitions`` / ``delays``: how calls move (immediate, manual, timed).
     - ``callback_mode``: ``{"duplicate", "delay_ms", "reorder", "drop"}``.
     - ``deliver_callbacks``: False keeps callbacks in the outbox until
@@ -51,6 +54,7 @@ class SimulatorConfig:
     random_seed: int | None = None
     clock: Clock = utc_now
     journal_size: int = 1000
+    history_size: int = 10_000
     transitions: str = "immediate"
     delays: Mapping[str, float] | None = None
     callback_mode: Mapping[str, Any] | None = None
@@ -69,6 +73,8 @@ class SimulatorConfig:
             )
         if self.journal_size < 1:
             raise ConfigError("journal_size must be at least 1")
+        if self.history_size < 1:
+            raise ConfigError("history_size must be at least 1")
         if self.callback_max_attempts < 1:
             raise ConfigError("callback_max_attempts must be at least 1")
         if self.hang_s < 0:

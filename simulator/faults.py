@@ -151,6 +151,13 @@ class FaultBook:
             raise FaultError(
                 f"unknown fault field(s): {', '.join(unknown)}; valid: {', '.join(_RULE_KEYS)}"
             )
+        for key in ("fault", "operation", "number"):
+            # Check types first: a list or object is unhashable and would
+            # otherwise turn a 400 into a 500 (schemathesis found this).
+            value = doc.get(key)
+            numeric = key == "number" and isinstance(value, int) and not isinstance(value, bool)
+            if value is not None and not isinstance(value, str) and not numeric:
+                raise FaultError(f"{key} must be a string")
         kind = doc.get("fault")
         if kind not in FAULT_KINDS:
             raise FaultError(f"fault must be one of: {', '.join(FAULT_KINDS)} (got {kind!r})")

@@ -199,14 +199,30 @@ class Call:
 
 
 class CallBook:
-    """All calls of one simulator, in creation order."""
+    """The calls of one simulator, in creation order.
 
-    def __init__(self) -> None:
+    Live calls are always kept; finished ones only up to ``keep_finished``
+    (oldest dropped), so a long load run does not grow memory or slow the
+    pop-up lookup.
+    """
+
+    def __init__(self, keep_finished: int = 10_000) -> None:
         self.calls: dict[str, Call] = {}
+        self._keep_finished = keep_finished
+        # Inbound calls are few (injected by the control plane); PullAPI scans only these.
+        self._inbound: dict[str, Call] = {}
 
     def add(self, call: Call) -> None:
-        """Keep ``call`` under its UCID."""
+        """Keep ``call`` under its UCID; drop the oldest finished calls past the limit."""
         self.calls[call.ucid] = call
+        if call.direction == "inbound":
+            self._inbound[call.ucid] = call
+        # Prune in batches (10 % slack) so a steady load pays O(1) per call.
+        excess = len(self.calls) - self._keep_finished
+        if excess > max(1, self._keep_finished // 10):
+            for ucid in [u for u, c in self.calls.items() if c.is_terminal][:excess]:
+                del self.calls[ucid]
+                self._inbound.pop(ucid, None)
 
     def get(self, ucid: str) -> Call | None:
         """The call with this UCID, if any."""
@@ -215,6 +231,7 @@ class CallBook:
     def clear(self) -> None:
         """Forget every call."""
         self.calls.clear()
+        self._inbound.clear()
 
     def run_to_end(self, call: Call, delays: Mapping[str, float]) -> None:
         """Immediate mode: walk the planned path, stamping clock time + delays."""
@@ -241,11 +258,9 @@ class CallBook:
     def active_inbound_for_agent(self, phone: str) -> Call | None:
         """The newest inbound call ringing or connected at this agent phone."""
         live = (CallState.AGENT_RINGING, CallState.CONNECTED)
-        matches = [
-            c
-            for c in self.calls.values()
-            if c.direction == "inbound" and c.agent_phone == phone and c.state in live
-        ]
+        for ucid in [u for u, c in self._inbound.items() if c.is_terminal]:
+            del self._inbound[ucid]  # finished: never live again
+        matches = [c for c in self._inbound.values() if c.agent_phone == phone and c.state in live]
         return matches[-1] if matches else None
 
 

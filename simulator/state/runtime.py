@@ -64,6 +64,7 @@ class Simulator:
             max_attempts=config.callback_max_attempts,
             deliver=config.deliver_callbacks,
             mode=CallbackMode.from_mapping(config.callback_mode or {}),
+            keep_finished=config.history_size,
         )
         self.record_builders: dict[str, RecordBuilder] = dict(record_builders or {})
         #: Provider operation names (``<dialect>.<endpoint>``), filled by create_app.
@@ -73,7 +74,7 @@ class Simulator:
         else:
             self._seed_doc = load_seed(config.seed_path)
         self.directory: Directory = directory_from_seed(self._seed_doc)
-        self.calls = CallBook()
+        self.calls = CallBook(keep_finished=config.history_size)
         self.rate = RateLimiter()
         self.magic_hits: Counter[str] = Counter()
         self.profile: Profile = get_profile(config.profile)

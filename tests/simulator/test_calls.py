@@ -219,3 +219,38 @@ def test_incoming_bad_input(body: dict[str, Any], fragment: str) -> None:
     response = _app()[0].test_client().post("/_sim/incoming", json=body)
     assert response.status_code == 400
     assert fragment in response.get_json()["message"]
+
+
+def test_finished_calls_and_deliveries_are_bounded_but_live_ones_kept() -> None:
+    from simulator import create_app, get_simulator
+
+    app = create_app({"history_size": 10, "deliver_callbacks": False})
+    client = app.test_client()
+    ringing = client.post(
+        "/_sim/incoming", json={"customer": "9876500000", "did": "918030000001", "agent": "agent1"}
+    ).get_json()["ucid"]
+    for i in range(40):
+        answer = client.get(
+            "/click2call",
+            query_string={
+                "api_key": "KKdemo0000000000000000000000000001",
+                "username": "demouser",
+                "agentID": "agent1",
+                "campaignName": "Inbound_918030000001",
+                "customerNumber": f"98765{i:05d}",
+            },
+        ).get_json()
+        assert answer["status"] == "success"
+    sim = get_simulator(app)
+    assert len(sim.calls.calls) <= 10 + 1 + 1  # the limit, its slack, and the live call
+    assert ringing in sim.calls.calls
+    assert len(sim.outbox.deliveries()) <= 10 + 1
+    pulled = client.get(
+        "/PullAPI",
+        query_string={
+            "apiKey": "KKdemo0000000000000000000000000001",
+            "userName": "demouser",
+            "agentPhoneNumber": "9800000001",
+        },
+    ).get_json()
+    assert pulled["customerNumber"].endswith("9876500000")

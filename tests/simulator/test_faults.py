@@ -218,6 +218,9 @@ def test_list_get_and_delete_rules(client: FlaskClient) -> None:
         ({"fault": "html", "number": "abc"}, "is not a valid Indian phone number"),
         ({"fault": "html", "colour": "red"}, "unknown fault field(s): colour"),
         ({"fault": "hang", "hang_s": "long"}, "hang_s must be a number"),
+        ({"fault": ["status"]}, "fault must be a string"),
+        ({"fault": "html", "operation": {"a": 1}}, "operation must be a string"),
+        ({"fault": "html", "number": [9000000001]}, "number must be a string"),
     ],
 )
 def test_bad_rules_are_400_with_a_reason(
