@@ -98,6 +98,7 @@ from connector.mapping import (
     fold,
     map_response,
     parse_json_document,
+    parse_xml_document,
     resolve_path,
 )
 from connector.phone import (
@@ -217,6 +218,7 @@ __all__ = [
     "parse_json_document",
     "parse_phone",
     "parse_record",
+    "parse_xml_document",
     "place_call",
     "preset_description",
     "preset_names",

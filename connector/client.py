@@ -8,6 +8,9 @@ Guarantees (see docs/connector.md):
 - redirects are followed by hand, at most 5, and only to the same scheme, host
   and port: anywhere else would carry the query-string API key along;
 - at most ``max_body_bytes`` are read; a longer body is an error outcome;
+- a body that is not text (``application/octet-stream``, images...) or that
+  breaks its declared UTF-8 is an error outcome, never mapped: a rule could
+  otherwise read success out of bytes the provider did not mean as an answer;
 - timeouts, refused or reset connections, DNS and TLS failures become error
   outcomes with a message naming the API and host, never an exception, and
   never a secret (values from ``${ENV_VAR}`` are replaced by ``***``).
@@ -42,6 +45,17 @@ __all__ = ["MAX_REDIRECTS", "CallResult", "Client"]
 MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _USER_AGENT = "mcc-connector/0.1"
+# Media types a provider answer may have; providers label JSON as text/html too.
+_TEXT_TYPES = frozenset(
+    {
+        "application/json",
+        "application/xml",
+        "application/javascript",
+        "application/x-javascript",
+        "application/x-www-form-urlencoded",
+    }
+)
+_UTF8 = frozenset({"utf-8", "utf8"})
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,42 @@ class _Failed(Exception):
 def _where(url: httpx.URL) -> str:
     """``host`` or ``host:port`` for messages (never the path or query: keys live there)."""
     return f"{url.host}:{url.port}" if url.port else url.host
+
+
+def _unreadable(raw: bytes, content_type: str | None, host: str, status: int) -> str | None:
+    """Why a non-empty body cannot be read as an answer, or None when it can."""
+    if not raw or not content_type:
+        return None  # many providers send no content type; the body decides
+    media, _, options = content_type.partition(";")
+    media = media.strip().lower()
+    textual = (
+        media.startswith("text/")
+        or media in _TEXT_TYPES
+        or media.endswith(("+json", "+xml"))
+        or not media  # a bare "; charset=..." names no type
+    )
+    if not textual:
+        return (
+            f"{host} answered HTTP {status} with content type {media}, which is not text, "
+            "JSON or XML; the connector does not read it (ask the provider for JSON or text)"
+        )
+    charset = next(
+        (
+            value.strip().strip('"').lower()
+            for name, _, value in (part.partition("=") for part in options.split(";"))
+            if name.strip().lower() == "charset"
+        ),
+        "utf-8" if media == "application/json" or media.endswith("+json") else "",
+    )
+    if charset in _UTF8:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return (
+                f"{host} answered HTTP {status} with bytes that are not valid UTF-8 "
+                f"(at byte {exc.start}); the answer cannot be trusted"
+            )
+    return None
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -154,6 +204,19 @@ class Client:
             return CallResult(request=request, outcome=outcome)
         elapsed = time.perf_counter() - start
         content_type = response.headers.get("content-type")
+        problem = _unreadable(raw, content_type, _where(response.url), response.status_code)
+        if problem is not None:
+            body = decode_body(raw, content_type)
+            outcome = Outcome.failure(
+                self._scrub(f"{name}: {problem}" if name else problem, request),
+                reason="transport",
+                status=response.status_code,
+                elapsed=elapsed,
+                excerpt=self._scrub(body[:200], request),
+            )
+            return CallResult(
+                request=request, outcome=outcome, body=body, headers=dict(response.headers)
+            )
         outcome = map_response(
             api.response,
             status=response.status_code,

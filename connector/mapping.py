@@ -4,7 +4,11 @@ An admin maps answers with rules of ``(key, value, outcome)``. ``key`` is a
 dotted path into a JSON body (``success.status``; integer segments index lists,
 ``message.0.UCID``) or ``NonJSON``, which looks at the raw text of a body that
 is not JSON (plain text, XML, HTML). A body is JSON only when it parses to an
-object or an array: a bare JSON string or number counts as text.
+object or an array: a bare JSON string or number counts as text. A well-formed
+XML body (not HTML) also answers dotted paths from its root element
+(``response.ucid`` in Ozonetel's default ``<response><status>queued
+successfully</status><ucid>...</ucid></response>``), so its call id can be
+captured; NonJSON rules still see its text.
 
 Matching is forgiving where real providers drift (``fail``/``Fail``/`` FAIL ``,
 ``"status": "false"`` as a string): values compare trimmed, with runs of
@@ -27,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
+from xml.etree import ElementTree
 
 from connector.config import ResponseRule, RuleOutcome
 
@@ -37,6 +42,7 @@ __all__ = [
     "fold",
     "map_response",
     "parse_json_document",
+    "parse_xml_document",
     "resolve_path",
 ]
 
@@ -47,6 +53,7 @@ SHORT_EXCERPT_CHARS = 120
 _MESSAGE_KEYS = ("message", "Message")
 _TAG = re.compile(r"<[^>]*>")
 _CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.IGNORECASE)
+_HTML = re.compile(r"<(!doctype\s+html|html)\b", re.IGNORECASE)
 _XML_MESSAGE = re.compile(r"<message\b[^>]*>(.*?)</message\s*>", re.IGNORECASE | re.DOTALL)
 
 Kind = Literal["success", "error"]
@@ -132,6 +139,38 @@ def parse_json_document(text: str) -> dict[str, Any] | list[Any] | None:
     return document if isinstance(document, dict | list) else None
 
 
+def _element_value(element: ElementTree.Element) -> Any:
+    """An element as JSON-like data: text for a leaf, a dict of children otherwise."""
+    children = list(element)
+    if not children:
+        return (element.text or "").strip()
+    value: dict[str, Any] = {}
+    for child in children:
+        item = _element_value(child)
+        if child.tag in value:  # repeated tags become a list, like a JSON array
+            existing = value[child.tag]
+            value[child.tag] = [*existing, item] if isinstance(existing, list) else [existing, item]
+        else:
+            value[child.tag] = item
+    return value
+
+
+def parse_xml_document(text: str) -> dict[str, Any] | None:
+    """``{root: ...}`` for a well-formed XML body; ``None`` for HTML or anything else.
+
+    The body is already bounded by the client, and expat in Python >= 3.11
+    refuses entity-expansion bombs.
+    """
+    stripped = text.strip()
+    if not stripped.startswith("<") or _HTML.match(stripped):
+        return None
+    try:
+        root = ElementTree.fromstring(stripped)
+    except (ElementTree.ParseError, ValueError, RecursionError):
+        return None
+    return {root.tag: _element_value(root)}
+
+
 def fold(text: str) -> str:
     """Comparison form: whitespace runs collapsed, trimmed, case-folded."""
     return " ".join(text.split()).casefold()
@@ -184,7 +223,11 @@ class _Answer:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.document = parse_json_document(text)
+        self.document: Any = parse_json_document(text)
+        self.paths_from_xml = False
+        if self.document is None:
+            self.document = parse_xml_document(text)
+            self.paths_from_xml = self.document is not None
         self._folded: tuple[str, str] | None = None
 
     def folded_texts(self) -> tuple[str, str]:
@@ -197,7 +240,7 @@ class _Answer:
         """Whether ``rule`` fires on this answer, and the value it would capture."""
         wanted = _folded_rule_value(rule.value)
         if _is_non_json_key(rule.key):
-            if self.document is not None or not self.text.strip():
+            if (self.document is not None and not self.paths_from_xml) or not self.text.strip():
                 return False, None
             raw, plain = self.folded_texts()
             return (not wanted or wanted in raw or wanted in plain), self.text.strip()
@@ -230,7 +273,7 @@ def _describe(rule: ResponseRule) -> str:
 
 
 def _message(answer: _Answer, deciding: Sequence[ResponseRule]) -> str:
-    if answer.document is not None:
+    if answer.document is not None and not answer.paths_from_xml:
         found = _message_in(answer.document)
         if found:
             return found

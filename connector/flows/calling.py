@@ -24,7 +24,7 @@ from connector.client import Client
 from connector.config import ConnectorConfig, Mode
 from connector.crm import CallStatus, CrmStore, Lead, User
 from connector.errors import FlowError, PhoneNumberError
-from connector.mapping import Outcome, parse_json_document
+from connector.mapping import Outcome, parse_json_document, parse_xml_document
 from connector.phone import parse_phone
 from connector.templating import MergeContext
 
@@ -44,8 +44,6 @@ NUMBER_FIELDS: Mapping[str, str] = {"phone": "Phone", "mobile": "Mobile"}
 # ``message`` last: PhoneManualDial puts the UCID there, others put prose there.
 CALL_ID_KEYS = ("ucid", "monitorucid", "call_id", "callid", "callsid", "message")
 _ID_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.:]{3,63}$")
-# A flat XML element: a regex, not an XML parser, so no entity tricks apply.
-_XML_FIELD = re.compile(r"<([A-Za-z_][\w.-]{0,40})>\s*([^<>]{1,64}?)\s*</\1>")
 _DND = re.compile(r"\bdnd\b|do not disturb|ncpr", re.IGNORECASE)
 _OPTIONS = {
     Mode.CLOUD_ONLY: ["cloud_call"],
@@ -69,15 +67,16 @@ def provider_call_id(data: Mapping[str, Any], body: str = "") -> str | None:
     When the rules captured none, ``body`` is read too: top-level JSON keys, or
     XML elements, since Ozonetel answers XML by default
     (``<response><status>queued successfully</status><ucid>...</ucid></response>``)
-    and data rules only read JSON.
+    and an admin's rules may capture nothing.
     """
     found = _call_id_in(data)
     if found is None and body:
-        document = parse_json_document(body)
+        document: Any = parse_json_document(body)
+        if document is None:
+            xml = parse_xml_document(body)
+            document = next(iter(xml.values())) if xml else None  # the root's children
         if isinstance(document, Mapping):
             found = _call_id_in(document)
-        else:
-            found = _call_id_in({m[0]: m[1] for m in reversed(_XML_FIELD.findall(body))})
     return found
 
 

@@ -344,3 +344,48 @@ def test_failure_builds_an_error_outcome_without_rules() -> None:
         0,
     )
     assert (outcome.fired, dict(outcome.data), len(outcome.excerpt)) == ((), {}, 200)
+
+
+XML_QUEUED = (
+    '<?xml version="1.0"?><response><status>queued successfully</status>'
+    "<ucid>9012345678901</ucid></response>"
+)
+
+
+def test_dotted_paths_read_a_well_formed_xml_answer() -> None:
+    rules = [
+        ResponseRule(key="NonJSON", value="queued successfully", outcome=RuleOutcome.SUCCESS),
+        ResponseRule(key="response.ucid", value="", outcome=RuleOutcome.DATA),
+        ResponseRule(key="ucid", value="", outcome=RuleOutcome.DATA),  # JSON's path: no match
+    ]
+    outcome = map_response(rules, status=200, body=XML_QUEUED, content_type="text/xml")
+    assert outcome.kind == "success"
+    assert outcome.data == {"response.ucid": "9012345678901"}
+    assert outcome.message == "queued successfully 9012345678901"
+
+
+def test_xml_paths_decide_and_repeated_tags_become_lists() -> None:
+    body = "<r><status>Fail</status><did>918030000001</did><did>918030000002</did></r>"
+    rules = [
+        ResponseRule(key="r.status", value="fail", outcome=RuleOutcome.ERROR),
+        ResponseRule(key="r.did", value="", outcome=RuleOutcome.DATA),
+        ResponseRule(key="r.did.1", value="918030000002", outcome=RuleOutcome.SUCCESS),
+    ]
+    outcome = map_response(rules, status=200, body=body)
+    assert outcome.kind == "error"
+    assert outcome.data == {"r.did": ["918030000001", "918030000002"]}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<!DOCTYPE html><html><body><p>status</p></body></html>",
+        "<html><body>oops</body></html>",
+        "<response><status>unclosed</response>",
+        "plain text",
+    ],
+)
+def test_html_and_broken_markup_never_answer_paths(body: str) -> None:
+    rule = ResponseRule(key="html.body.p", value="", outcome=RuleOutcome.SUCCESS)
+    broken = ResponseRule(key="response.status", value="", outcome=RuleOutcome.SUCCESS)
+    assert map_response([rule, broken], status=200, body=body).reason == "unmapped"

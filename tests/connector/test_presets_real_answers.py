@@ -103,6 +103,18 @@ def test_agent_manual_dial_success_captures_the_ucid() -> None:
     assert outcome.data == {"ucid": "9012345678901"}
 
 
+@pytest.mark.ozonetel
+def test_agent_manual_dial_xml_success_captures_the_ucid() -> None:
+    # Ozonetel's default body is XML: the call id must still reach the activity.
+    body = (
+        '<?xml version="1.0"?><response><status>queued successfully</status>'
+        "<ucid>9012345678901</ucid></response>"
+    )
+    outcome = _map("ozonetel", "click_to_call", body)
+    assert outcome.kind == "success"
+    assert outcome.data == {"response.ucid": "9012345678901"}
+
+
 # Non-JSON renderings: the seed's NonJSON rule and the XML of old clients [I] -----------
 
 NON_JSON = [
