@@ -217,10 +217,11 @@ class Client:
             return CallResult(
                 request=request, outcome=outcome, body=body, headers=dict(response.headers)
             )
+        text = decode_body(raw, content_type)  # once: mapped and returned
         outcome = map_response(
             api.response,
             status=response.status_code,
-            body=raw,
+            body=text,
             content_type=content_type,
             elapsed=elapsed,
         )
@@ -231,7 +232,7 @@ class Client:
         return CallResult(
             request=request,
             outcome=outcome,
-            body=decode_body(raw, content_type),
+            body=text,
             headers=dict(response.headers),
         )
 
@@ -255,13 +256,17 @@ class Client:
         headers = httpx.Headers(list(request.headers))
         if request.content_type and "content-type" not in headers:
             headers["content-type"] = request.content_type
-        method, url, body = request.method, httpx.URL(request.url), request.body
-        seen = {str(url)}
+        method, body = request.method, request.body
+        target: str | httpx.URL = request.url
+        seen: set[str] = set()
         timeout = httpx.Timeout(api.timeout)
         for _hop in range(MAX_REDIRECTS + 1):
+            # The URL is parsed once per hop, by build_request.
             outgoing = self._http.build_request(
-                method, url, headers=headers, content=body, timeout=timeout
+                method, target, headers=headers, content=body, timeout=timeout
             )
+            url = outgoing.url
+            seen.add(str(url))
             response = self._open(outgoing, url, api)
             if response.status_code not in _REDIRECTS or "location" not in response.headers:
                 return response, self._read(response, url, api, start)
@@ -272,7 +277,7 @@ class Client:
                     UnsafeRedirectError(f"redirect loop at {_where(url)}{url.path}"),
                     response.status_code,
                 )
-            seen.add(str(url))
+            target = url
             if method == "GET":
                 headers.pop("content-type", None)
         raise _Failed(

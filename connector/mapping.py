@@ -208,6 +208,9 @@ def _json_text(value: object) -> str:
 _folded_rule_value = lru_cache(maxsize=4096)(fold)
 
 
+_stripped = lru_cache(maxsize=4096)(str.strip)
+
+
 @lru_cache(maxsize=4096)
 def _is_non_json_key(key: str) -> bool:
     return key.strip().casefold() == NON_JSON_KEY.casefold()
@@ -229,6 +232,7 @@ class _Answer:
             self.document = parse_xml_document(text)
             self.paths_from_xml = self.document is not None
         self._folded: tuple[str, str] | None = None
+        self._paths: dict[str, tuple[bool, Any, str]] = {}
 
     def folded_texts(self) -> tuple[str, str]:
         """The text folded as is, and folded with markup removed (for XML and HTML)."""
@@ -246,10 +250,23 @@ class _Answer:
             return (not wanted or wanted in raw or wanted in plain), self.text.strip()
         if self.document is None:
             return False, None
-        present, found = resolve_path(self.document, rule.key.strip())
-        if not present or found is None:
+        present, found, folded = self._lookup(_stripped(rule.key))
+        if not present:
             return False, None
-        return (not wanted or fold(_json_text(found)) == wanted), found
+        return (not wanted or folded == wanted), found
+
+    def _lookup(self, key: str) -> tuple[bool, Any, str]:
+        """``(present and not null, value, folded text)`` of a path, once per answer:
+        several rules usually test the same key (``status``)."""
+        hit = self._paths.get(key)
+        if hit is None:
+            present, found = resolve_path(self.document, key)
+            if present and found is not None:
+                hit = (True, found, fold(_json_text(found)))
+            else:
+                hit = (False, None, "")
+            self._paths[key] = hit
+        return hit
 
 
 def _message_in(container: object) -> str | None:

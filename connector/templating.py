@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
-from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from connector.config import ApiConfig, BodyEncoding
 from connector.errors import (
@@ -379,8 +379,20 @@ def _render_url(url: str, resolver: _Resolver) -> tuple[str, list[tuple[str, str
     return base, pairs
 
 
+@lru_cache(maxsize=4096)
+def _quote_short(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _quote_component(value: str) -> str:
+    # Names and most values (ids, numbers, keys) repeat from call to call; long
+    # free text is quoted afresh so the cache never holds big strings.
+    return _quote_short(value) if len(value) <= 64 else quote(value, safe="")
+
+
 def _encode_pairs(pairs: list[tuple[str, str]]) -> str:
-    return urlencode(pairs, quote_via=quote, safe="")
+    """``application/x-www-form-urlencoded`` with every reserved character escaped."""
+    return "&".join(f"{_quote_component(k)}={_quote_component(v)}" for k, v in pairs)
 
 
 def _json_escape(value: str) -> str:
