@@ -39,6 +39,7 @@ from connector.errors import (
 )
 from connector.phone import parse_phone
 from connector.redaction import Redactor
+from connector.tokens import ENTITIES, MERGE, Token, find_tokens, scan, tokens_in_api, where_text
 
 __all__ = [
     "MergeContext",
@@ -50,21 +51,6 @@ __all__ = [
     "tokens_in_api",
 ]
 
-_ENTITIES = ("lead", "user", "owner")
-_SPECIAL = {
-    # Longest first: the regex alternation must not stop at a shorter prefix.
-    "@AssociatedPhoneNumberWithoutCountryCode": "agent_phone",
-    "@CustomerNumber": "customer_number",
-    "@VirtualNumber": "virtual_number",
-}
-_START = re.compile(
-    r"@\{|\$\{|\{\{\s*(?P<dbl>\w+)\s*\}\}|(?P<special>"
-    + "|".join(re.escape(name) for name in _SPECIAL)
-    + r")(?!\w)"
-)
-_MERGE = re.compile(r"@\{(?P<entity>[^:{}]*):(?P<field>[^,{}]*)(?:,(?P<default>[^{}]*))?\}")
-_FIELD = re.compile(r"^[A-Za-z_][\w.\-]*$")
-_ENV = re.compile(r"\$\{(?P<name>[A-Za-z_]\w*)\}")
 _EMPTY_WORDS = frozenset({"", "null", "none", "undefined"})
 # Stand-ins for tokens while a URL or body template is parsed: private-use
 # characters cannot be confused with URL or JSON syntax.
@@ -86,18 +72,6 @@ class MergeContext:
     virtual_number_field: str = "mx_Custom_8"
     region: str = "IN"
     env: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Token:
-    """One token found in a template, with where it was found."""
-
-    text: str
-    kind: str
-    field: str | None
-    default: str | None
-    position: int
-    where: str
 
 
 @dataclass(frozen=True)
@@ -132,110 +106,12 @@ class RenderedRequest:
         return self._redactor().text(self.body.decode("utf-8", errors="replace"))
 
 
-def _where(where: str) -> str:
-    return where or "template"
-
-
-def _parse_token(template: str, start: int, where: str) -> tuple[Token, int]:
-    """Read the token that starts at ``start``; return it and the index after it."""
-    head = template[start : start + 2]
-    if head == "${":
-        match = _ENV.match(template, start)
-        if not match:
-            raise TemplateError(
-                f"{_where(where)}: malformed secret reference at position {start}; "
-                "write ${NAME} with letters, digits and _"
-            )
-        name = match.group("name")
-        return Token(match.group(0), "env", name, None, start, where), match.end()
-    if head == "@{":
-        close = template.find("}", start)
-        if close < 0:
-            raise TemplateError(
-                f"{_where(where)}: token at position {start} is not closed; add '}}'"
-            )
-        match = _MERGE.fullmatch(template, start, close + 1)
-        text = template[start : close + 1]
-        if not match:
-            raise TemplateError(
-                f"{_where(where)}: malformed token {text} at position {start}; "
-                "write @{Lead:Field,Default}"
-            )
-        entity = match.group("entity").strip().lower()
-        name = match.group("field").strip()
-        if entity not in _ENTITIES:
-            raise TemplateError(
-                f"{_where(where)}: token {text} at position {start} names "
-                f"{match.group('entity')!r}; use Lead, User or Owner"
-            )
-        if not _FIELD.match(name):
-            raise TemplateError(
-                f"{_where(where)}: token {text} at position {start} has no valid field name "
-                "after ':'"
-            )
-        return Token(text, entity, name, match.group("default"), start, where), close + 1
-    match = _START.match(template, start)
-    assert match is not None  # only called where _START matched
-    if match.group("special"):
-        return Token(match.group(0), _SPECIAL[match.group(0)], None, None, start, where), (
-            match.end()
-        )
-    if match.group("dbl") != "Agent_Number":
-        raise TemplateError(
-            f"{_where(where)}: unknown token {match.group(0)} at position {start}; "
-            "the only {{...}} token is {{Agent_Number}}"
-        )
-    return Token(match.group(0), "agent_number", None, None, start, where), match.end()
-
-
-@lru_cache(maxsize=1024)
-def _scan(template: str, where: str) -> tuple[Token | str, ...]:
-    """Split a template into literal texts and tokens, in order (cached: templates
-    come from a config and repeat on every call)."""
-    parts: list[Token | str] = []
-    index = 0
-    while True:
-        match = _START.search(template, index)
-        if match is None:
-            break
-        if match.start() > index:
-            parts.append(template[index : match.start()])
-        token, index = _parse_token(template, match.start(), where)
-        parts.append(token)
-    if index < len(template):
-        parts.append(template[index:])
-    return tuple(parts)
-
-
-def find_tokens(template: str, where: str = "") -> list[Token]:
-    """Every token in ``template`` in order (repeats included); malformed ones raise."""
-    return [part for part in _scan(template, where) if isinstance(part, Token)]
-
-
-def tokens_in_api(api: ApiConfig) -> list[Token]:
-    """The tokens an API uses (URL, params, headers, body), first occurrence of each text."""
-    found = find_tokens(api.url, "url")
-    for name, value in api.params.items():
-        found += find_tokens(value, f"params.{name}")
-    for name, value in api.headers.items():
-        found += find_tokens(value, f"headers.{name}")
-    if api.body_template:
-        found += find_tokens(api.body_template, "body")
-    seen: set[str] = set()
-    unique: list[Token] = []
-    for token in found:
-        if token.text not in seen:
-            seen.add(token.text)
-            unique.append(token)
-    return unique
-
-
 def _is_empty(value: object) -> bool:
     """No usable value: missing, blank, a spelled-out null, or an unreplaced token."""
     if value is None:
         return True
     text = str(value).strip()
-    return text.lower() in _EMPTY_WORDS or bool(_MERGE.fullmatch(text))
+    return text.lower() in _EMPTY_WORDS or bool(MERGE.fullmatch(text))
 
 
 def _lookup(record: Mapping[str, str], name: str) -> object:
@@ -256,7 +132,7 @@ class _Resolver:
         self.secret_names: dict[str, str] = {}
 
     def _fail(self, token: Token, reason: str) -> UnresolvedTokenError:
-        return UnresolvedTokenError(token.text, token.position, _where(token.where), reason)
+        return UnresolvedTokenError(token.text, token.position, where_text(token.where), reason)
 
     def _phone(self, token: Token, raw: object, what: str) -> str:
         if _is_empty(raw):
@@ -273,10 +149,10 @@ class _Resolver:
             name = token.field or ""
             secret = ctx.env.get(name)
             if not secret or not secret.strip():
-                raise MissingSecretError(name, _where(token.where))
+                raise MissingSecretError(name, where_text(token.where))
             self.secret_names[secret] = name
             return secret
-        if token.kind in _ENTITIES:
+        if token.kind in ENTITIES:
             record = {"lead": ctx.lead, "user": ctx.user, "owner": ctx.owner}[token.kind]
             found = _lookup(record, token.field or "")
             if not _is_empty(found):
@@ -312,16 +188,16 @@ class _Resolver:
 
 def render_text(template: str, ctx: MergeContext, where: str = "") -> str:
     """Replace every token in ``template`` with its plain (unencoded) value."""
-    return _Resolver(ctx).render(_scan(template, where), str)
+    return _Resolver(ctx).render(scan(template, where), str)
 
 
 def _with_holes(template: str, where: str) -> tuple[str, list[Token]]:
     """The template with each token replaced by a numbered stand-in."""
     if "\ue000" in template or "\ue001" in template:
-        raise TemplateError(f"{_where(where)}: contains reserved characters U+E000/U+E001")
+        raise TemplateError(f"{where_text(where)}: contains reserved characters U+E000/U+E001")
     tokens: list[Token] = []
     out: list[str] = []
-    for part in _scan(template, where):
+    for part in scan(template, where):
         if isinstance(part, str):
             out.append(part)
         else:
@@ -421,12 +297,12 @@ def render_request(api: ApiConfig, ctx: MergeContext) -> RenderedRequest:
     resolver = _Resolver(ctx)
     base, query = _render_url(api.url, resolver)
     params = [
-        (name, resolver.render(_scan(value, f"params.{name}"), str))
+        (name, resolver.render(scan(value, f"params.{name}"), str))
         for name, value in api.params.items()
     ]
     headers: list[tuple[str, str]] = []
     for name, value in api.headers.items():
-        rendered = resolver.render(_scan(value, f"headers.{name}"), str)
+        rendered = resolver.render(scan(value, f"headers.{name}"), str)
         if "\r" in rendered or "\n" in rendered or "\x00" in rendered:
             # Never show the value: it may hold a secret.
             raise TemplateError(

@@ -1,0 +1,144 @@
+"""Mail-merge tokens: find them in a template (pure, cached).
+
+``@{Lead:Field,Default}`` (also User, Owner; comma and default optional),
+``@VirtualNumber``, ``@CustomerNumber``, ``@AssociatedPhoneNumberWithoutCountryCode``,
+``{{Agent_Number}}`` and ``${ENV_VAR}``. A malformed token is a ``TemplateError``
+naming its position; :mod:`connector.templating` resolves and encodes them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from connector.config import ApiConfig
+from connector.errors import TemplateError
+
+__all__ = ["Token", "find_tokens", "tokens_in_api"]
+
+ENTITIES = ("lead", "user", "owner")
+_SPECIAL = {
+    # Longest first: the regex alternation must not stop at a shorter prefix.
+    "@AssociatedPhoneNumberWithoutCountryCode": "agent_phone",
+    "@CustomerNumber": "customer_number",
+    "@VirtualNumber": "virtual_number",
+}
+_START = re.compile(
+    r"@\{|\$\{|\{\{\s*(?P<dbl>\w+)\s*\}\}|(?P<special>"
+    + "|".join(re.escape(name) for name in _SPECIAL)
+    + r")(?!\w)"
+)
+MERGE = re.compile(r"@\{(?P<entity>[^:{}]*):(?P<field>[^,{}]*)(?:,(?P<default>[^{}]*))?\}")
+_FIELD = re.compile(r"^[A-Za-z_][\w.\-]*$")
+_ENV = re.compile(r"\$\{(?P<name>[A-Za-z_]\w*)\}")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token found in a template, with where it was found."""
+
+    text: str
+    kind: str
+    field: str | None
+    default: str | None
+    position: int
+    where: str
+
+
+def where_text(where: str) -> str:
+    return where or "template"
+
+
+def _parse_token(template: str, start: int, where: str) -> tuple[Token, int]:
+    """Read the token that starts at ``start``; return it and the index after it."""
+    head = template[start : start + 2]
+    if head == "${":
+        match = _ENV.match(template, start)
+        if not match:
+            raise TemplateError(
+                f"{where_text(where)}: malformed secret reference at position {start}; "
+                "write ${NAME} with letters, digits and _"
+            )
+        name = match.group("name")
+        return Token(match.group(0), "env", name, None, start, where), match.end()
+    if head == "@{":
+        close = template.find("}", start)
+        if close < 0:
+            raise TemplateError(
+                f"{where_text(where)}: token at position {start} is not closed; add '}}'"
+            )
+        match = MERGE.fullmatch(template, start, close + 1)
+        text = template[start : close + 1]
+        if not match:
+            raise TemplateError(
+                f"{where_text(where)}: malformed token {text} at position {start}; "
+                "write @{Lead:Field,Default}"
+            )
+        entity = match.group("entity").strip().lower()
+        name = match.group("field").strip()
+        if entity not in ENTITIES:
+            raise TemplateError(
+                f"{where_text(where)}: token {text} at position {start} names "
+                f"{match.group('entity')!r}; use Lead, User or Owner"
+            )
+        if not _FIELD.match(name):
+            raise TemplateError(
+                f"{where_text(where)}: token {text} at position {start} has no valid field name "
+                "after ':'"
+            )
+        return Token(text, entity, name, match.group("default"), start, where), close + 1
+    match = _START.match(template, start)
+    assert match is not None  # only called where _START matched
+    if match.group("special"):
+        return Token(match.group(0), _SPECIAL[match.group(0)], None, None, start, where), (
+            match.end()
+        )
+    if match.group("dbl") != "Agent_Number":
+        raise TemplateError(
+            f"{where_text(where)}: unknown token {match.group(0)} at position {start}; "
+            "the only {{...}} token is {{Agent_Number}}"
+        )
+    return Token(match.group(0), "agent_number", None, None, start, where), match.end()
+
+
+@lru_cache(maxsize=1024)
+def scan(template: str, where: str) -> tuple[Token | str, ...]:
+    """Split a template into literal texts and tokens, in order (cached: templates
+    come from a config and repeat on every call)."""
+    parts: list[Token | str] = []
+    index = 0
+    while True:
+        match = _START.search(template, index)
+        if match is None:
+            break
+        if match.start() > index:
+            parts.append(template[index : match.start()])
+        token, index = _parse_token(template, match.start(), where)
+        parts.append(token)
+    if index < len(template):
+        parts.append(template[index:])
+    return tuple(parts)
+
+
+def find_tokens(template: str, where: str = "") -> list[Token]:
+    """Every token in ``template`` in order (repeats included); malformed ones raise."""
+    return [part for part in scan(template, where) if isinstance(part, Token)]
+
+
+def tokens_in_api(api: ApiConfig) -> list[Token]:
+    """The tokens an API uses (URL, params, headers, body), first occurrence of each text."""
+    found = find_tokens(api.url, "url")
+    for name, value in api.params.items():
+        found += find_tokens(value, f"params.{name}")
+    for name, value in api.headers.items():
+        found += find_tokens(value, f"headers.{name}")
+    if api.body_template:
+        found += find_tokens(api.body_template, "body")
+    seen: set[str] = set()
+    unique: list[Token] = []
+    for token in found:
+        if token.text not in seen:
+            seen.add(token.text)
+            unique.append(token)
+    return unique
