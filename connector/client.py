@@ -19,6 +19,7 @@ Guarantees (see docs/connector.md):
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import socket
 import ssl
@@ -116,6 +117,32 @@ def _unreadable(raw: bytes, content_type: str | None, host: str, status: int) ->
                 f"(at byte {exc.start}); the answer cannot be trusted"
             )
     return None
+
+
+class _HideQueryValues(logging.Filter):
+    """httpx logs each request's full URL at INFO; query strings carry API keys.
+
+    Every query value becomes ``***`` (names stay, so the line still says what
+    was sent): keys under any parameter name, and customer numbers, are hidden.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
+            record.args = tuple(
+                _hidden_query(arg) if isinstance(arg, httpx.URL) else arg for arg in record.args
+            )
+        return True
+
+
+def _hidden_query(url: httpx.URL) -> str:
+    if not url.query:
+        return str(url)
+    names = "&".join(f"{name}=***" for name, _ in url.params.multi_items())
+    return str(url.copy_with(query=None)) + f"?{names}"
+
+
+# Installed once, on import: the filter only rewrites URL arguments of log records.
+logging.getLogger("httpx").addFilter(_HideQueryValues())
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -41,6 +41,7 @@ API_NAMES = ("click_to_call", "agent_popup", "did_list")
 NUMBER_FORMATS = ("crm", "e164", "with_country_code", "national", "trunk")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_PLAIN_KEY = re.compile(r"^[^\s.:\x00-\x1f\x7f]+$")
 
 
 class Mode(StrEnum):
@@ -236,13 +237,30 @@ class ConnectorConfig(_Model):
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "(top level)"
+    # A key that is empty, holds a dot or a control character is quoted: shown
+    # bare it would vanish ("(top level)"), split the path, or garble the terminal.
+    return (
+        ".".join(
+            repr(part) if isinstance(part, str) and not _PLAIN_KEY.match(part) else str(part)
+            for part in loc
+        )
+        or "(top level)"
+    )
 
 
 def _problem(error: Mapping[str, Any]) -> str:
     loc = tuple(error.get("loc", ()))
     message = str(error.get("msg", "invalid"))
     message = message.removeprefix("Value error, ")
+    if error.get("type") == "invalid_key":
+        # pydantic puts the key itself last in loc (False shows as 0): show it as written.
+        loc = loc[:-1]
+        key = error.get("input")
+        where = f"{_location(loc)}: " if loc else ""
+        return (
+            f"{where}key {key!r} is not text; quote it"
+            " (YAML reads yes, no, on, off, null and numbers as other types)"
+        )
     if error.get("type") == "extra_forbidden":
         message = "is not a known setting (check its spelling)"
     elif error.get("type") == "missing":

@@ -68,7 +68,10 @@ def _body() -> dict[str, Any]:
     """The JSON object sent, ``{}`` for an empty body; bad JSON is a 400."""
     if not request.get_data(cache=True):
         return {}
-    data = request.get_json(force=True, silent=True)
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:  # "silent" covers ValueError only; deep nesting is bad JSON too
+        data = None
     if not isinstance(data, dict):
         raise _BadInput("the request body must be a JSON object")
     return data
@@ -117,7 +120,8 @@ def _journal() -> Response:
     if flagged not in (None, "", "true", "false", "1", "0"):
         raise _BadInput("flagged must be true or false")
     limit = args.get("limit")
-    if limit not in (None, "") and not str(limit).isdigit():
+    # isdigit() alone accepts "¹" and "٣", which int() refuses: ASCII digits only.
+    if limit not in (None, "") and not (str(limit).isascii() and str(limit).isdigit()):
         raise _BadInput("limit must be a whole number")
     entries = sim.journal.entries(
         path=args.get("path") or None,
