@@ -353,6 +353,9 @@ def map_response(
     if errors or successes:
         kind = "error" if errors else "success"
         message, reason = _message(answer, errors or successes), "rule"
+        if kind == "error" and status >= 400:
+            # "Internal error" alone hides that the provider failed at HTTP level.
+            message = f"{message} (HTTP {status})" if message else f"HTTP {status}"
     elif status >= 400:
         excerpt = _short_excerpt(answer.text)
         message = f"provider answered HTTP {status} and no rule maps it: {excerpt}"

@@ -107,7 +107,10 @@ def _text(value: Any) -> str:
 def read_params(req: Request) -> Params:
     """Merge query, form and JSON-object parameters (query wins, then form)."""
     values: dict[str, str] = {}
-    body = req.get_json(silent=True) if req.mimetype.endswith("json") else None
+    try:
+        body = req.get_json(silent=True) if req.mimetype.endswith("json") else None
+    except RecursionError:  # absurdly nested JSON: treat like any unreadable body
+        body = None
     if isinstance(body, dict):
         values.update({str(k): _text(v) for k, v in body.items()})
     values.update(req.form.to_dict(flat=True))

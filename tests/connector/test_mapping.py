@@ -241,7 +241,7 @@ def test_knowlarity_error_object_with_empty_value_and_nested_message() -> None:
     assert (outcome.kind, outcome.reason, outcome.message) == (
         "error",
         "rule",
-        "Agent number is not verified",
+        "Agent number is not verified (HTTP 400)",
     )
 
 
@@ -313,7 +313,7 @@ def test_a_rule_decides_even_on_http_error_status() -> None:
     outcome = map_response([rule("RestException", "", E)], status=401, body=body)
     assert (outcome.reason, outcome.message) == (
         "rule",
-        "Authentication failed. Invalid API Key or Token.",
+        "Authentication failed. Invalid API Key or Token. (HTTP 401)",
     )
 
 

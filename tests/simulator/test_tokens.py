@@ -93,3 +93,15 @@ def test_clean_request_has_no_flags(client: FlaskClient) -> None:
     assert _last_entry(client)["flags"] == []
     flagged = client.get("/_sim/journal?flagged=true").get_json()
     assert flagged["count"] == 0
+
+
+def test_absurdly_nested_json_body_is_answered_not_a_500() -> None:
+    from simulator import create_app
+
+    client = create_app().test_client()
+    nested = "[" * 100_000 + "]" * 100_000
+    response = client.post(
+        "/click2call", data=nested, content_type="application/json"
+    )
+    assert response.status_code < 500
+    assert response.get_json()["status"] == "error"
