@@ -100,8 +100,6 @@ def test_absurdly_nested_json_body_is_answered_not_a_500() -> None:
 
     client = create_app().test_client()
     nested = "[" * 100_000 + "]" * 100_000
-    response = client.post(
-        "/click2call", data=nested, content_type="application/json"
-    )
+    response = client.post("/click2call", data=nested, content_type="application/json")
     assert response.status_code < 500
     assert response.get_json()["status"] == "error"
