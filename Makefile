@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint types unit verify bench clean
+.PHONY: install test lint types unit verify bench fault-matrix clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ verify: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Re-render docs/fault-matrix.md from the fault-matrix test's own results.
+fault-matrix: $(STAMP)
+	$(BIN)/pytest -n 2 -q tests/reliability/test_fault_matrix.py
+	$(BIN)/python tools/fault_matrix.py
 
 clean:
 	rm -rf $(VENV) reports .mypy_cache .ruff_cache build dist
