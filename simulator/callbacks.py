@@ -8,11 +8,16 @@ from a daemon thread (started on the first delivery with a URL when
 through :meth:`Outbox.flush` (``POST /_sim/callbacks/flush``).
 
 A delivery is retried until the receiver answers 2xx, with exponential backoff
-measured on the injectable clock: 0.5 s, 1 s, 2 s ... capped at 60 s, and given
-up after ``max_attempts``. Test modes (:class:`CallbackMode`): ``duplicate``
+measured on the injectable clock from the failed attempt: 0.5 s, 1 s, 2 s ...
+capped at 60 s (``Outbox.backoff_base_s`` and ``backoff_cap_s``; tests shorten
+them), and given up after ``max_attempts``. Test modes (:class:`CallbackMode`): ``duplicate``
 sends every successful delivery twice, ``delay_ms`` holds new deliveries back,
 ``reorder`` sends each due batch newest first, ``drop`` silently loses the
 first attempt of each delivery (it is retried like a failure).
+
+The delivery log (``Delivery.to_dict``) shows the URL with secret query values
+(``?token=``, ``?api_key=``) as ``***``: a receiver that cannot take headers
+gets its token in the URL, and the log must not hand it out.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -38,6 +44,7 @@ __all__ = [
     "Delivery",
     "Outbox",
     "backoff_s",
+    "redacted_url",
 ]
 
 logger = logging.getLogger(__name__)
@@ -49,10 +56,23 @@ _POLL_S = 0.05
 _SEND_TIMEOUT_S = 5.0
 
 
-def backoff_s(failed_attempts: int) -> float:
+def backoff_s(
+    failed_attempts: int, *, base: float = BACKOFF_BASE_S, cap: float = BACKOFF_CAP_S
+) -> float:
     """Seconds to wait after ``failed_attempts`` failures (1 -> 0.5 s, 2 -> 1 s, ...)."""
     exponent = max(0, failed_attempts - 1)
-    return min(BACKOFF_BASE_S * BACKOFF_FACTOR**exponent, BACKOFF_CAP_S)
+    return min(base * BACKOFF_FACTOR**exponent, cap)
+
+
+def redacted_url(url: str | None) -> str | None:
+    """``url`` with the values of secret-named query parameters replaced by ``***``."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = redact_mapping(dict(parse_qsl(parts.query, keep_blank_values=True)))
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
 
 
 class CallbackModeError(ValueError):
@@ -149,7 +169,7 @@ class Delivery:
             "id": self.id,
             "ucid": self.ucid,
             "dialect": self.payload.dialect,
-            "url": self.url,
+            "url": redacted_url(self.url),
             "state": self.state,
             "created_at": self.created_at.isoformat(),
             "due_at": self.due_at.isoformat(),
@@ -171,8 +191,13 @@ class Outbox:
         deliver: bool = True,
         mode: CallbackMode | None = None,
         keep_finished: int = 10_000,
+        backoff_base_s: float = BACKOFF_BASE_S,
+        backoff_cap_s: float = BACKOFF_CAP_S,
     ) -> None:
         self.mode = mode or CallbackMode()
+        #: Backoff after the first failure, and its ceiling (seconds; settable).
+        self.backoff_base_s = backoff_base_s
+        self.backoff_cap_s = backoff_cap_s
         self._keep_finished = keep_finished
         self._clock = clock
         self._transport = transport
@@ -240,7 +265,7 @@ class Outbox:
                 delivery.in_flight = True
         results = []
         for delivery in due:
-            attempts = self._attempt(delivery, now)
+            attempts = self._attempt(delivery)
             results.append(
                 {
                     "delivery": delivery.id,
@@ -251,7 +276,10 @@ class Outbox:
             )
         return results
 
-    def _attempt(self, delivery: Delivery, now: datetime) -> list[Attempt]:
+    def _attempt(self, delivery: Delivery) -> list[Attempt]:
+        # The clock is read per attempt, not once per flush: a flush of many
+        # deliveries takes seconds, and the backoff runs from each failure.
+        now = self._clock()
         if self.mode.drop and not delivery.attempts:
             made = [Attempt(now, error="dropped (simulated)")]
         else:
@@ -267,7 +295,8 @@ class Outbox:
                 delivery.state = "gave_up"
             else:
                 failures = sum(1 for a in delivery.attempts if not a.ok)
-                delivery.due_at = now + timedelta(seconds=backoff_s(failures))
+                wait = backoff_s(failures, base=self.backoff_base_s, cap=self.backoff_cap_s)
+                delivery.due_at = now + timedelta(seconds=wait)
         return made
 
     def _send(self, delivery: Delivery, now: datetime) -> Attempt:

@@ -1,0 +1,295 @@
+"""Load: the simulator and the connector service held at 64 concurrent clients.
+
+Three targets, each its own server process on loopback, each held at
+``CLIENTS`` concurrent clients for ``SECONDS`` (quick mode: ``QUICK_SECONDS``)
+after a warm-up:
+
+- ``simulator``: the simulator served by waitress (``simulator.serve.serve``,
+  threads for 16 workers = 64), clients alternating the generic PullAPI and
+  click2call; its call history and journal are bounded, so memory must stay
+  flat once they are full (the served app keeps ``history_size=1000``, which
+  the warm-up fills);
+- ``calllog``: the connector's call-log service (``mcc serve``, a SQLite file
+  on disk), every request a new Ozonetel callback (``data=<JSON>``, token in
+  ``X-MCC-Token``) stored as a new activity. Callers come from a pool of
+  ``CUSTOMERS`` numbers (customers call again; the call ids never repeat);
+- ``healthz``: the same service process answering ``GET /healthz``.
+
+Each client is a thread with its own ``httpx.Client`` (keep-alive) in this
+process, so the clients share the machine's cores with the server under test:
+the rates are what one box does end to end, not the server's ceiling. A
+request fails when it raises, answers non-2xx, or answers without its success
+marker. Memory is the server process's ``VmRSS`` (``/proc/<pid>/status``)
+right after the warm-up and at the end of the hold.
+
+Target per server: zero failed requests, and RSS at the end within
+``RSS_SLACK_PCT`` of RSS after warm-up. Latencies (p50, p99) are reported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+__all__ = ["run"]
+
+CLIENTS = 64
+SECONDS = 60.0
+QUICK_SECONDS = 10.0
+WARM_UP_S = 10.0
+QUICK_WARM_UP_S = 4.0
+RSS_SLACK_PCT = 10.0
+CUSTOMERS = 1_000
+_START_TIMEOUT_S = 60.0
+_STOP_TIMEOUT_S = 20.0
+
+DEMO = {"api_key": "KKdemo0000000000000000000000000001", "username": "demouser"}
+PULL = {"apiKey": DEMO["api_key"], "userName": DEMO["username"], "agentPhoneNumber": "9800000001"}
+CLICK = {
+    **DEMO,
+    "agentID": "agent1",
+    "campaignName": "Inbound_918030000001",
+    "customerNumber": "+91-9876543210",
+}
+
+# The simulator child: a bounded app, with a call ringing at agent1 so that
+# PullAPI has a caller to answer with, served by waitress until SIGTERM.
+SIMULATOR_CHILD = """
+from simulator import create_app
+from simulator.serve import serve
+app = create_app({"random_seed": 1, "deliver_callbacks": False, "history_size": 1000})
+ring = {"customer": "9876543211", "did": "918030000001", "agent": "agent1"}
+answer = app.test_client().post("/_sim/incoming", json=ring)
+assert answer.status_code == 201, answer.text
+serve(app, "127.0.0.1", 0, workers=16, on_ready=lambda url: print(url, flush=True))
+"""
+Request = Callable[[httpx.Client, int], bool]
+
+
+@dataclass
+class Server:
+    """A server child process: its pid (for RSS) and base URL."""
+
+    proc: subprocess.Popen[str]
+    base_url: str
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process, from ``/proc/<pid>/status``."""
+        status = Path(f"/proc/{self.proc.pid}/status").read_text(encoding="ascii")
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024  # kB
+        raise RuntimeError(f"no VmRSS for pid {self.proc.pid}")
+
+
+@contextmanager
+def _child(
+    command: list[str], env: dict[str, str], url_from: Callable[[str], str | None]
+) -> Iterator[Server]:
+    """Start a server child, wait for the line that gives its URL, SIGTERM it at the end."""
+    with tempfile.TemporaryFile("w+") as errors:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
+        lines: queue.Queue[str | None] = queue.Queue()
+
+        def pump() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:  # read everything: a full pipe would block the child
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+        try:
+            url = None
+            deadline = time.monotonic() + _START_TIMEOUT_S
+            while url is None and time.monotonic() < deadline:
+                try:
+                    line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if line is None:
+                    break
+                url = url_from(line)
+            if url is None:
+                errors.seek(0)
+                raise RuntimeError(f"server did not start: {errors.read()[-2000:]}")
+            yield Server(proc, url)
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(_STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def _hold(base_url: str, request: Request, seconds: float) -> tuple[list[float], int, float]:
+    """``CLIENTS`` threads send ``request`` for ``seconds``: latencies (s), failures, wall time."""
+    latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
+    failures = [0] * CLIENTS
+    numbers = count()
+    start_line = threading.Barrier(CLIENTS + 1)
+    stop_at = [0.0]
+
+    def client(slot: int) -> None:
+        mine = latencies[slot]
+        with httpx.Client(base_url=base_url, timeout=30) as http:
+            start_line.wait()
+            while time.perf_counter() < stop_at[0]:
+                began = time.perf_counter()
+                try:
+                    ok = request(http, next(numbers))
+                except httpx.HTTPError:
+                    ok = False
+                mine.append(time.perf_counter() - began)
+                failures[slot] += not ok
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    stop_at[0] = began + seconds
+    start_line.wait()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    return [x for per in latencies for x in per], sum(failures), wall
+
+
+def _percentile_ms(sorted_s: list[float], q: float) -> float:
+    if not sorted_s:
+        return 0.0
+    return round(sorted_s[min(len(sorted_s) - 1, int(q * len(sorted_s)))] * 1000, 2)
+
+
+def _measure(
+    name: str, server: Server, request: Request, seconds: float, warm_s: float
+) -> dict[str, object]:
+    """Warm up, sample RSS, hold the load, sample RSS again; the figures prefixed ``name``."""
+    _hold(server.base_url, request, warm_s)
+    warm = server.rss_mb()
+    latencies, failures, wall = _hold(server.base_url, request, seconds)
+    end = server.rss_mb()
+    latencies.sort()
+    growth = (end - warm) / warm * 100
+    return {
+        f"{name}_requests": len(latencies),
+        f"{name}_failures": failures,
+        f"{name}_rps": round(len(latencies) / wall, 1),
+        f"{name}_p50_ms": _percentile_ms(latencies, 0.50),
+        f"{name}_p99_ms": _percentile_ms(latencies, 0.99),
+        f"{name}_rss_warm_mb": round(warm, 1),
+        f"{name}_rss_end_mb": round(end, 1),
+        f"{name}_rss_growth_pct": round(growth, 2),
+        f"{name}_passed": failures == 0 and abs(growth) <= RSS_SLACK_PCT,
+    }
+
+
+def _simulator_request(http: httpx.Client, n: int) -> bool:
+    path, params = ("/click2call", CLICK) if n % 2 else ("/PullAPI", PULL)
+    answer = http.get(path, params=params)
+    return answer.status_code == 200 and b'"success"' in answer.content
+
+
+def _callback_template() -> dict[str, object]:
+    """One Ozonetel callback record as the simulator builds it (the load varies its ids)."""
+    from simulator import create_app, get_simulator
+
+    app = create_app({"random_seed": 3, "deliver_callbacks": False})
+    sim = get_simulator(app)
+    account = sim.directory.default_account()
+    assert account is not None
+    sim.place_call(
+        dialect="ozonetel",
+        operation="ozonetel.agent_manual_dial",
+        account=account,
+        customer="9876543210",
+        agent=sim.directory.agents["agent1"],
+        did="918030000001",
+        campaign="Inbound_918030000001",
+    )
+    record = dict(sim.outbox.deliveries()[0].payload.record)
+    sim.close()
+    return record
+
+
+def _calllog_request(token: str) -> Request:
+    template = _callback_template()
+    headers = {"content-type": "application/x-www-form-urlencoded", "X-MCC-Token": token}
+    run_id = secrets.randbelow(10**6)
+
+    def request(http: httpx.Client, n: int) -> bool:
+        # A new call each time: the load writes new activities, as real traffic does.
+        record = {
+            **template,
+            "monitorUCID": f"{run_id:06d}{n:011d}",
+            "CallerID": f"97{n % CUSTOMERS:08d}",
+        }
+        body = urlencode({"data": json.dumps(record)})
+        answer = http.post("/calllog/ozonetel", content=body, headers=headers)
+        return answer.status_code == 200 and answer.json().get("status") == "ok"
+
+    return request
+
+
+def _healthz_request(http: httpx.Client, n: int) -> bool:
+    answer = http.get("/healthz")
+    return answer.status_code == 200 and answer.json().get("status") == "ok"
+
+
+def _service_url(line: str) -> str | None:
+    # "call-log service on http://127.0.0.1:PORT/calllog (health: ...)"
+    if not line.startswith("call-log service on "):
+        return None
+    return line.split()[3].removesuffix("/calllog")
+
+
+def _mcc() -> list[str]:
+    script = Path(sys.executable).with_name("mcc")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from connector.cli import main; main()"]
+
+
+def run(quick: bool = False) -> dict[str, object]:
+    """Hold each server at ``CLIENTS`` clients; see the module docstring."""
+    seconds = QUICK_SECONDS if quick else SECONDS
+    warm_s = QUICK_WARM_UP_S if quick else WARM_UP_S
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MCC_")}
+    figures: dict[str, object] = {"clients": CLIENTS, "hold_s": seconds, "warm_up_s": warm_s}
+
+    simulator = [sys.executable, "-c", SIMULATOR_CHILD]
+    with _child(simulator, env, lambda line: line.strip() or None) as server:
+        figures |= _measure("simulator", server, _simulator_request, seconds, warm_s)
+
+    token = secrets.token_urlsafe(24)  # this run's call-log token; never shown
+    with tempfile.TemporaryDirectory() as folder:
+        command = [*_mcc(), "serve", "--port", "0", "--db", str(Path(folder) / "crm.sqlite3")]
+        with _child(command, {**env, "MCC_CALLLOG_TOKEN": token}, _service_url) as server:
+            figures |= _measure("calllog", server, _calllog_request(token), seconds, warm_s)
+            figures |= _measure("healthz", server, _healthz_request, seconds, warm_s)
+
+    figures["target"] = (
+        f"each server held at {CLIENTS} clients for {seconds:g} s: 0 failed requests, "
+        f"RSS at the end within {RSS_SLACK_PCT:g} % of RSS after a {warm_s:g} s warm-up"
+    )
+    figures["passed"] = all(
+        figures[f"{name}_passed"] for name in ("simulator", "calllog", "healthz")
+    )
+    return figures
