@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from simulator.callbacks import BACKOFF_BASE_S, BACKOFF_CAP_S
 from simulator.clock import Clock, utc_now
 
 __all__ = ["TRANSITION_MODES", "ConfigError", "SimulatorConfig"]
@@ -44,6 +45,8 @@ class SimulatorConfig:
     - ``callback_transport``: an httpx transport for deliveries (tests pass
       ``httpx.WSGITransport`` or a mock transport).
     - ``callback_max_attempts``: attempts before a delivery is given up.
+    - ``callback_backoff_base_s`` / ``callback_backoff_cap_s``: retry backoff
+      (doubling from the base, capped); tests and soak runs shorten them.
     - ``sleep``: how latency/hang faults wait (tests pass a recorder).
     - ``hang_s``: how long the ``hang`` fault holds a request, at most.
     - ``profile``: ``compliant`` (default) or ``sloppy``.
@@ -61,6 +64,8 @@ class SimulatorConfig:
     deliver_callbacks: bool = True
     callback_transport: httpx.BaseTransport | None = None
     callback_max_attempts: int = 12
+    callback_backoff_base_s: float = BACKOFF_BASE_S
+    callback_backoff_cap_s: float = BACKOFF_CAP_S
     sleep: Callable[[float], None] = field(default=time.sleep)
     hang_s: float = 30.0
     profile: str = "compliant"
@@ -77,6 +82,10 @@ class SimulatorConfig:
             raise ConfigError("history_size must be at least 1")
         if self.callback_max_attempts < 1:
             raise ConfigError("callback_max_attempts must be at least 1")
+        if not 0 < self.callback_backoff_base_s <= self.callback_backoff_cap_s:
+            raise ConfigError(
+                "callback_backoff_base_s must be more than 0 and at most callback_backoff_cap_s"
+            )
         if self.hang_s < 0:
             raise ConfigError("hang_s must not be negative")
         if not callable(self.clock):

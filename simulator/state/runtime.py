@@ -65,6 +65,8 @@ class Simulator:
             deliver=config.deliver_callbacks,
             mode=CallbackMode.from_mapping(config.callback_mode or {}),
             keep_finished=config.history_size,
+            backoff_base_s=config.callback_backoff_base_s,
+            backoff_cap_s=config.callback_backoff_cap_s,
         )
         self.record_builders: dict[str, RecordBuilder] = dict(record_builders or {})
         #: Provider operation names (``<dialect>.<endpoint>``), filled by create_app.

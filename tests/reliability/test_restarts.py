@@ -264,11 +264,16 @@ def _when(text: str) -> datetime:
 
 def test_call_logs_survive_service_restarts(service: Service) -> None:
     app = create_app(
-        {"random_seed": 20_260_101, "history_size": 50_000, "callback_max_attempts": 200}
+        {
+            "random_seed": 20_260_101,
+            "history_size": 50_000,
+            "callback_max_attempts": 200,
+            # Short backoff: the stops last about a second, not minutes.
+            "callback_backoff_base_s": BACKOFF_BASE_S,
+            "callback_backoff_cap_s": 0.5,
+        }
     )
     sim = get_simulator(app)
-    # Short backoff: the stops last about a second, not minutes.
-    sim.outbox.backoff_base_s, sim.outbox.backoff_cap_s = BACKOFF_BASE_S, 0.5
     client = app.test_client()
     seeded = client.post("/_sim/seed", json={"accounts": {"demo": {"callback_url": service.url}}})
     assert seeded.status_code == 200

@@ -168,3 +168,12 @@ def test_concurrent_requests_keep_state_consistent() -> None:
     assert set(sim.calls.calls) == set(results)
     assert len(sim.journal) == 90
     assert len(sim.outbox.deliveries()) == 90
+
+
+def test_callback_backoff_is_configurable_and_checked() -> None:
+    from simulator import ConfigError, create_app, get_simulator
+
+    sim = get_simulator(create_app({"callback_backoff_base_s": 0.1, "callback_backoff_cap_s": 0.4}))
+    assert (sim.outbox.backoff_base_s, sim.outbox.backoff_cap_s) == (0.1, 0.4)
+    with pytest.raises(ConfigError, match="callback_backoff_base_s"):
+        create_app({"callback_backoff_base_s": 5, "callback_backoff_cap_s": 1})
