@@ -101,6 +101,9 @@ class CrmStore:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; commits stay atomic
+            # 1 MiB page cache per connection (SQLite's default is 2 MiB): the
+            # service opens one per waitress thread, and lookups are indexed.
+            conn.execute("PRAGMA cache_size = -1024")
             self._local.conn = conn
             self._local.depth = 0
             with self._lock:
