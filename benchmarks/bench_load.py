@@ -86,7 +86,8 @@ answer = app.test_client().post("/_sim/incoming", json=ring)
 assert answer.status_code == 201, answer.text
 serve(app, "127.0.0.1", 0, workers=16, on_ready=lambda url: print(url, flush=True))
 """
-Request = Callable[[httpx.Client, int], bool]
+# A request answers None when it succeeded, else a short reason (kept as evidence).
+Request = Callable[[httpx.Client, int], str | None]
 
 
 @dataclass
@@ -146,10 +147,10 @@ def _child(
                     proc.wait()
 
 
-def _hold(base_url: str, request: Request, seconds: float) -> tuple[list[float], int, float]:
+def _hold(base_url: str, request: Request, seconds: float) -> tuple[list[float], list[str], float]:
     """``CLIENTS`` threads send ``request`` for ``seconds``: latencies (s), failures, wall time."""
     latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
-    failures = [0] * CLIENTS
+    failures: list[list[str]] = [[] for _ in range(CLIENTS)]
     numbers = count()
     start_line = threading.Barrier(CLIENTS + 1)
     stop_at = [0.0]
@@ -161,11 +162,12 @@ def _hold(base_url: str, request: Request, seconds: float) -> tuple[list[float],
             while time.perf_counter() < stop_at[0]:
                 began = time.perf_counter()
                 try:
-                    ok = request(http, next(numbers))
-                except httpx.HTTPError:
-                    ok = False
+                    problem = request(http, next(numbers))
+                except httpx.HTTPError as exc:
+                    problem = f"{type(exc).__name__}: {exc}"
                 mine.append(time.perf_counter() - began)
-                failures[slot] += not ok
+                if problem is not None:
+                    failures[slot].append(f"after {mine[-1]:.2f} s: {problem}")
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(CLIENTS)]
     for thread in threads:
@@ -176,7 +178,7 @@ def _hold(base_url: str, request: Request, seconds: float) -> tuple[list[float],
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - began
-    return [x for per in latencies for x in per], sum(failures), wall
+    return [x for per in latencies for x in per], [f for per in failures for f in per], wall
 
 
 def _percentile_ms(sorted_s: list[float], q: float) -> float:
@@ -191,13 +193,15 @@ def _measure(
     """Warm up, sample RSS, hold the load, sample RSS again; the figures prefixed ``name``."""
     _hold(server.base_url, request, warm_s)
     warm = server.rss_mb()
-    latencies, failures, wall = _hold(server.base_url, request, seconds)
+    latencies, failed, wall = _hold(server.base_url, request, seconds)
+    failures = len(failed)
     end = server.rss_mb()
     latencies.sort()
     growth = (end - warm) / warm * 100
     return {
         f"{name}_requests": len(latencies),
         f"{name}_failures": failures,
+        f"{name}_failure_samples": failed[:5],
         f"{name}_rps": round(len(latencies) / wall, 1),
         f"{name}_p50_ms": _percentile_ms(latencies, 0.50),
         f"{name}_p99_ms": _percentile_ms(latencies, 0.99),
@@ -208,10 +212,14 @@ def _measure(
     }
 
 
-def _simulator_request(http: httpx.Client, n: int) -> bool:
+def _problem(answer: httpx.Response, ok: bool) -> str | None:
+    return None if ok else f"HTTP {answer.status_code}: {answer.text[:160]}"
+
+
+def _simulator_request(http: httpx.Client, n: int) -> str | None:
     path, params = ("/click2call", CLICK) if n % 2 else ("/PullAPI", PULL)
     answer = http.get(path, params=params)
-    return answer.status_code == 200 and b'"success"' in answer.content
+    return _problem(answer, answer.status_code == 200 and b'"success"' in answer.content)
 
 
 def _callback_template() -> dict[str, object]:
@@ -241,7 +249,7 @@ def _calllog_request(token: str) -> Request:
     headers = {"content-type": "application/x-www-form-urlencoded", "X-MCC-Token": token}
     run_id = secrets.randbelow(10**6)
 
-    def request(http: httpx.Client, n: int) -> bool:
+    def request(http: httpx.Client, n: int) -> str | None:
         # A new call each time: the load writes new activities, as real traffic does.
         record = {
             **template,
@@ -250,14 +258,14 @@ def _calllog_request(token: str) -> Request:
         }
         body = urlencode({"data": json.dumps(record)})
         answer = http.post("/calllog/ozonetel", content=body, headers=headers)
-        return answer.status_code == 200 and answer.json().get("status") == "ok"
+        return _problem(answer, answer.status_code == 200 and b'"ok"' in answer.content)
 
     return request
 
 
-def _healthz_request(http: httpx.Client, n: int) -> bool:
+def _healthz_request(http: httpx.Client, n: int) -> str | None:
     answer = http.get("/healthz")
-    return answer.status_code == 200 and answer.json().get("status") == "ok"
+    return _problem(answer, answer.status_code == 200 and b'"ok"' in answer.content)
 
 
 def _service_url(line: str) -> str | None:

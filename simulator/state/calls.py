@@ -211,18 +211,24 @@ class CallBook:
         self._keep_finished = keep_finished
         # Inbound calls are few (injected by the control plane); PullAPI scans only these.
         self._inbound: dict[str, Call] = {}
+        # Calls not yet finished: the only ones a timed tick can move. Finished
+        # calls leave it lazily, so each request's tick costs O(live calls).
+        self._live: dict[str, Call] = {}
 
     def add(self, call: Call) -> None:
         """Keep ``call`` under its UCID; drop the oldest finished calls past the limit."""
         self.calls[call.ucid] = call
         if call.direction == "inbound":
             self._inbound[call.ucid] = call
+        if not call.is_terminal:
+            self._live[call.ucid] = call
         # Prune in batches (10 % slack) so a steady load pays O(1) per call.
         excess = len(self.calls) - self._keep_finished
         if excess > max(1, self._keep_finished // 10):
             for ucid in [u for u, c in self.calls.items() if c.is_terminal][:excess]:
                 del self.calls[ucid]
                 self._inbound.pop(ucid, None)
+                self._live.pop(ucid, None)
 
     def get(self, ucid: str) -> Call | None:
         """The call with this UCID, if any."""
@@ -232,6 +238,7 @@ class CallBook:
         """Forget every call."""
         self.calls.clear()
         self._inbound.clear()
+        self._live.clear()
 
     def run_to_end(self, call: Call, delays: Mapping[str, float]) -> None:
         """Immediate mode: walk the planned path, stamping clock time + delays."""
@@ -243,8 +250,11 @@ class CallBook:
     def tick(self, now: datetime, delays: Mapping[str, float]) -> list[Call]:
         """Timed mode: move every due call; return the calls that ended."""
         ended: list[Call] = []
-        for call in self.calls.values():
-            if call.mode != "timed" or call.is_terminal:
+        for ucid, call in list(self._live.items()):
+            if call.is_terminal:  # finished by hand or in immediate mode
+                del self._live[ucid]
+                continue
+            if call.mode != "timed":
                 continue
             while (step := call.next_planned()) is not None:
                 due = call.history[-1].at + timedelta(seconds=_delay(call, delays, call.state))
@@ -253,6 +263,7 @@ class CallBook:
                 call.advance(step, due)
             if call.is_terminal:
                 ended.append(call)
+                del self._live[ucid]
         return ended
 
     def active_inbound_for_agent(self, phone: str) -> Call | None:

@@ -9,6 +9,7 @@ this is its own small normaliser.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -28,6 +29,13 @@ def national(text: str | None) -> str | None:
     """
     if text is None:
         return None
+    return _national(text)
+
+
+@lru_cache(maxsize=8192)
+def _national(text: str) -> str | None:
+    # Cached: every request carries the same few agent and customer numbers,
+    # and phonenumbers' parse was an eighth of the simulator's time per request.
     cleaned = _SEPARATORS.sub("", text)
     if cleaned.startswith("0091"):
         cleaned = "+" + cleaned[2:]
