@@ -69,6 +69,16 @@ def test_amd_default_body_is_xml_with_status_and_ucid(app: Flask) -> None:
     assert get_simulator(app).calls.get(ucid) is not None
 
 
+def test_amd_format_text_is_plain_text_for_nonjson_rules(client: FlaskClient) -> None:
+    answer = client.get(AMD, query_string={**AMD_PARAMS, "format": "text"})
+    assert (answer.status_code, answer.mimetype) == (200, "text/plain")
+    status, _, ucid = answer.get_data(as_text=True).rpartition(" ")
+    assert status == "queued successfully"
+    assert ucid.isdigit()
+    refused = client.get(AMD, query_string={**AMD_PARAMS, "agentID": "agent2", "format": "text"})
+    assert refused.get_data(as_text=True) == "Fail Agent is not available"
+
+
 def test_amd_format_json(client: FlaskClient) -> None:
     body = client.get(AMD, query_string={**AMD_PARAMS, "format": "json"}).get_json()
     assert list(body) == ["status", "ucid"]

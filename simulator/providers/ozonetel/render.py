@@ -1,4 +1,6 @@
-"""Ozonetel envelopes: XML by default on AgentManualDial, JSON with ``format=json``.
+"""Ozonetel envelopes: XML by default on AgentManualDial, JSON with ``format=json``,
+plain text with ``format=text`` ([I]: the body a connector's ``NonJSON`` rule
+sees, ``queued successfully 90...`` or ``Fail Agent is not available``).
 
 The XML is what old clients parse (``Hash.from_xml(resp)['status']``)::
 
@@ -15,7 +17,7 @@ from xml.sax.saxutils import escape
 
 from flask import Response
 
-__all__ = ["fields_response", "json_fields", "refusal", "xml_fields"]
+__all__ = ["fields_response", "json_fields", "refusal", "text_fields", "xml_fields"]
 
 
 def xml_fields(fields: Sequence[tuple[str, str]]) -> str:
@@ -29,10 +31,17 @@ def json_fields(fields: Sequence[tuple[str, str]]) -> str:
     return json.dumps(dict(fields))
 
 
+def text_fields(fields: Sequence[tuple[str, str]]) -> str:
+    """The values alone, space-separated: ``queued successfully 9012345678901``."""
+    return " ".join(value for _, value in fields)
+
+
 def fields_response(fields: Sequence[tuple[str, str]], fmt: str = "json") -> Response:
-    """Render ``fields`` as XML (``fmt`` other than ``json``) or JSON, HTTP 200."""
+    """Render ``fields`` as JSON, plain text (``text``) or XML (anything else), HTTP 200."""
     if fmt.lower() == "json":
         return Response(json_fields(fields), 200, content_type="application/json")
+    if fmt.lower() in ("text", "plain"):
+        return Response(text_fields(fields), 200, content_type="text/plain; charset=UTF-8")
     return Response(xml_fields(fields), 200, content_type="text/xml; charset=UTF-8")
 
 
