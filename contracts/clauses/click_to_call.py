@@ -6,7 +6,7 @@ from typing import Any
 
 import connector
 from contracts.clauses.context import Context
-from contracts.clauses.expect import answered, describe_answer, expect_error, looks_like_id
+from contracts.clauses.expect import answered, describe_answer, expect_error
 from contracts.clauses.mutation import CREDENTIAL_NAMES, replace_values, set_named
 from contracts.clauses.registry import SkipClause, Verdict, clause, failed, passed
 
@@ -15,12 +15,12 @@ WRONG_KEY = "WRONG-KEY-000000000000000000000000"
 
 
 def call_id(result: Any) -> str | None:
-    """The call id an answer carries: a captured data value, or an id in the message."""
-    for value in result.outcome.data.values():
-        if value not in (None, "", [], {}):
-            return str(value)
-    message = result.outcome.message
-    return message if looks_like_id(message) else None
+    """The call id the connector itself would record for this answer.
+
+    The same function the click-to-call flow uses, so a partner passes only
+    when the connector can link the provider's call log to the activity.
+    """
+    return connector.provider_call_id(result.outcome.data, result.body)
 
 
 @clause("click_to_call.success", API, "A call to a valid number maps to success with a call id")

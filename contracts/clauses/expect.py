@@ -7,15 +7,12 @@ not a failure.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from contracts.clauses.context import Context
 from contracts.clauses.registry import CannotTest, Verdict, failed, passed
 
-__all__ = ["answered", "describe_answer", "expect_error", "fired_rules", "looks_like_id"]
-
-_ID = re.compile(r"\b(?=[0-9A-Za-z-]*\d)[0-9A-Za-z-]{6,}\b")
+__all__ = ["answered", "describe_answer", "expect_error", "fired_rules"]
 
 
 def answered(ctx: Context, result: Any, label: str) -> Any:
@@ -40,11 +37,6 @@ def describe_answer(result: Any) -> str:
     """``HTTP 200 application/json`` style, for messages."""
     content_type = result.headers.get("content-type", "no content-type").split(";")[0]
     return f"HTTP {result.outcome.status} {content_type}"
-
-
-def looks_like_id(text: str) -> bool:
-    """True when ``text`` holds something id-like (digits, at least 6 characters)."""
-    return bool(_ID.search(text or ""))
 
 
 def expect_error(ctx: Context, result: Any, label: str, what: str) -> Verdict:
