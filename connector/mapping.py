@@ -29,7 +29,6 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Literal
 from xml.etree import ElementTree
 
@@ -127,13 +126,16 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def parse_json_document(text: str) -> dict[str, Any] | list[Any] | None:
     """The JSON object or array in ``text``; ``None`` when the body is not JSON."""
     stripped = text.strip()
     if not stripped or stripped[0] not in "{[":
         return None
     try:
-        document = json.loads(stripped, parse_constant=_reject_constant)
+        document = _DECODER.decode(stripped)
     except (ValueError, RecursionError):
         return None
     return document if isinstance(document, dict | list) else None
@@ -204,16 +206,61 @@ def _json_text(value: object) -> str:
         return str(value)
 
 
-# Rule texts come from a config and repeat on every call; answers are not cached.
-_folded_rule_value = lru_cache(maxsize=4096)(fold)
+@dataclass(frozen=True)
+class _Rule:
+    """A rule in the form matching needs, computed once per rule set."""
+
+    rule: ResponseRule
+    non_json: bool
+    key: str  # trimmed
+    wanted: str  # folded; empty = any value
+    outcome: RuleOutcome
 
 
-_stripped = lru_cache(maxsize=4096)(str.strip)
+@dataclass(frozen=True)
+class _RuleSet:
+    """Compiled rules, in order, and the subsets that can fire on each kind of body."""
+
+    rules: tuple[_Rule, ...]
+    paths: tuple[_Rule, ...]  # all a JSON body can match: NonJSON rules never do
+    texts: tuple[_Rule, ...]  # all a body with no document can match
 
 
-@lru_cache(maxsize=4096)
-def _is_non_json_key(key: str) -> bool:
-    return key.strip().casefold() == NON_JSON_KEY.casefold()
+def _compile(rules: Sequence[ResponseRule]) -> _RuleSet:
+    compiled = tuple(
+        _Rule(
+            rule=rule,
+            non_json=rule.key.strip().casefold() == NON_JSON_KEY.casefold(),
+            key=rule.key.strip(),
+            wanted=fold(rule.value),
+            outcome=rule.outcome,
+        )
+        for rule in rules
+    )
+    return _RuleSet(
+        rules=compiled,
+        paths=tuple(rule for rule in compiled if not rule.non_json),
+        texts=tuple(rule for rule in compiled if rule.non_json),
+    )
+
+
+# Rule sets come from a config and repeat on every call; answers are not cached.
+# Keyed by identity (the sequence is kept so its id cannot be reused).
+_COMPILED: dict[int, tuple[Sequence[ResponseRule], _RuleSet]] = {}
+_COMPILED_MAX = 256
+
+
+def _compiled(rules: Sequence[ResponseRule]) -> _RuleSet:
+    hit = _COMPILED.get(id(rules))
+    if hit is not None and hit[0] is rules:
+        return hit[1]
+    compiled = _compile(rules)
+    if not isinstance(rules, tuple):
+        return compiled  # a list may change in place; only immutable sets are kept
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.clear()
+    _COMPILED[id(rules)] = (rules, compiled)
+    return compiled
 
 
 def _single_line(text: str, limit: int) -> str:
@@ -240,17 +287,17 @@ class _Answer:
             self._folded = (fold(self.text), fold(_TAG.sub(" ", self.text)))
         return self._folded
 
-    def match(self, rule: ResponseRule) -> tuple[bool, Any]:
+    def match(self, rule: _Rule) -> tuple[bool, Any]:
         """Whether ``rule`` fires on this answer, and the value it would capture."""
-        wanted = _folded_rule_value(rule.value)
-        if _is_non_json_key(rule.key):
+        wanted = rule.wanted
+        if rule.non_json:
             if (self.document is not None and not self.paths_from_xml) or not self.text.strip():
                 return False, None
             raw, plain = self.folded_texts()
             return (not wanted or wanted in raw or wanted in plain), self.text.strip()
         if self.document is None:
             return False, None
-        present, found, folded = self._lookup(_stripped(rule.key))
+        present, found, folded = self._lookup(rule.key)
         if not present:
             return False, None
         return (not wanted or folded == wanted), found
@@ -337,14 +384,22 @@ def map_response(
     data: dict[str, Any] = {}
     successes: list[ResponseRule] = []
     errors: list[ResponseRule] = []
-    for rule in rules:
-        matched, value = answer.match(rule)
+    ruleset = _compiled(rules)
+    if answer.document is None:
+        candidates = ruleset.texts
+    elif answer.paths_from_xml:
+        candidates = ruleset.rules  # XML answers paths and NonJSON text alike
+    else:
+        candidates = ruleset.paths
+    for compiled in candidates:
+        matched, value = answer.match(compiled)
         if not matched:
             continue
+        rule = compiled.rule
         fired.append(rule)
-        if rule.outcome == RuleOutcome.DATA:
-            data[rule.key.strip()] = value
-        elif rule.outcome == RuleOutcome.ERROR:
+        if compiled.outcome == RuleOutcome.DATA:
+            data[compiled.key] = value
+        elif compiled.outcome == RuleOutcome.ERROR:
             errors.append(rule)
         else:
             successes.append(rule)

@@ -111,7 +111,9 @@ def _is_empty(value: object) -> bool:
     if value is None:
         return True
     text = str(value).strip()
-    return text.lower() in _EMPTY_WORDS or bool(MERGE.fullmatch(text))
+    if text.lower() in _EMPTY_WORDS:
+        return True
+    return text.startswith("@{") and bool(MERGE.fullmatch(text))
 
 
 def _lookup(record: Mapping[str, str], name: str) -> object:
@@ -153,7 +155,7 @@ class _Resolver:
             self.secret_names[secret] = name
             return secret
         if token.kind in ENTITIES:
-            record = {"lead": ctx.lead, "user": ctx.user, "owner": ctx.owner}[token.kind]
+            record: Mapping[str, str] = getattr(ctx, token.kind)  # lead, user or owner
             found = _lookup(record, token.field or "")
             if not _is_empty(found):
                 return str(found)
@@ -206,22 +208,28 @@ def _with_holes(template: str, where: str) -> tuple[str, list[Token]]:
     return "".join(out), tokens
 
 
-def _fill(
-    text: str,
-    tokens: list[Token],
-    resolver: _Resolver,
-    literal: Callable[[str], str],
-    encode: Callable[[str], str],
-) -> str:
-    """Put values into stand-ins: literals through ``literal``, values through ``encode``."""
-    pieces = _HOLE.split(text)
-    out = []
-    for index, piece in enumerate(pieces):
+Pieces = tuple[Token | str, ...]
+
+
+def _pieces(text: str, tokens: list[Token], literal: Callable[[str], str]) -> Pieces:
+    """Stand-ins back to tokens; literal texts through ``literal`` (done once, at compile)."""
+    out: list[Token | str] = []
+    for index, piece in enumerate(_HOLE.split(text)):
         if index % 2:
-            out.append(encode(resolver.value(tokens[int(piece)])))
-        else:
+            out.append(tokens[int(piece)])
+        elif piece:
             out.append(literal(piece))
-    return "".join(out)
+    return tuple(out)
+
+
+def _join(pieces: Pieces, resolver: _Resolver, encode: Callable[[str], str]) -> str:
+    """Literal pieces as they are, token values through ``encode``."""
+    if len(pieces) == 1:  # most values are one literal or one token
+        only = pieces[0]
+        return only if isinstance(only, str) else encode(resolver.value(only))
+    return "".join(
+        piece if isinstance(piece, str) else encode(resolver.value(piece)) for piece in pieces
+    )
 
 
 def _quote_all(value: str) -> str:
@@ -234,15 +242,26 @@ def _quote_segment(value: str) -> str:
     return quote(value, safe="").replace(".", "%2E")
 
 
-def _render_url(url: str, resolver: _Resolver) -> tuple[str, list[tuple[str, str]]]:
-    """Render the URL template; return the base URL (no query) and its query pairs."""
+@dataclass(frozen=True)
+class _Compiled:
+    """An API config's templates parsed once: what is left per call is filling tokens."""
+
+    scheme: str
+    netloc: str
+    path: Pieces  # literals as written; values quoted as one path segment
+    fragment: Pieces
+    query: tuple[tuple[str, Pieces], ...]  # names and literals already URL-decoded
+    params: tuple[tuple[str, Pieces], ...]
+    headers: tuple[tuple[str, Pieces], ...]
+    body: Pieces | None  # a raw JSON body template; values JSON-escaped
+
+
+def _compile_url(url: str) -> tuple[str, str, Pieces, Pieces, tuple[tuple[str, Pieces], ...]]:
     holed, tokens = _with_holes(url, "url")
     parts = urlsplit(holed)
     if _HOLE.search(parts.scheme + parts.netloc):
         raise TemplateError("url: tokens are not allowed in the scheme or host; write them out")
-    path = _fill(parts.path, tokens, resolver, str, _quote_segment)
-    fragment = _fill(parts.fragment, tokens, resolver, str, _quote_all)
-    pairs: list[tuple[str, str]] = []
+    query: list[tuple[str, Pieces]] = []
     for item in parts.query.split("&") if parts.query else []:
         if not item:
             continue
@@ -250,32 +269,13 @@ def _render_url(url: str, resolver: _Resolver) -> tuple[str, list[tuple[str, str
         if _HOLE.search(name):
             raise TemplateError("url: tokens are not allowed in parameter names")
         # Literal text was written URL-encoded; values go in raw and are encoded once.
-        pairs.append((unquote_plus(name), _fill(value, tokens, resolver, unquote_plus, str)))
-    base = urlunsplit((parts.scheme, parts.netloc, path, "", fragment))
-    return base, pairs
+        query.append((unquote_plus(name), _pieces(value, tokens, unquote_plus)))
+    path = _pieces(parts.path, tokens, str)
+    fragment = _pieces(parts.fragment, tokens, str)
+    return parts.scheme, parts.netloc, path, fragment, tuple(query)
 
 
-@lru_cache(maxsize=4096)
-def _quote_short(value: str) -> str:
-    return quote(value, safe="")
-
-
-def _quote_component(value: str) -> str:
-    # Names and most values (ids, numbers, keys) repeat from call to call; long
-    # free text is quoted afresh so the cache never holds big strings.
-    return _quote_short(value) if len(value) <= 64 else quote(value, safe="")
-
-
-def _encode_pairs(pairs: list[tuple[str, str]]) -> str:
-    """``application/x-www-form-urlencoded`` with every reserved character escaped."""
-    return "&".join(f"{_quote_component(k)}={_quote_component(v)}" for k, v in pairs)
-
-
-def _json_escape(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)[1:-1]
-
-
-def _render_raw_body(template: str, resolver: _Resolver) -> bytes:
+def _compile_body(template: str) -> Pieces:
     holed, tokens = _with_holes(template, "body")
     try:
         json.loads(holed)
@@ -284,25 +284,68 @@ def _render_raw_body(template: str, resolver: _Resolver) -> bytes:
             f"body: body_template is not a JSON document with tokens inside strings "
             f'({exc.args[0] if exc.args else exc}); put each token inside "..."'
         ) from None
-    text = _fill(holed, tokens, resolver, str, _json_escape)
-    try:
-        json.loads(text)
-    except ValueError:  # pragma: no cover - escaping keeps strings closed
-        raise TemplateError("body: the rendered body is not valid JSON") from None
-    return text.encode("utf-8")
+    return _pieces(holed, tokens, str)
+
+
+def _compile(api: ApiConfig) -> _Compiled:
+    scheme, netloc, path, fragment, query = _compile_url(api.url)
+    params = tuple((name, scan(value, f"params.{name}")) for name, value in api.params.items())
+    headers = tuple((name, scan(value, f"headers.{name}")) for name, value in api.headers.items())
+    body = _compile_body(api.body_template or "") if api.body_encoding == BodyEncoding.RAW else None
+    return _Compiled(scheme, netloc, path, fragment, query, params, headers, body)
+
+
+# Configs are immutable and few; keyed by identity (a config holds dicts, so it
+# has no hash), holding the config so its id cannot be reused while cached.
+_COMPILED: dict[int, tuple[ApiConfig, _Compiled]] = {}
+_COMPILED_MAX = 256
+
+
+def _compiled(api: ApiConfig) -> _Compiled:
+    hit = _COMPILED.get(id(api))
+    if hit is not None and hit[0] is api:
+        return hit[1]
+    compiled = _compile(api)  # a TemplateError is raised on every call, never cached
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.clear()
+    _COMPILED[id(api)] = (api, compiled)
+    return compiled
+
+
+@lru_cache(maxsize=4096)
+def _quote_short(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _encode_pairs(pairs: list[tuple[str, str]]) -> str:
+    """``application/x-www-form-urlencoded`` with every reserved character escaped."""
+    # Names and most values (ids, numbers, keys) repeat from call to call; long
+    # free text is quoted afresh so the cache never holds big strings.
+    short = _quote_short
+    return "&".join(
+        [
+            f"{short(k) if len(k) <= 64 else quote(k, safe='')}="
+            f"{short(v) if len(v) <= 64 else quote(v, safe='')}"
+            for k, v in pairs
+        ]
+    )
+
+
+def _json_escape(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)[1:-1]
 
 
 def render_request(api: ApiConfig, ctx: MergeContext) -> RenderedRequest:
     """Render an API config into a request; raise ``TemplateError`` before anything is sent."""
+    template = _compiled(api)
     resolver = _Resolver(ctx)
-    base, query = _render_url(api.url, resolver)
-    params = [
-        (name, resolver.render(scan(value, f"params.{name}"), str))
-        for name, value in api.params.items()
-    ]
+    path = _join(template.path, resolver, _quote_segment)
+    fragment = _join(template.fragment, resolver, _quote_all)
+    query = [(name, _join(pieces, resolver, str)) for name, pieces in template.query]
+    params = [(name, _join(pieces, resolver, str)) for name, pieces in template.params]
     headers: list[tuple[str, str]] = []
-    for name, value in api.headers.items():
-        rendered = resolver.render(scan(value, f"headers.{name}"), str)
+    for name, pieces in template.headers:
+        rendered = _join(pieces, resolver, str)
         if "\r" in rendered or "\n" in rendered or "\x00" in rendered:
             # Never show the value: it may hold a secret.
             raise TemplateError(
@@ -321,15 +364,19 @@ def render_request(api: ApiConfig, ctx: MergeContext) -> RenderedRequest:
         body = json.dumps(dict(params), ensure_ascii=False).encode("utf-8")
         content_type = JSON_TYPE
     else:
-        body, content_type = _render_raw_body(api.body_template or "", resolver), JSON_TYPE
+        text = _join(template.body or (), resolver, _json_escape)
+        try:
+            json.loads(text)
+        except ValueError:  # pragma: no cover - escaping keeps strings closed
+            raise TemplateError("body: the rendered body is not valid JSON") from None
+        body, content_type = text.encode("utf-8"), JSON_TYPE
     # A Content-Type the admin configured wins over the encoding's default.
     for name, value in headers:
         if name.lower() == "content-type" and body is not None:
             content_type = value
-    url = base
-    if query:
-        scheme, netloc, path, _, fragment = urlsplit(base)
-        url = urlunsplit((scheme, netloc, path, _encode_pairs(query), fragment))
+    url = urlunsplit(
+        (template.scheme, template.netloc, path, _encode_pairs(query) if query else "", fragment)
+    )
     return RenderedRequest(
         method=api.method,
         url=url,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from connector.config import ApiConfig, parse_config
 from connector.errors import MissingSecretError
 from connector.presets import load_preset
 from connector.templating import MergeContext
+from simulator.serve import start_in_thread
 
 SECRET = "KKtest0123456789abcdef0123456789ab"
 ENV = {"OZONETEL_API_KEY": SECRET, "OZONETEL_USERNAME": "demouser"}
@@ -366,3 +368,91 @@ def test_an_exception_while_reading_the_body_becomes_an_error_outcome(api: ApiCo
     assert result.outcome.kind == "error"
     assert result.outcome.reason == "transport"
     assert result.outcome.status == 200
+
+
+class _Recorder:
+    """A loopback WSGI server answering Ozonetel's success; keeps what it saw."""
+
+    def __init__(self, extra_headers: list[tuple[str, str]] | None = None) -> None:
+        self.seen: list[dict[str, str]] = []
+        self._extra = extra_headers or []
+
+    def __call__(self, environ: dict[str, object], start_response: object) -> list[bytes]:
+        self.seen.append(
+            {
+                "host": str(environ.get("HTTP_HOST", "")),
+                "cookie": str(environ.get("HTTP_COOKIE", "")),
+                "accept": str(environ.get("HTTP_ACCEPT", "")),
+                "user_agent": str(environ.get("HTTP_USER_AGENT", "")),
+            }
+        )
+        body = b'{"status":"queued successfully","ucid":"1"}'
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        start_response("200 OK", headers + self._extra)  # type: ignore[operator]
+        return [body]
+
+
+@contextmanager
+def _serving(app: _Recorder) -> Iterator[int]:
+    server = start_in_thread(app, workers=1)
+    try:
+        yield server.port
+    finally:
+        server.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_http_proxy_from_the_environment_carries_the_call(
+    api: ApiConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The "proxy" is a loopback server: the provider host is never resolved here.
+    proxy = _Recorder()
+    with _serving(proxy) as port:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        remote = api.model_copy(update={"url": "http://provider.example/click2call"})
+        result = _call(remote)
+    assert result.outcome.ok, result.outcome.message
+    assert [seen["host"] for seen in proxy.seen] == ["provider.example"]
+
+
+def test_no_proxy_hosts_are_reached_directly(
+    api: ApiConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_free_port()}")  # nobody listens
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    provider = _Recorder()
+    with _serving(provider) as port:
+        local = api.model_copy(update={"url": f"http://127.0.0.1:{port}/click2call"})
+        result = _call(local)
+    assert result.outcome.ok, result.outcome.message
+    assert len(provider.seen) == 1
+
+
+def test_cookies_are_not_carried_from_one_call_to_the_next(api: ApiConfig) -> None:
+    # One agent's provider session must not ride along with another agent's call.
+    provider = _Recorder([("Set-Cookie", "PHPSESSID=agent1session; Path=/")])
+    with _serving(provider) as port:
+        local = api.model_copy(update={"url": f"http://127.0.0.1:{port}/click2call"})
+        with Client(env=ENV) as client:
+            first = client.call(local, CTX)
+            second = client.call(local, CTX)
+    assert first.outcome.ok
+    assert second.outcome.ok
+    assert [seen["cookie"] for seen in provider.seen] == ["", ""]
+    assert first.headers["set-cookie"].startswith("PHPSESSID=")
+
+
+def test_requests_carry_the_usual_default_headers(api: ApiConfig) -> None:
+    provider = _Recorder()
+    with _serving(provider) as port:
+        local = api.model_copy(update={"url": f"http://127.0.0.1:{port}/click2call"})
+        assert _call(local).outcome.ok
+    assert provider.seen[0]["accept"] == "*/*"
+    assert provider.seen[0]["user_agent"].startswith("mcc-connector/")
