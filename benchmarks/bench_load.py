@@ -19,18 +19,22 @@ Each client is a thread with its own ``httpx.Client`` (keep-alive) in this
 process, so the clients share the machine's cores with the server under test:
 the rates are what one box does end to end, not the server's ceiling. A
 request fails when it raises, answers non-2xx, or answers without its success
-marker. Memory is the server process's ``VmRSS`` (``/proc/<pid>/status``)
-right after the warm-up and at the end of the hold.
+marker. Memory is the server process's ``VmRSS`` (``/proc/<pid>/status``),
+sampled every half second under load: "after warm-up" is the median of the
+warm-up's last ``RSS_WINDOW_S`` seconds, "at the end" the median of the hold's
+last ``RSS_WINDOW_S`` seconds, so one reading taken at an unlucky instant
+cannot decide; a leak moves the medians. The hold's peak, the RSS after the
+clients stopped, and a trace every 10 s are reported too.
 
 Target per server: zero failed requests, and RSS at the end within
 ``RSS_SLACK_PCT`` of RSS after warm-up. Latencies (p50, p99) are reported.
 
-The warm-up is long enough for the servers to reach their working set: the
-call-log service's RSS climbs for the first half minute while each waitress
-thread's SQLite connection fills its page cache (1 MiB each, see
-``connector.crm.store``), then stays flat while the database keeps growing
-(measured over 180 s at 64 clients: 62 MB at 15 s, 68.2 MB from 45 s to 180 s,
-about 30,000 activities written).
+The warm-up and the hold are one run of the same 64 clients: the load does
+not step at the warm-up boundary. A step (64 connections closing and 64 new
+ones opening at once) makes the call-log service keep about 6 MB more, once:
+after the hold, ``STEP_WAVES`` back-to-back waves of fresh clients report the
+RSS after each wave (``calllog_steps_rss_mb``), so that cost is shown, and a
+leak would show as a climb from wave to wave.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ import os
 import queue
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,6 +67,10 @@ QUICK_SECONDS = 10.0
 WARM_UP_S = 60.0
 QUICK_WARM_UP_S = 4.0
 RSS_SLACK_PCT = 10.0
+RSS_WINDOW_S = 10.0  # RSS "after warm-up" and "at the end": medians over this window
+SAMPLE_EVERY_S = 0.5
+STEP_WAVES = 6  # after the hold: back-to-back waves of fresh clients, RSS after each
+STEP_WAVE_S = 10.0
 CUSTOMERS = 1_000
 _START_TIMEOUT_S = 60.0
 _STOP_TIMEOUT_S = 20.0
@@ -147,37 +156,49 @@ def _child(
                     proc.wait()
 
 
-def _hold(base_url: str, request: Request, seconds: float) -> tuple[list[float], list[str], float]:
-    """``CLIENTS`` threads send ``request`` for ``seconds``: latencies (s), failures, wall time."""
+def _hold(
+    base_url: str, request: Request, warm_s: float, seconds: float
+) -> tuple[list[float], list[str], float]:
+    """``CLIENTS`` threads send ``request`` for ``warm_s + seconds`` without a pause.
+
+    Answers the latencies (s) and failures of the requests sent after the
+    warm-up, and the wall time of that hold. The same clients keep their
+    connections across the warm-up boundary: the load does not step there.
+    """
     latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
     failures: list[list[str]] = [[] for _ in range(CLIENTS)]
     numbers = count()
     start_line = threading.Barrier(CLIENTS + 1)
+    hold_from = [0.0]
     stop_at = [0.0]
 
     def client(slot: int) -> None:
         mine = latencies[slot]
         with httpx.Client(base_url=base_url, timeout=30) as http:
             start_line.wait()
-            while time.perf_counter() < stop_at[0]:
-                began = time.perf_counter()
+            while (began := time.perf_counter()) < stop_at[0]:
                 try:
                     problem = request(http, next(numbers))
                 except httpx.HTTPError as exc:
                     problem = f"{type(exc).__name__}: {exc}"
-                mine.append(time.perf_counter() - began)
-                if problem is not None:
-                    failures[slot].append(f"after {mine[-1]:.2f} s: {problem}")
+                took = time.perf_counter() - began
+                warming = began < hold_from[0]
+                if not warming:
+                    mine.append(took)
+                if problem is not None:  # a failure counts in the warm-up too
+                    phase = "warm-up" if warming else "hold"
+                    failures[slot].append(f"{phase}, after {took:.2f} s: {problem}")
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(CLIENTS)]
     for thread in threads:
         thread.start()
     began = time.perf_counter()
-    stop_at[0] = began + seconds
+    hold_from[0] = began + warm_s
+    stop_at[0] = hold_from[0] + seconds
     start_line.wait()
     for thread in threads:
         thread.join()
-    wall = time.perf_counter() - began
+    wall = time.perf_counter() - hold_from[0]
     return [x for per in latencies for x in per], [f for per in failures for f in per], wall
 
 
@@ -187,15 +208,45 @@ def _percentile_ms(sorted_s: list[float], q: float) -> float:
     return round(sorted_s[min(len(sorted_s) - 1, int(q * len(sorted_s)))] * 1000, 2)
 
 
+@contextmanager
+def _rss_samples(server: Server, into: list[tuple[float, float]]) -> Iterator[None]:
+    """Sample the server's RSS every ``SAMPLE_EVERY_S`` while the block runs: ``(t, MB)``."""
+    stop = threading.Event()
+    began = time.perf_counter()
+
+    def sample() -> None:
+        while not stop.wait(SAMPLE_EVERY_S):
+            into.append((time.perf_counter() - began, server.rss_mb()))
+
+    sampler = threading.Thread(target=sample, name="rss-sampler", daemon=True)
+    sampler.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        sampler.join()
+
+
+def _window_median(samples: list[tuple[float, float]], end: float, fallback: float) -> float:
+    """Median RSS over the ``RSS_WINDOW_S`` seconds before ``end`` (a single sample
+    swings with whatever requests are in flight at that instant)."""
+    window = [mb for t, mb in samples if end - RSS_WINDOW_S <= t <= end]
+    return statistics.median(window) if window else fallback
+
+
 def _measure(
     name: str, server: Server, request: Request, seconds: float, warm_s: float
 ) -> dict[str, object]:
-    """Warm up, sample RSS, hold the load, sample RSS again; the figures prefixed ``name``."""
-    _hold(server.base_url, request, warm_s)
-    warm = server.rss_mb()
-    latencies, failed, wall = _hold(server.base_url, request, seconds)
+    """Warm up and hold in one run, sampling RSS; the figures prefixed ``name``."""
+    samples: list[tuple[float, float]] = []
+    with _rss_samples(server, samples):
+        latencies, failed, wall = _hold(server.base_url, request, warm_s, seconds)
+    idle = server.rss_mb()
+    warm = _window_median(samples, warm_s, idle)
+    end = _window_median(samples, warm_s + seconds, idle)
+    held = [(t - warm_s, mb) for t, mb in samples if t >= warm_s]
+    peak = max((mb for _, mb in held), default=idle)
     failures = len(failed)
-    end = server.rss_mb()
     latencies.sort()
     growth = (end - warm) / warm * 100
     return {
@@ -207,9 +258,37 @@ def _measure(
         f"{name}_p99_ms": _percentile_ms(latencies, 0.99),
         f"{name}_rss_warm_mb": round(warm, 1),
         f"{name}_rss_end_mb": round(end, 1),
+        f"{name}_rss_peak_mb": round(peak, 1),
+        f"{name}_rss_idle_mb": round(idle, 1),
         f"{name}_rss_growth_pct": round(growth, 2),
+        f"{name}_rss_trace_mb": _trace(held),
         f"{name}_passed": failures == 0 and abs(growth) <= RSS_SLACK_PCT,
     }
+
+
+def _steps(server: Server, request: Request, waves: int, seconds: float) -> list[float]:
+    """RSS after each of ``waves`` back-to-back waves of fresh clients (informational).
+
+    Each wave closes its 64 connections and the next opens 64 new ones at once:
+    the server retains a few MB the first time (what a load step costs), and a
+    leak would show as a climb from wave to wave.
+    """
+    after: list[float] = []
+    for _ in range(waves):
+        _hold(server.base_url, request, 0.0, seconds)
+        after.append(round(server.rss_mb(), 1))
+    return after
+
+
+def _trace(samples: list[tuple[float, float]]) -> list[float]:
+    """RSS every ~10 s of the hold, so a slow climb shows in the report."""
+    picked: list[float] = []
+    next_at = 0.0
+    for t, mb in samples:
+        if t >= next_at:
+            picked.append(round(mb, 1))
+            next_at += 10.0
+    return picked
 
 
 def _problem(answer: httpx.Response, ok: bool) -> str | None:
@@ -297,7 +376,10 @@ def run(quick: bool = False) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder:
         command = [*_mcc(), "serve", "--port", "0", "--db", str(Path(folder) / "crm.sqlite3")]
         with _child(command, {**env, "MCC_CALLLOG_TOKEN": token}, _service_url) as server:
-            figures |= _measure("calllog", server, _calllog_request(token), seconds, warm_s)
+            calllog = _calllog_request(token)
+            figures |= _measure("calllog", server, calllog, seconds, warm_s)
+            waves, wave_s = (2, 3.0) if quick else (STEP_WAVES, STEP_WAVE_S)
+            figures["calllog_steps_rss_mb"] = _steps(server, calllog, waves, wave_s)
             figures |= _measure("healthz", server, _healthz_request, seconds, warm_s)
 
     figures["target"] = (

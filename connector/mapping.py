@@ -29,6 +29,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 from xml.etree import ElementTree
 
@@ -104,6 +105,13 @@ class Outcome:
         )
 
 
+@lru_cache(maxsize=256)
+def _charset(content_type: str) -> str:
+    # A provider sends the same few content types on every answer.
+    match = _CHARSET.search(content_type)
+    return match.group(1) if match else "utf-8"
+
+
 def decode_body(body: bytes | str, content_type: str | None = None) -> str:
     """Body text: bytes decoded (charset from ``content_type``, else UTF-8), BOM removed.
 
@@ -111,11 +119,11 @@ def decode_body(body: bytes | str, content_type: str | None = None) -> str:
     must still map to an (error) outcome.
     """
     if isinstance(body, bytes | bytearray):
-        match = _CHARSET.search(content_type or "")
+        charset = _charset(content_type or "")
         try:
-            text = bytes(body).decode(match.group(1) if match else "utf-8", errors="replace")
+            text = body.decode(charset, errors="replace")
         except (LookupError, ValueError):  # unknown label, or a codec like "base64" or "idna"
-            text = bytes(body).decode("utf-8", errors="replace")
+            text = body.decode("utf-8", errors="replace")
     else:
         text = body
     return text.removeprefix("\ufeff")
@@ -233,7 +241,7 @@ def _compile(rules: Sequence[ResponseRule]) -> _RuleSet:
             non_json=rule.key.strip().casefold() == NON_JSON_KEY.casefold(),
             key=rule.key.strip(),
             wanted=fold(rule.value),
-            outcome=rule.outcome,
+            outcome=RuleOutcome(rule.outcome),
         )
         for rule in rules
     )
@@ -297,12 +305,12 @@ class _Answer:
             return (not wanted or wanted in raw or wanted in plain), self.text.strip()
         if self.document is None:
             return False, None
-        present, found, folded = self._lookup(rule.key)
+        present, found, folded = self.lookup(rule.key)
         if not present:
             return False, None
         return (not wanted or folded == wanted), found
 
-    def _lookup(self, key: str) -> tuple[bool, Any, str]:
+    def lookup(self, key: str) -> tuple[bool, Any, str]:
         """``(present and not null, value, folded text)`` of a path, once per answer:
         several rules usually test the same key (``status``)."""
         hit = self._paths.get(key)
@@ -392,14 +400,18 @@ def map_response(
     else:
         candidates = ruleset.paths
     for compiled in candidates:
-        matched, value = answer.match(compiled)
+        if compiled.non_json:
+            matched, value = answer.match(compiled)
+        else:  # inlined: most rules are paths into a JSON answer
+            matched, value, folded = answer.lookup(compiled.key)
+            matched = matched and (not compiled.wanted or folded == compiled.wanted)
         if not matched:
             continue
         rule = compiled.rule
         fired.append(rule)
-        if compiled.outcome == RuleOutcome.DATA:
+        if compiled.outcome is RuleOutcome.DATA:
             data[compiled.key] = value
-        elif compiled.outcome == RuleOutcome.ERROR:
+        elif compiled.outcome is RuleOutcome.ERROR:
             errors.append(rule)
         else:
             successes.append(rule)

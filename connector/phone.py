@@ -59,12 +59,12 @@ class PhoneNumber:
     def _parsed(self) -> phonenumbers.PhoneNumber:
         return phonenumbers.parse(self.e164, None)
 
-    @property
+    @cached_property
     def country_code(self) -> int:
         """The country calling code, e.g. ``91``."""
         return int(self._parsed.country_code or 0)
 
-    @property
+    @cached_property
     def crm(self) -> str:
         """LeadSquared's form: ``+91-9876543210``."""
         return f"+{self.country_code}-{self.national}"

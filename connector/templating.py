@@ -129,6 +129,8 @@ def _lookup(record: Mapping[str, str], name: str) -> object:
 class _Resolver:
     """Resolves tokens against one context and remembers which values were secrets."""
 
+    __slots__ = ("ctx", "secret_names")
+
     def __init__(self, ctx: MergeContext) -> None:
         self.ctx = ctx
         self.secret_names: dict[str, str] = {}
@@ -226,7 +228,9 @@ def _join(pieces: Pieces, resolver: _Resolver, encode: Callable[[str], str]) -> 
     """Literal pieces as they are, token values through ``encode``."""
     if len(pieces) == 1:  # most values are one literal or one token
         only = pieces[0]
-        return only if isinstance(only, str) else encode(resolver.value(only))
+        if isinstance(only, str):
+            return only
+        return resolver.value(only) if encode is str else encode(resolver.value(only))
     return "".join(
         piece if isinstance(piece, str) else encode(resolver.value(piece)) for piece in pieces
     )
@@ -254,6 +258,9 @@ class _Compiled:
     params: tuple[tuple[str, Pieces], ...]
     headers: tuple[tuple[str, Pieces], ...]
     body: Pieces | None  # a raw JSON body template; values JSON-escaped
+    # scheme://host/path when the path holds no token (the common case): the
+    # URL is then this plus the query, with no per-call URL assembly.
+    static_base: str | None = None
 
 
 def _compile_url(url: str) -> tuple[str, str, Pieces, Pieces, tuple[tuple[str, Pieces], ...]]:
@@ -292,7 +299,9 @@ def _compile(api: ApiConfig) -> _Compiled:
     params = tuple((name, scan(value, f"params.{name}")) for name, value in api.params.items())
     headers = tuple((name, scan(value, f"headers.{name}")) for name, value in api.headers.items())
     body = _compile_body(api.body_template or "") if api.body_encoding == BodyEncoding.RAW else None
-    return _Compiled(scheme, netloc, path, fragment, query, params, headers, body)
+    static = all(isinstance(piece, str) for piece in path) and not fragment
+    base = urlunsplit((scheme, netloc, "".join(map(str, path)), "", "")) if static else None
+    return _Compiled(scheme, netloc, path, fragment, query, params, headers, body, base)
 
 
 # Configs are immutable and few; keyed by identity (a config holds dicts, so it
@@ -339,8 +348,10 @@ def render_request(api: ApiConfig, ctx: MergeContext) -> RenderedRequest:
     """Render an API config into a request; raise ``TemplateError`` before anything is sent."""
     template = _compiled(api)
     resolver = _Resolver(ctx)
-    path = _join(template.path, resolver, _quote_segment)
-    fragment = _join(template.fragment, resolver, _quote_all)
+    path = fragment = ""
+    if template.static_base is None:
+        path = _join(template.path, resolver, _quote_segment)
+        fragment = _join(template.fragment, resolver, _quote_all)
     query = [(name, _join(pieces, resolver, str)) for name, pieces in template.query]
     params = [(name, _join(pieces, resolver, str)) for name, pieces in template.params]
     headers: list[tuple[str, str]] = []
@@ -374,9 +385,18 @@ def render_request(api: ApiConfig, ctx: MergeContext) -> RenderedRequest:
     for name, value in headers:
         if name.lower() == "content-type" and body is not None:
             content_type = value
-    url = urlunsplit(
-        (template.scheme, template.netloc, path, _encode_pairs(query) if query else "", fragment)
-    )
+    if template.static_base is not None:
+        url = f"{template.static_base}?{_encode_pairs(query)}" if query else template.static_base
+    else:
+        url = urlunsplit(
+            (
+                template.scheme,
+                template.netloc,
+                path,
+                _encode_pairs(query) if query else "",
+                fragment,
+            )
+        )
     return RenderedRequest(
         method=api.method,
         url=url,
@@ -384,5 +404,5 @@ def render_request(api: ApiConfig, ctx: MergeContext) -> RenderedRequest:
         body=body,
         content_type=content_type,
         secrets=frozenset(resolver.secret_names),
-        secret_names=MappingProxyType(dict(resolver.secret_names)),
+        secret_names=MappingProxyType(resolver.secret_names),  # the resolver's own, not shared
     )

@@ -18,6 +18,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from connector.redaction import Redactor
+
 __all__ = [
     "Activity",
     "CallEvent",
@@ -48,21 +50,33 @@ _SECRET_KEY_PARTS = (
     "password",
     "authorization",
 )
+# Only credential parameters (``api_key=...``, ``"token": "..."``) inside texts:
+# no declared secrets, and numbers stay (the store needs them).
+_CREDENTIALS = Redactor(show_numbers=True)
 
 
 def scrub_secrets(value: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``value`` without credential fields, at any depth."""
+    """A copy of ``value`` without credential fields, at any depth.
+
+    Credentials inside text values are hidden too: a recording URL such as
+    ``https://rec.example/1.mp3?token=abc`` keeps its shape as ``token=***``.
+    """
     clean: dict[str, Any] = {}
     for key, item in value.items():
         if any(part in str(key).lower() for part in _SECRET_KEY_PARTS):
             continue
-        if isinstance(item, Mapping):
-            clean[str(key)] = scrub_secrets(item)
-        elif isinstance(item, list):
-            clean[str(key)] = [scrub_secrets(i) if isinstance(i, Mapping) else i for i in item]
-        else:
-            clean[str(key)] = item
+        clean[str(key)] = _scrubbed(item)
     return clean
+
+
+def _scrubbed(item: Any) -> Any:
+    if isinstance(item, Mapping):
+        return scrub_secrets(item)
+    if isinstance(item, list | tuple):
+        return [_scrubbed(each) for each in item]
+    if isinstance(item, str):
+        return _CREDENTIALS.text(item)
+    return item
 
 
 class Direction(StrEnum):

@@ -261,6 +261,28 @@ def test_secrets_in_raw_records_are_dropped(store: CrmStore) -> None:
     assert "KKsecret" not in dump
 
 
+def test_credentials_inside_raw_texts_are_masked(store: CrmStore) -> None:
+    # A recording URL or a nested JSON text can carry a key under any field name.
+    raw = {
+        "AudioFile": "https://rec.example/a.mp3?token=KKrec1&id=7",
+        "Extra": '{"api_key": "KKjson2", "CallerID": "919876543210"}',
+        "Legs": ["https://x.example/?accessKey=KKleg3", {"url": "https://y.example/?secret=KK4"}],
+        "CallerID": "919876543210",
+    }
+    event = CallEvent(Direction.INBOUND, CallStatus.ANSWERED, provider_call_id="c2", raw=raw)
+    activity = store.get_activity(store.record_call_activity(event).activity_id)
+    assert activity is not None
+    assert activity.raw["AudioFile"] == "https://rec.example/a.mp3?token=***&id=7"
+    assert activity.raw["Extra"] == '{"api_key": "***", "CallerID": "919876543210"}'
+    assert activity.raw["Legs"] == [
+        "https://x.example/?accessKey=***",
+        {"url": "https://y.example/?secret=***"},
+    ]
+    assert activity.raw["CallerID"] == "919876543210"  # numbers stay in the store
+    dump = "\n".join(store._conn().iterdump())
+    assert not any(f"KK{x}" in dump for x in ("rec1", "json2", "leg3", "4"))
+
+
 def test_event_numbers_are_stored_in_e164(store: CrmStore) -> None:
     store.upsert_lead(_lead())
     event = CallEvent(
