@@ -199,3 +199,44 @@ def test_the_reset_magic_number_drops_the_connection_mid_body() -> None:
             httpx.get(f"{running.base_url}/click2call", params=query, timeout=5)
         # the server survives it and answers the next request
         assert httpx.get(f"{running.base_url}/_sim/state").status_code == 200
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn is POSIX only")
+def test_gunicorn_serves_the_simulator_without_a_control_socket(
+    process_env: dict[str, str], tmp_path: Path
+) -> None:
+    port = _free_port()
+    # Gunicorn 27 would open gunicorn.ctl under $XDG_RUNTIME_DIR or
+    # $HOME/.gunicorn: point both at a scratch folder and check it stays empty.
+    env = {**process_env, "HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "simulator", "--port", str(port), "--server", "gunicorn"]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert proc.stdout is not None
+        banner = ""
+        while "Press Ctrl-C" not in banner and (line := proc.stdout.readline()):
+            banner += line
+        match = URL_LINE.search(banner)
+        assert match, f"no URL line, got {banner!r}"
+        answer = httpx.get(f"{match.group(1)}{PULL_DIDS}", params={"apiKey": DEMO_KEY})
+        assert answer.json()["status"] == "success"
+        # Checked while it runs: gunicorn removes its socket when it stops.
+        assert not list(tmp_path.rglob("gunicorn.ctl")), "gunicorn opened a control socket"
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
