@@ -266,6 +266,10 @@ class CallBook:
                 del self._live[ucid]
         return ended
 
+    def timed_pending(self) -> bool:
+        """Whether a live call still waits for a timed transition."""
+        return any(call.mode == "timed" and not call.is_terminal for call in self._live.values())
+
     def active_inbound_for_agent(self, phone: str) -> Call | None:
         """The newest inbound call ringing or connected at this agent phone."""
         live = (CallState.AGENT_RINGING, CallState.CONNECTED)

@@ -33,7 +33,10 @@ from simulator.state.calls import (
 from simulator.state.directory import Account, Agent, Directory
 from simulator.state.ratelimit import RateLimiter
 
-__all__ = ["RecordBuilder", "Simulator", "UnknownCall"]
+__all__ = ["TICK_EVERY_S", "RecordBuilder", "Simulator", "UnknownCall"]
+
+#: How often pending timed calls are moved when no request arrives.
+TICK_EVERY_S = 0.1
 
 RecordBuilder = Callable[[Call, Account, Directory], CallbackPayload]
 
@@ -53,6 +56,10 @@ class Simulator:
     ) -> None:
         self.config = config
         self.lock = threading.RLock()
+        # Runs only while a timed call is pending, so a timed call ends (and
+        # its callback goes out) even when no request arrives meanwhile.
+        self._ticker: threading.Thread | None = None
+        self._ticker_stop = threading.Event()
         self.clock = config.clock
         self.sleep = config.sleep
         self.ids = IdSource(config.random_seed)
@@ -179,6 +186,8 @@ class Simulator:
                 self.calls.run_to_end(call, self.delays)
             if call.is_terminal:
                 self._ended(call)
+            elif call.mode == "timed":
+                self._wake_ticker()
             return call
 
     def incoming(self, *, customer: str, did: str, agent: Agent, dialect: str = "ozonetel") -> Call:
@@ -205,6 +214,8 @@ class Simulator:
             call.history.append(Transition(CallState.QUEUED, now))
             call.advance(CallState.AGENT_RINGING, now)
             self.calls.add(call)
+            if call.mode == "timed":
+                self._wake_ticker()
             return call
 
     def advance(self, ucid: str, to: str) -> Call:
@@ -240,12 +251,30 @@ class Simulator:
             if mode == "immediate" and not call.is_terminal:
                 self.calls.run_to_end(call, self.delays)
                 self._ended(call)
+            elif mode == "timed" and not call.is_terminal:
+                self._wake_ticker()
 
     def tick(self) -> None:
         """Apply due timed transitions (called lazily on every request)."""
         with self.lock:
             for call in self.calls.tick(self.now(), self.delays):
                 self._ended(call)
+
+    def _wake_ticker(self) -> None:
+        """Start the ticker thread unless it runs (caller holds ``self.lock``)."""
+        if self._ticker is not None or self._ticker_stop.is_set():
+            return
+        self._ticker = threading.Thread(target=self._tick_loop, name="mcc-sim-ticker", daemon=True)
+        self._ticker.start()
+
+    def _tick_loop(self) -> None:
+        while not self._ticker_stop.wait(TICK_EVERY_S):
+            with self.lock:
+                self.tick()
+                if not self.calls.timed_pending():
+                    # Decided under the lock: a new timed call wakes a new ticker.
+                    self._ticker = None
+                    return
 
     def _ended(self, call: Call) -> None:
         builder = self.record_builders.get(call.dialect)
@@ -255,5 +284,10 @@ class Simulator:
         self.outbox.enqueue(call.ucid, account.callback_url, builder(call, account, self.directory))
 
     def close(self) -> None:
-        """Stop the callback worker."""
+        """Stop the callback worker and the ticker."""
+        self._ticker_stop.set()
+        with self.lock:
+            ticker, self._ticker = self._ticker, None
+        if ticker is not None:
+            ticker.join(timeout=5)
         self.outbox.stop()

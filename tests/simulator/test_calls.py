@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -125,6 +126,38 @@ def test_timed_mode_moves_on_the_fake_clock() -> None:
     assert client.get(f"/_sim/calls/{ucid}").get_json()["state"] == "connected"
     clock.advance(100)  # steps are stamped at their due time, not at the tick
     assert _history(client, ucid)[-1] == ("completed", "04:30:36")
+
+
+def test_a_timed_call_ends_without_another_request() -> None:
+    # A developer places one call and waits for its callback: nothing else
+    # reaches the simulator, yet the call must end and its record go out.
+    app, clock = _app("timed")
+    sim = get_simulator(app)
+    ucid = _dial(app.test_client())
+    call = sim.calls.get(ucid)
+    assert call is not None
+    clock.advance(100)
+    deadline = time.monotonic() + 5
+    while not call.is_terminal and time.monotonic() < deadline:
+        time.sleep(0.05)  # no request: only the ticker can move the call
+    assert call.state.value == "completed"
+    assert [d.ucid for d in sim.outbox.deliveries()] == [ucid]
+    deadline = time.monotonic() + 5
+    while sim._ticker is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sim._ticker is None  # it stops once no timed call is pending
+    sim.close()
+
+
+def test_closing_the_simulator_stops_its_ticker() -> None:
+    app, _ = _app("timed")
+    sim = get_simulator(app)
+    _dial(app.test_client())
+    ticker = sim._ticker
+    assert ticker is not None
+    assert ticker.is_alive()
+    sim.close()
+    assert not ticker.is_alive()
 
 
 def test_timed_delays_can_be_set() -> None:
