@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from connector.redaction import Redactor
@@ -63,19 +63,30 @@ def scrub_secrets(value: Mapping[str, Any]) -> dict[str, Any]:
     """
     clean: dict[str, Any] = {}
     for key, item in value.items():
-        if any(part in str(key).lower() for part in _SECRET_KEY_PARTS):
-            continue
-        clean[str(key)] = _scrubbed(item)
+        name = str(key)
+        if not _is_credential_field(name):
+            clean[name] = _scrubbed(item)
     return clean
 
 
+@lru_cache(maxsize=1024)
+def _is_credential_field(name: str) -> bool:
+    # Records repeat the same few dozen field names.
+    lowered = name.lower()
+    return any(part in lowered for part in _SECRET_KEY_PARTS)
+
+
 def _scrubbed(item: Any) -> Any:
+    if isinstance(item, str):  # first: nearly every value is text
+        if "=" in item or '"' in item:
+            # Only ``name=value`` and JSON texts can hold a credential
+            # parameter; most values (times, numbers, names) skip the regexes.
+            return _CREDENTIALS.text(item)
+        return item
     if isinstance(item, Mapping):
         return scrub_secrets(item)
     if isinstance(item, list | tuple):
         return [_scrubbed(each) for each in item]
-    if isinstance(item, str):
-        return _CREDENTIALS.text(item)
     return item
 
 
