@@ -34,6 +34,7 @@ from typing import Any, Literal
 from xml.etree import ElementTree
 
 from connector.config import ResponseRule, RuleOutcome
+from connector.memo import IdentityCache
 
 __all__ = [
     "NON_JSON_KEY",
@@ -253,22 +254,12 @@ def _compile(rules: Sequence[ResponseRule]) -> _RuleSet:
 
 
 # Rule sets come from a config and repeat on every call; answers are not cached.
-# Keyed by identity (the sequence is kept so its id cannot be reused).
-_COMPILED: dict[int, tuple[Sequence[ResponseRule], _RuleSet]] = {}
-_COMPILED_MAX = 256
+_rulesets: IdentityCache[Sequence[ResponseRule], _RuleSet] = IdentityCache(_compile)
 
 
 def _compiled(rules: Sequence[ResponseRule]) -> _RuleSet:
-    hit = _COMPILED.get(id(rules))
-    if hit is not None and hit[0] is rules:
-        return hit[1]
-    compiled = _compile(rules)
-    if not isinstance(rules, tuple):
-        return compiled  # a list may change in place; only immutable sets are kept
-    if len(_COMPILED) >= _COMPILED_MAX:
-        _COMPILED.clear()
-    _COMPILED[id(rules)] = (rules, compiled)
-    return compiled
+    # Only tuples (a config's rules) are kept: a list may change in place.
+    return _rulesets(rules) if isinstance(rules, tuple) else _compile(rules)
 
 
 def _single_line(text: str, limit: int) -> str:
@@ -298,17 +289,15 @@ class _Answer:
     def match(self, rule: _Rule) -> tuple[bool, Any]:
         """Whether ``rule`` fires on this answer, and the value it would capture."""
         wanted = rule.wanted
-        if rule.non_json:
-            if (self.document is not None and not self.paths_from_xml) or not self.text.strip():
+        if not rule.non_json:  # first: most rules are paths into a JSON answer
+            if self.document is None:
                 return False, None
-            raw, plain = self.folded_texts()
-            return (not wanted or wanted in raw or wanted in plain), self.text.strip()
-        if self.document is None:
+            present, found, folded = self.lookup(rule.key)
+            return present and (not wanted or folded == wanted), found
+        if (self.document is not None and not self.paths_from_xml) or not self.text.strip():
             return False, None
-        present, found, folded = self.lookup(rule.key)
-        if not present:
-            return False, None
-        return (not wanted or folded == wanted), found
+        raw, plain = self.folded_texts()
+        return (not wanted or wanted in raw or wanted in plain), self.text.strip()
 
     def lookup(self, key: str) -> tuple[bool, Any, str]:
         """``(present and not null, value, folded text)`` of a path, once per answer:
@@ -400,11 +389,7 @@ def map_response(
     else:
         candidates = ruleset.paths
     for compiled in candidates:
-        if compiled.non_json:
-            matched, value = answer.match(compiled)
-        else:  # inlined: most rules are paths into a JSON answer
-            matched, value, folded = answer.lookup(compiled.key)
-            matched = matched and (not compiled.wanted or folded == compiled.wanted)
+        matched, value = answer.match(compiled)
         if not matched:
             continue
         rule = compiled.rule

@@ -37,6 +37,7 @@ from connector.errors import (
     TemplateError,
     UnresolvedTokenError,
 )
+from connector.memo import IdentityCache
 from connector.phone import parse_phone
 from connector.redaction import Redactor
 from connector.tokens import ENTITIES, MERGE, Token, find_tokens, scan, tokens_in_api, where_text
@@ -304,21 +305,7 @@ def _compile(api: ApiConfig) -> _Compiled:
     return _Compiled(scheme, netloc, path, fragment, query, params, headers, body, base)
 
 
-# Configs are immutable and few; keyed by identity (a config holds dicts, so it
-# has no hash), holding the config so its id cannot be reused while cached.
-_COMPILED: dict[int, tuple[ApiConfig, _Compiled]] = {}
-_COMPILED_MAX = 256
-
-
-def _compiled(api: ApiConfig) -> _Compiled:
-    hit = _COMPILED.get(id(api))
-    if hit is not None and hit[0] is api:
-        return hit[1]
-    compiled = _compile(api)  # a TemplateError is raised on every call, never cached
-    if len(_COMPILED) >= _COMPILED_MAX:
-        _COMPILED.clear()
-    _COMPILED[id(api)] = (api, compiled)
-    return compiled
+_compiled: IdentityCache[ApiConfig, _Compiled] = IdentityCache(_compile)
 
 
 @lru_cache(maxsize=4096)
