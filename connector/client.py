@@ -203,10 +203,10 @@ class Client:
         # One Redactor per set of secrets: building one encodes and compiles.
         self._redactors: dict[frozenset[str], Redactor] = {}
         self._timeouts: dict[float, dict[str, float | None]] = {}
-        self._injected = transport is not None
         self._transport: httpx.BaseTransport = transport or httpx.HTTPTransport()
-        # Proxies from the environment, read once like httpx.Client does.
-        self._proxy_env = {} if self._injected else urllib.request.getproxies()
+        # Proxies from the environment, read once like httpx.Client does; an
+        # injected transport is used for every URL.
+        self._proxy_env = urllib.request.getproxies() if transport is None else {}
         self._proxied: dict[str, httpx.HTTPTransport] = {}
 
     def __enter__(self) -> Client:

@@ -15,7 +15,7 @@ from connector.client import MAX_REDIRECTS, CallResult, Client
 from connector.config import ApiConfig, parse_config
 from connector.errors import MissingSecretError
 from connector.presets import load_preset
-from connector.templating import MergeContext
+from connector.templating import MergeContext, RenderedRequest
 from simulator.serve import start_in_thread
 
 SECRET = "KKtest0123456789abcdef0123456789ab"
@@ -352,6 +352,25 @@ def test_an_exception_from_any_transport_becomes_an_error_outcome(api: ApiConfig
     assert result.outcome.kind == "error"
     assert result.outcome.reason == "transport"
     assert "Boom" in result.outcome.message
+    assert SECRET not in result.outcome.message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"http://exa\x01mple.com/x?api_key={SECRET}",  # httpx refuses the URL
+        f"ftp://files.example/x?api_key={SECRET}",  # not http or https
+    ],
+)
+def test_an_unusable_url_is_an_error_outcome(api: ApiConfig, url: str) -> None:
+    request = RenderedRequest(
+        method="GET", url=url, headers=(), body=None, content_type=None, secrets=frozenset({SECRET})
+    )
+    with Client(env=ENV, transport=httpx.MockTransport(lambda r: httpx.Response(200))) as client:
+        result = client.send(request, api, name="click_to_call")
+    assert result.outcome.kind == "error"
+    assert result.outcome.reason == "transport"
+    assert result.outcome.message.startswith("click_to_call: ")
     assert SECRET not in result.outcome.message
 
 
