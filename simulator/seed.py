@@ -154,6 +154,15 @@ def _fields(where: str, spec: Any, allowed: Mapping[str, Any]) -> dict[str, Any]
     return dict(spec)
 
 
+def _normalise_number(fields: dict[str, Any], key: str, where: str) -> None:
+    """Hold ``fields[key]`` (when given) in national form, or say which field is wrong."""
+    if key in fields:
+        number = national(fields[key])
+        if number is None:
+            raise SeedError(f"{where}.{key} {fields[key]!r} is not a valid number")
+        fields[key] = number
+
+
 def _merge_account(directory: Directory, name: str, spec: Any) -> None:
     fields = _fields(f"accounts.{name}", spec, _ACCOUNT_FIELDS)
     current = directory.accounts.get(name)
@@ -168,11 +177,7 @@ def _merge_account(directory: Directory, name: str, spec: Any) -> None:
 
 def _merge_agent(directory: Directory, agent_id: str, spec: Any) -> None:
     fields = _fields(f"agents.{agent_id}", spec, _AGENT_FIELDS)
-    if "phone" in fields:
-        phone = national(fields["phone"])
-        if phone is None:
-            raise SeedError(f"agents.{agent_id}.phone {fields['phone']!r} is not a valid number")
-        fields["phone"] = phone
+    _normalise_number(fields, "phone", f"agents.{agent_id}")
     if "mode" in fields and fields["mode"] not in AGENT_MODES:
         raise SeedError(f"agents.{agent_id}.mode must be one of {', '.join(AGENT_MODES)}")
     current = directory.agents.get(agent_id)
@@ -186,11 +191,7 @@ def _merge_agent(directory: Directory, agent_id: str, spec: Any) -> None:
 
 def _merge_campaign(directory: Directory, name: str, spec: Any) -> None:
     fields = _fields(f"campaigns.{name}", spec, _CAMPAIGN_FIELDS)
-    if "did" in fields:
-        did = national(fields["did"])
-        if did is None:
-            raise SeedError(f"campaigns.{name}.did {fields['did']!r} is not a valid number")
-        fields["did"] = did
+    _normalise_number(fields, "did", f"campaigns.{name}")
     current = directory.campaigns.get(name)
     if current is None:
         if "did" not in fields:

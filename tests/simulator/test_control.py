@@ -83,6 +83,7 @@ def test_reset_clears_calls_journal_faults_and_profile(client: FlaskClient) -> N
         ({"rate_limits": {"ghost": 1}}, "rate_limits.ghost: no such account"),
         ({"rate_limits": {"demo": True}}, "rate_limits.demo must be a whole number"),
         ({"campaigns": {"C": {"offline": True}}}, "campaigns.C: a new campaign needs a did"),
+        ({"campaigns": {"C": {"did": "12"}}}, "campaigns.C.did '12' is not a valid number"),
     ],
 )
 def test_bad_seed_is_400_and_changes_nothing(
