@@ -5,10 +5,11 @@ its state lives in ``app.extensions["simulator"]`` (:class:`Simulator`). The
 simulator never imports ``connector`` or ``contracts``.
 """
 
-from simulator.app import create_app, current_simulator, get_simulator
+from simulator.app import create_app
 from simulator.behaviours import MAGIC_NUMBERS, Behaviour, behaviour_rows
 from simulator.clock import IST, FakeClock
 from simulator.config import ConfigError, SimulatorConfig
+from simulator.current import current_simulator, get_simulator
 from simulator.state.runtime import Simulator
 
 __all__ = [

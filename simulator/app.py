@@ -29,21 +29,21 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from simulator.behaviours import behaviour_for
 from simulator.config import SimulatorConfig
+from simulator.control.routes import blueprint as control_blueprint
+from simulator.current import EXTENSION, current_simulator, get_simulator
 from simulator.faults import FaultAction, fault_response
 from simulator.journal import redact_mapping
+from simulator.providers import DIALECTS
+from simulator.providers.params import CUSTOMER_FIELDS, find_problems, read_params
 from simulator.state.runtime import Simulator
 
-__all__ = ["create_app", "current_simulator", "get_simulator"]
-
-EXTENSION = "simulator"
+# current_simulator and get_simulator live in simulator.current (no blueprint
+# imports them from here); re-exported so ``simulator.app`` keeps its names.
+__all__ = ["EXTENSION", "create_app", "current_simulator", "get_simulator"]
 
 
 def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Flask:
     """Build a simulator app; ``config`` is a :class:`SimulatorConfig`, a mapping or None."""
-    # Imported here: the dialect modules import this module for current_simulator().
-    from simulator.control.routes import blueprint as control_blueprint
-    from simulator.providers import DIALECTS
-
     settings = SimulatorConfig.from_value(config)
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -64,21 +64,7 @@ def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Fla
     return app
 
 
-def get_simulator(app: Flask) -> Simulator:
-    """The simulator state of ``app``."""
-    sim: Simulator = app.extensions[EXTENSION]
-    return sim
-
-
-def current_simulator() -> Simulator:
-    """The simulator state of the app handling the current request."""
-    return get_simulator(current_app)
-
-
 def _before_request() -> BaseResponse | None:
-    from simulator.providers import DIALECTS
-    from simulator.providers.params import CUSTOMER_FIELDS, find_problems, read_params
-
     sim = current_simulator()
     sim.tick()
     dialect = DIALECTS.get(request.blueprint or "")

@@ -35,9 +35,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from simulator.app import current_simulator
 from simulator.behaviours import behaviour_rows
 from simulator.callbacks import CallbackMode, CallbackModeError
+from simulator.current import current_simulator
 from simulator.faults import FaultError
 from simulator.profiles import get_profile
 from simulator.seed import SeedError

@@ -37,8 +37,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from simulator.app import current_simulator
 from simulator.clock import ist_text
+from simulator.current import current_simulator
 from simulator.providers.generic import models, render
 from simulator.providers.generic.errors import GenericError
 from simulator.providers.params import current_params

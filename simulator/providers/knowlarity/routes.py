@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from simulator.app import current_simulator
+from simulator.current import current_simulator
 from simulator.providers.knowlarity import models, render
 from simulator.providers.knowlarity.errors import KnowlarityError
 

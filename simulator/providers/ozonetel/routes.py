@@ -46,7 +46,7 @@ import json
 
 from flask import Blueprint, Response
 
-from simulator.app import current_simulator
+from simulator.current import current_simulator
 from simulator.providers.base import ProviderError
 from simulator.providers.generic.routes import answer_pull
 from simulator.providers.ozonetel import models, render
