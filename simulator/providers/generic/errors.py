@@ -3,11 +3,24 @@
 The seed texts are verbatim, typos and capitals included; those marked
 ``inferred`` are not in the seed (providers.md [I]) but follow its style.
 Every one answers HTTP 200 with ``{"status":"error","message":...}``.
+
+The PullAPI texts (also click2call's credential and rate texts) are defined in
+:mod:`simulator.providers.pull`, which Ozonetel's PullAPI shares, and
+re-exported here so this module still lists every error the dialect answers.
 """
 
 from __future__ import annotations
 
 from simulator.providers.base import ProviderError
+from simulator.providers.pull import (
+    AgentPhoneNumberEmpty,
+    ApiKeyEmpty,
+    InvalidAgentPhoneNumber,
+    InvalidCredentials,
+    MaxLimitExceeded,
+    NoCallAtThisMoment,
+    UserNameEmpty,
+)
 
 __all__ = [
     "AgentNotAvailable",
@@ -27,51 +40,9 @@ __all__ = [
 
 
 class GenericError(ProviderError):
-    """Base: ``{"status":"error","message":...}`` with HTTP 200."""
+    """Base of the texts only click2call answers: ``{"status":"error",...}``, HTTP 200."""
 
     status = "error"
-
-
-class UserNameEmpty(GenericError):
-    """Seed: userName missing."""
-
-    message = "userName should not be empty"
-
-
-class ApiKeyEmpty(GenericError):
-    """Seed: apiKey missing."""
-
-    message = "apiKey should not be empty"
-
-
-class AgentPhoneNumberEmpty(GenericError):
-    """Seed: agentPhoneNumber missing (PullAPI)."""
-
-    message = "agentPhoneNumber should not be empty"
-
-
-class InvalidCredentials(GenericError):
-    """Seed: userName/apiKey do not match an account."""
-
-    message = "userName or apiKey is Invalid"
-
-
-class InvalidAgentPhoneNumber(GenericError):
-    """Seed: agentPhoneNumber is not an agent's number."""
-
-    message = "Invalid Agent Phone Number"
-
-
-class MaxLimitExceeded(GenericError):
-    """Seed: rate limit (lower-case, unlike Ozonetel's ``Max limit exceeded``)."""
-
-    message = "max limit exceeded"
-
-
-class NoCallAtThisMoment(GenericError):
-    """Seed: PullAPI found no ringing or connected call for the agent."""
-
-    message = "There is no call at this moment with this Agent PhoneNumber"
 
 
 class CustomerInDnd(GenericError):

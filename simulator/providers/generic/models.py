@@ -1,7 +1,8 @@
 """Rules of the generic dialect (the seed's sample APIs); no Flask here.
 
-``PullAPI`` and the pop-up rules are shared with Ozonetel's
-``LeadSquare/PullAPI.php``, which the seed documents with the same texts.
+``PullAPI`` and the pop-up rules live in :mod:`simulator.providers.pull`:
+Ozonetel's ``LeadSquare/PullAPI.php`` shares them (the seed documents the same
+texts).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from simulator.state.directory import Account
 from simulator.state.numbers import national
 from simulator.state.runtime import Simulator
 
-__all__ = ["authenticate_pull", "click2call", "pull_api", "pull_did_numbers"]
+__all__ = ["click2call", "pull_did_numbers"]
 
 DIALECT = "generic"
 # What a sloppy partner's DID list adds: a duplicate and numbers no one can dial.
@@ -77,38 +78,6 @@ def click2call(sim: Simulator, values: Mapping[str, str]) -> Call:
         )
         if outcome.outcome == "dnd" and not sim.profile.dnd_answers_success:
             raise errors.CustomerInDnd()
-        return call
-
-
-def authenticate_pull(sim: Simulator, values: Mapping[str, str]) -> Account:
-    """Seed order: userName, apiKey, then the pair, then the rate limit."""
-    if not _get(values, "userName"):
-        raise errors.UserNameEmpty()
-    if not _get(values, "apiKey"):
-        raise errors.ApiKeyEmpty()
-    account = sim.directory.account_by_credentials(_get(values, "userName"), _get(values, "apiKey"))
-    if account is None:
-        raise errors.InvalidCredentials()
-    return account
-
-
-def pull_api(sim: Simulator, values: Mapping[str, str]) -> Call:
-    """``PullAPI``: the incoming call ringing or connected at ``agentPhoneNumber``."""
-    with sim.lock:
-        if not _get(values, "userName"):
-            raise errors.UserNameEmpty()
-        if not _get(values, "apiKey"):
-            raise errors.ApiKeyEmpty()
-        if not _get(values, "agentPhoneNumber"):
-            raise errors.AgentPhoneNumberEmpty()
-        account = authenticate_pull(sim, values)
-        _check_rate(sim, account)
-        phone = national(_get(values, "agentPhoneNumber"))
-        if phone is None or sim.directory.agent_by_phone(phone) is None:
-            raise errors.InvalidAgentPhoneNumber()
-        call = sim.calls.active_inbound_for_agent(phone)
-        if call is None:
-            raise errors.NoCallAtThisMoment()
         return call
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from html import escape
 from typing import Any
 
 from flask import Response
 
 from simulator.providers.base import ProviderError
 
-__all__ = ["error", "html_error", "json_response", "refusal"]
+__all__ = ["error", "json_response", "refusal"]
 
 
 def json_response(body: Mapping[str, Any], status: int = 200) -> Response:
@@ -22,15 +21,6 @@ def json_response(body: Mapping[str, Any], status: int = 200) -> Response:
 def error(exc: ProviderError) -> Response:
     """``{"status":"error","message":...}`` with the error's HTTP status (200)."""
     return json_response({"status": exc.status, "message": exc.text}, exc.http_status)
-
-
-def html_error(message: str) -> Response:
-    """A sloppy partner's error: an HTML page with HTTP 200."""
-    page = (
-        "<!DOCTYPE html><html><head><title>Error</title></head>"
-        f"<body><h1>Error</h1><p>{escape(message)}</p></body></html>"
-    )
-    return Response(page, 200, content_type="text/html; charset=UTF-8")
 
 
 def refusal(status: int, code: str, message: str) -> Response:

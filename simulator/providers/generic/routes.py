@@ -39,9 +39,10 @@ from flask import Blueprint, Response
 
 from simulator.clock import ist_text
 from simulator.current import current_simulator
+from simulator.providers.base import ProviderError
 from simulator.providers.generic import models, render
-from simulator.providers.generic.errors import GenericError
 from simulator.providers.params import current_params
+from simulator.providers.pull import answer_pull
 
 __all__ = ["blueprint"]
 
@@ -52,7 +53,7 @@ def blueprint() -> Blueprint:
     """A fresh blueprint named ``generic`` (endpoints are the operation names)."""
     bp = Blueprint("generic", __name__)
     bp.add_url_rule("/click2call", "click2call", _click2call, methods=_METHODS)
-    bp.add_url_rule("/PullAPI", "pull_api", _pull_api, methods=_METHODS)
+    bp.add_url_rule("/PullAPI", "pull_api", answer_pull, methods=_METHODS)
     bp.add_url_rule(
         "/LeadSquare/PullDIDNumbers.php", "pull_did_numbers", _pull_did_numbers, methods=_METHODS
     )
@@ -63,7 +64,7 @@ def _click2call() -> Response:
     sim = current_simulator()
     try:
         call = models.click2call(sim, current_params().values)
-    except GenericError as exc:
+    except ProviderError as exc:  # GenericError or a shared PullAPI text
         return render.error(exc)
     return render.json_response(
         {
@@ -75,40 +76,10 @@ def _click2call() -> Response:
     )
 
 
-def pull_response(call_customer: str, ucid: str, started: str) -> Response:
-    """The PullAPI success body (shared with Ozonetel's LeadSquare/PullAPI.php)."""
-    return render.json_response(
-        {
-            "status": "success",
-            "customerNumber": call_customer,
-            "monitorUcid": ucid,
-            "callStartTime": started,
-        }
-    )
-
-
-def answer_pull() -> Response:
-    """Run PullAPI for the current request (both dialects' routes call this)."""
-    sim = current_simulator()
-    if sim.profile.popup_delay_s:
-        sim.sleep(sim.profile.popup_delay_s)
-    try:
-        call = models.pull_api(sim, current_params().values)
-    except GenericError as exc:
-        if sim.profile.pull_errors_as_html:
-            return render.html_error(exc.text)
-        return render.error(exc)
-    return pull_response(call.customer, call.ucid, ist_text(call.started_at))
-
-
-def _pull_api() -> Response:
-    return answer_pull()
-
-
 def _pull_did_numbers() -> Response:
     sim = current_simulator()
     try:
         dids = models.pull_did_numbers(sim, current_params().values)
-    except GenericError as exc:
+    except ProviderError as exc:  # GenericError or a shared PullAPI text
         return render.error(exc)
     return render.json_response({"status": "success", "did_list": dids})

@@ -7,7 +7,8 @@
 - PhoneManualDial is for offline phone agents: camelCase parameters, the UCID
   comes back in ``message``, and an agent who is online in the toolbar is
   refused, unless already busy on a call, which is ``queued`` with a warning.
-- ``LeadSquare/PullAPI.php`` [I] shares the generic PullAPI rules.
+- ``LeadSquare/PullAPI.php`` [I] shares the generic PullAPI rules
+  (:mod:`simulator.providers.pull`).
 - ``DID/RunningDIDs.php`` [I] lists the DIDs as ``91XXXXXXXXXX``.
 """
 
@@ -17,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from simulator.providers.base import DialOutcome, dial_outcome
-from simulator.providers.generic import models as generic_models
 from simulator.providers.ozonetel import errors
+from simulator.providers.pull import authenticate_pull
 from simulator.state.calls import Call, CallState
 from simulator.state.directory import Account, Agent, Campaign
 from simulator.state.numbers import national, with_country_code
@@ -177,7 +178,7 @@ def phone_manual_dial(sim: Simulator, values: Mapping[str, str]) -> PhoneDialRes
 def running_dids(sim: Simulator, values: Mapping[str, str]) -> list[str]:
     """[I] ``CAServices/DID/RunningDIDs.php``: DIDs as ``91XXXXXXXXXX``."""
     with sim.lock:
-        account = generic_models.authenticate_pull(sim, values)
+        account = authenticate_pull(sim, values)
         _rate(sim, account)
         dids = [with_country_code(d) for d in sim.directory.dids]
         if sim.profile.sloppy_did_list:

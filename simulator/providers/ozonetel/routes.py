@@ -48,10 +48,10 @@ from flask import Blueprint, Response
 
 from simulator.current import current_simulator
 from simulator.providers.base import ProviderError
-from simulator.providers.generic.routes import answer_pull
 from simulator.providers.ozonetel import models, render
 from simulator.providers.ozonetel.errors import OzonetelError
 from simulator.providers.params import current_params
+from simulator.providers.pull import answer_pull
 
 __all__ = ["blueprint"]
 
@@ -99,6 +99,6 @@ def _phone_manual_dial() -> Response:
 def _running_dids() -> Response:
     try:
         dids = models.running_dids(current_simulator(), current_params().values)
-    except ProviderError as exc:
+    except ProviderError as exc:  # an Ozonetel text or a shared PullAPI credential text
         return _json({"status": exc.status, "message": exc.text})
     return _json({"status": "success", "data": dids})
