@@ -10,6 +10,7 @@ from simulator.behaviours import MAGIC_NUMBERS, Behaviour, behaviour_rows
 from simulator.clock import IST, FakeClock
 from simulator.config import ConfigError, SimulatorConfig
 from simulator.current import current_simulator, get_simulator
+from simulator.errors import SimulatorError
 from simulator.state.runtime import Simulator
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "FakeClock",
     "Simulator",
     "SimulatorConfig",
+    "SimulatorError",
     "behaviour_rows",
     "create_app",
     "current_simulator",

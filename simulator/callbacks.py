@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from simulator.clock import Clock
+from simulator.errors import SimulatorError
 from simulator.journal import redact_mapping
 
 __all__ = [
@@ -75,7 +76,7 @@ def redacted_url(url: str | None) -> str | None:
     return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
 
 
-class CallbackModeError(ValueError):
+class CallbackModeError(SimulatorError, ValueError):
     """A callback mode document is invalid."""
 
 

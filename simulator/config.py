@@ -17,13 +17,14 @@ import httpx
 
 from simulator.callbacks import BACKOFF_BASE_S, BACKOFF_CAP_S
 from simulator.clock import Clock, utc_now
+from simulator.errors import SimulatorError
 
 __all__ = ["TRANSITION_MODES", "ConfigError", "SimulatorConfig"]
 
 TRANSITION_MODES = ("immediate", "manual", "timed")
 
 
-class ConfigError(ValueError):
+class ConfigError(SimulatorError, ValueError):
     """The simulator configuration is invalid; the message says what to fix."""
 
 

@@ -44,6 +44,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from werkzeug.wrappers import Response
 
+from simulator.errors import SimulatorError
+
 __all__ = [
     "FAULT_KINDS",
     "FaultAction",
@@ -51,6 +53,7 @@ __all__ = [
     "FaultError",
     "FaultRule",
     "SimulatedReset",
+    "UnknownFault",
     "fault_response",
 ]
 
@@ -74,8 +77,18 @@ _CHUNK = 1024 * 1024
 _RULE_KEYS = ("operation", "number", "fault", "status", "latency_ms", "count", "hang_s")
 
 
-class FaultError(ValueError):
+class FaultError(SimulatorError, ValueError):
     """A fault rule is invalid; the message says which field to fix."""
+
+
+class UnknownFault(SimulatorError, KeyError):
+    """No fault rule has the given id."""
+
+    status = 404
+
+    def __init__(self, fault_id: str) -> None:
+        super().__init__(f"no fault {fault_id}")
+        self.fault_id = fault_id
 
 
 class SimulatedReset(ConnectionResetError):

@@ -14,7 +14,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["PROFILES", "Profile", "get_profile"]
+from simulator.errors import SimulatorError
+
+__all__ = ["PROFILES", "Profile", "UnknownProfile", "get_profile"]
+
+
+class UnknownProfile(SimulatorError, KeyError):
+    """No profile has the given name; the message lists the known ones."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,6 @@ def get_profile(name: str) -> Profile:
     try:
         return PROFILES[name]
     except KeyError:
-        raise KeyError(
+        raise UnknownProfile(
             f"unknown profile {name!r}; use one of: {', '.join(sorted(PROFILES))}"
         ) from None

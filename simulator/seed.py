@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from simulator.errors import SimulatorError
 from simulator.state.directory import AGENT_MODES, Account, Agent, Campaign, Directory
 from simulator.state.numbers import national
 
@@ -51,7 +52,7 @@ _AGENT_FIELDS = {
 _CAMPAIGN_FIELDS = {"did": str, "dnd_check": bool, "offline": bool}
 
 
-class SeedError(ValueError):
+class SeedError(SimulatorError, ValueError):
     """A seed document is invalid; the message names the key to fix."""
 
 

@@ -26,7 +26,10 @@ POST     /_sim/callbacks/flush            deliver what is due now, synchronously
 =======  ===============================  ==========================================
 
 Bad input answers 400 with a message naming the field; unknown ids 404; a
-transition the call cannot make 409. Never a 500 for bad JSON.
+transition the call cannot make 409. Never a 500 for bad JSON. One handler
+answers every :class:`~simulator.errors.SimulatorError` (the tree is drawn in
+:mod:`simulator.errors`) as ``{"status": "error", "message": ...}`` with the
+error's ``status``.
 """
 
 from __future__ import annotations
@@ -36,22 +39,21 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from simulator.behaviours import behaviour_rows
-from simulator.callbacks import CallbackMode, CallbackModeError
+from simulator.callbacks import CallbackMode
 from simulator.current import current_simulator
-from simulator.faults import FaultError
+from simulator.errors import SimulatorError
+from simulator.faults import UnknownFault
 from simulator.profiles import get_profile
-from simulator.seed import SeedError
-from simulator.state.calls import BadCallInput, InvalidTransition
 from simulator.state.numbers import national
 from simulator.state.runtime import UnknownCall
 
-__all__ = ["blueprint"]
+__all__ = ["BadControlInput", "blueprint"]
 
 _DIALECTS = ("generic", "ozonetel", "knowlarity")
 
 
-class _BadInput(ValueError):
-    pass
+class BadControlInput(SimulatorError, ValueError):
+    """A control-plane request body or query value is not usable (400)."""
 
 
 def _reply(body: dict[str, Any], status: int = 200) -> Response:
@@ -60,8 +62,9 @@ def _reply(body: dict[str, Any], status: int = 200) -> Response:
     return response
 
 
-def _error(status: int, message: str) -> Response:
-    return _reply({"status": "error", "message": message}, status)
+def _refuse(exc: SimulatorError) -> Response:
+    """Every simulator error, one shape: ``{"status": "error", "message": ...}``."""
+    return _reply({"status": "error", "message": str(exc)}, exc.status)
 
 
 def _body() -> dict[str, Any]:
@@ -73,20 +76,14 @@ def _body() -> dict[str, Any]:
     except RecursionError:  # "silent" covers ValueError only; deep nesting is bad JSON too
         data = None
     if not isinstance(data, dict):
-        raise _BadInput("the request body must be a JSON object")
+        raise BadControlInput("the request body must be a JSON object")
     return data
 
 
 def blueprint() -> Blueprint:
     """A fresh control-plane blueprint mounted at ``/_sim``."""
     bp = Blueprint("control", __name__, url_prefix="/_sim")
-    bp.register_error_handler(_BadInput, lambda exc: _error(400, str(exc)))
-    bp.register_error_handler(SeedError, lambda exc: _error(400, str(exc)))
-    bp.register_error_handler(FaultError, lambda exc: _error(400, str(exc)))
-    bp.register_error_handler(CallbackModeError, lambda exc: _error(400, str(exc)))
-    bp.register_error_handler(BadCallInput, lambda exc: _error(400, str(exc)))
-    bp.register_error_handler(InvalidTransition, lambda exc: _error(409, str(exc)))
-    bp.register_error_handler(UnknownCall, lambda exc: _error(404, f"no call {exc.args[0]}"))
+    bp.register_error_handler(SimulatorError, _refuse)
     for rule, view, methods in _ROUTES:
         bp.add_url_rule(rule, view.__name__.lstrip("_"), view, methods=methods)
     return bp
@@ -118,11 +115,11 @@ def _journal() -> Response:
     args = request.args
     flagged = args.get("flagged")
     if flagged not in (None, "", "true", "false", "1", "0"):
-        raise _BadInput("flagged must be true or false")
+        raise BadControlInput("flagged must be true or false")
     limit = args.get("limit")
     # isdigit() alone accepts "¹" and "٣", which int() refuses: ASCII digits only.
     if limit not in (None, "") and not (str(limit).isascii() and str(limit).isdigit()):
-        raise _BadInput("limit must be a whole number")
+        raise BadControlInput("limit must be a whole number")
     entries = sim.journal.entries(
         path=args.get("path") or None,
         method=args.get("method") or None,
@@ -148,11 +145,11 @@ def _fault(fault_id: str) -> Response:
     sim = current_simulator()
     if request.method == "DELETE":
         if not sim.faults.remove(fault_id):
-            return _error(404, f"no fault {fault_id}")
+            raise UnknownFault(fault_id)
         return _reply({"status": "ok"})
     rule = next((r for r in sim.faults.rules() if r.id == fault_id), None)
     if rule is None:
-        return _error(404, f"no fault {fault_id}")
+        raise UnknownFault(fault_id)
     return _reply(rule.to_dict())
 
 
@@ -161,11 +158,8 @@ def _profile() -> Response:
     if request.method == "POST":
         name = _body().get("name")
         if not isinstance(name, str):
-            raise _BadInput('send {"name": "compliant"} or {"name": "sloppy"}')
-        try:
-            profile = get_profile(name)
-        except KeyError as exc:
-            raise _BadInput(exc.args[0]) from None
+            raise BadControlInput('send {"name": "compliant"} or {"name": "sloppy"}')
+        profile = get_profile(name)
         with sim.lock:
             sim.profile = profile
     return _reply({"profile": sim.profile.to_dict()})
@@ -190,7 +184,9 @@ def _call(ucid: str) -> Response:
 def _advance(ucid: str) -> Response:
     to = _body().get("to")
     if not isinstance(to, str):
-        raise _BadInput('send {"to": "ringing"|"connected"|"completed"|"not_answered"|"failed"}')
+        raise BadControlInput(
+            'send {"to": "ringing"|"connected"|"completed"|"not_answered"|"failed"}'
+        )
     sim = current_simulator()
     call = sim.advance(ucid, to)
     with sim.lock:
@@ -203,11 +199,11 @@ def _transitions() -> Response:
     delays = body.get("delays")
     ucid = body.get("ucid")
     if not isinstance(mode, str):
-        raise _BadInput('send {"mode": "immediate"|"manual"|"timed", "delays": {...}}')
+        raise BadControlInput('send {"mode": "immediate"|"manual"|"timed", "delays": {...}}')
     if delays is not None and not isinstance(delays, dict):
-        raise _BadInput("delays must be an object of state -> seconds")
+        raise BadControlInput("delays must be an object of state -> seconds")
     if ucid is not None and not isinstance(ucid, str):
-        raise _BadInput("ucid must be a string")
+        raise BadControlInput("ucid must be a string")
     sim = current_simulator()
     sim.set_transitions(mode, delays, ucid)
     return _reply({"mode": sim.mode, "delays": dict(sim.delays), "ucid": ucid})
@@ -218,22 +214,24 @@ def _incoming() -> Response:
     sim = current_simulator()
     customer = national(str(body.get("customer", "")))
     if customer is None:
-        raise _BadInput("customer must be a valid Indian phone number")
+        raise BadControlInput("customer must be a valid Indian phone number")
     did = national(str(body.get("did", "")))
     dialect = body.get("dialect", "ozonetel")
     if dialect not in _DIALECTS:
-        raise _BadInput(f"dialect must be one of {', '.join(_DIALECTS)}")
+        raise BadControlInput(f"dialect must be one of {', '.join(_DIALECTS)}")
     with sim.lock:
         if did is None or did not in sim.directory.dids:
             known = ", ".join(sim.directory.dids) or "none"
-            raise _BadInput(f"did must be one of the seeded DIDs ({known})")
+            raise BadControlInput(f"did must be one of the seeded DIDs ({known})")
         if "agent" in body:
             agent = sim.directory.agents.get(str(body["agent"]))
         else:
             phone = national(str(body.get("agent_phone", "")))
             agent = sim.directory.agent_by_phone(phone) if phone else None
         if agent is None:
-            raise _BadInput('name a seeded agent: "agent": "agent1" or "agent_phone": "98..."')
+            raise BadControlInput(
+                'name a seeded agent: "agent": "agent1" or "agent_phone": "98..."'
+            )
         call = sim.incoming(customer=customer, did=did, agent=agent, dialect=str(dialect))
         return _reply({"ucid": call.ucid, "state": call.state.value}, 201)
 

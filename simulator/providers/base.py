@@ -23,6 +23,13 @@ class ProviderError(Exception):
 
     ``message`` may hold ``{placeholders}`` filled from the constructor's
     keyword arguments. ``inferred`` marks texts that providers.md marks [I].
+
+    Not a :class:`~simulator.errors.SimulatorError`, on purpose: it is the
+    provider's answer, which the dialect's routes render in the provider's
+    envelope (often HTTP 200, ``status`` a word such as ``fail``), not the
+    simulator refusing its caller. Under one root ``status`` would mean two
+    things (an HTTP code there, the provider's word here), and a handler for
+    the root would catch answers that must be rendered, not refused.
     """
 
     status: ClassVar[str] = "error"

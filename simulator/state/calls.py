@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from simulator.errors import SimulatorError
+
 __all__ = [
     "DEFAULT_DELAYS",
     "BadCallInput",
@@ -56,11 +58,13 @@ _ALIASES = {"ringing": CallState.AGENT_RINGING, "answered": CallState.CONNECTED}
 _PRE_DIAL_FAILURES = frozenset({"dnd", "blacklisted"})
 
 
-class InvalidTransition(ValueError):
+class InvalidTransition(SimulatorError, ValueError):
     """A requested state change is not possible from the call's current state."""
 
+    status = 409
 
-class BadCallInput(ValueError):
+
+class BadCallInput(SimulatorError, ValueError):
     """A state name, mode or delay is not one the simulator knows."""
 
 

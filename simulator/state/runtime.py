@@ -16,6 +16,7 @@ from typing import Any
 
 from simulator.callbacks import CallbackMode, CallbackPayload, Outbox
 from simulator.config import TRANSITION_MODES, SimulatorConfig
+from simulator.errors import SimulatorError
 from simulator.faults import FaultBook
 from simulator.ids import IdSource
 from simulator.journal import Journal
@@ -41,8 +42,14 @@ TICK_EVERY_S = 0.1
 RecordBuilder = Callable[[Call, Account, Directory], CallbackPayload]
 
 
-class UnknownCall(KeyError):
+class UnknownCall(SimulatorError, KeyError):
     """No call has the given UCID."""
+
+    status = 404
+
+    def __init__(self, ucid: str) -> None:
+        super().__init__(f"no call {ucid}")
+        self.ucid = ucid
 
 
 class Simulator:
