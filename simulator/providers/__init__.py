@@ -1,5 +1,9 @@
 """Provider dialects: one folder each (``models``, ``routes``, ``render``, ``errors``, ``cdr``).
 
+No dialect imports another; what several share sits beside the folders:
+``base`` (the error base, dial outcomes, call times), ``params`` (reading and
+vetting parameters) and ``pull`` (the seed's PullAPI, answered by two dialects).
+
 :data:`DIALECTS` maps a dialect name (also its blueprint name and the prefix of
 its operation names, e.g. ``ozonetel.agent_manual_dial``) to what the app
 needs: a blueprint factory, its refusal envelope and its call-record builder.
