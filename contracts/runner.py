@@ -21,7 +21,8 @@ from contracts.clauses.answers import coverage
 from contracts.clauses.context import DEFAULT_BUDGETS_MS, Context, Options
 from contracts.clauses.fuzz import dialect_for
 from contracts.clauses.latency import measure_client_overhead
-from contracts.clauses.registry import CannotTest, Clause, SkipClause, Verdict, registered
+from contracts.clauses.registry import Clause, Verdict, registered
+from contracts.clauses.signals import CannotTest, SkipClause
 from contracts.events import (
     ClauseFinished,
     ClauseResult,

@@ -16,7 +16,8 @@ from contracts.clauses.click_to_call import wrong_credentials
 from contracts.clauses.context import Context
 from contracts.clauses.expect import answered, describe_answer, expect_error
 from contracts.clauses.mutation import CREDENTIAL_NAMES, USERNAME_NAMES, replace_values, set_named
-from contracts.clauses.registry import SkipClause, Verdict, clause, failed, passed
+from contracts.clauses.registry import Verdict, clause, failed, passed
+from contracts.clauses.signals import SkipClause
 
 API = "agent_popup"
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from contracts.clauses.context import Context, Seen
 from contracts.clauses.expect import describe_answer
-from contracts.clauses.registry import SkipClause, Verdict, clause, failed, passed
+from contracts.clauses.registry import Verdict, clause, failed, passed
+from contracts.clauses.signals import SkipClause
 from contracts.events import Coverage, Evidence, RuleUse, UnmappedAnswer
 from contracts.evidence import SafeText
 

@@ -8,7 +8,8 @@ import connector
 from contracts.clauses.context import Context
 from contracts.clauses.expect import answered, describe_answer, expect_error
 from contracts.clauses.mutation import CREDENTIAL_NAMES, replace_values, set_named
-from contracts.clauses.registry import SkipClause, Verdict, clause, failed, passed
+from contracts.clauses.registry import Verdict, clause, failed, passed
+from contracts.clauses.signals import SkipClause
 
 API = "click_to_call"
 WRONG_KEY = "WRONG-KEY-000000000000000000000000"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import connector
-from contracts.clauses.registry import CannotTest, SkipClause
+from contracts.clauses.signals import CannotTest, SkipClause
 from contracts.events import Evidence
 from contracts.evidence import build_evidence
 from contracts.fixtures import ControlPlane, Fixtures

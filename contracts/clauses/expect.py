@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.clauses.context import Context
-from contracts.clauses.registry import CannotTest, Verdict, failed, passed
+from contracts.clauses.registry import Verdict, failed, passed
+from contracts.clauses.signals import CannotTest
 
 __all__ = ["answered", "describe_answer", "expect_error", "fired_rules"]
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.clauses.context import Context
-from contracts.clauses.registry import CannotTest, SkipClause, Verdict, clause, failed, passed
+from contracts.clauses.registry import Verdict, clause, failed, passed
+from contracts.clauses.signals import CannotTest, SkipClause
 
 __all__ = ["CHECK_NAMES", "dialect_for"]
 

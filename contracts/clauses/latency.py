@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 
 from contracts.clauses.context import Context
-from contracts.clauses.registry import CannotTest, SkipClause, Verdict, clause, failed, passed
+from contracts.clauses.registry import Verdict, clause, failed, passed
+from contracts.clauses.signals import CannotTest, SkipClause
 
 __all__ = ["measure_client_overhead", "percentile"]
 
