@@ -23,6 +23,7 @@ from contracts.clauses.fuzz import dialect_for
 from contracts.clauses.latency import measure_client_overhead
 from contracts.clauses.registry import Clause, Verdict, registered
 from contracts.clauses.signals import CannotTest, SkipClause
+from contracts.errors import CannotRunError, ContractsError, SpecError
 from contracts.events import (
     ClauseFinished,
     ClauseResult,
@@ -37,7 +38,6 @@ from contracts.events import (
 from contracts.evidence import SafeText
 from contracts.fixtures import Fixtures
 from contracts.target import (
-    CannotRunError,
     Target,
     config_secrets,
     default_env,
@@ -88,7 +88,7 @@ def _run_one(item: Clause, ctx: Context, safe: SafeText) -> ClauseResult:
         verdict = Verdict(Status.SKIP, str(skip))
     except CannotTest as cannot:
         verdict = Verdict(Status.ERROR, str(cannot), cannot.evidence)
-    except connector.ConnectorError as exc:
+    except (ContractsError, connector.ConnectorError) as exc:  # deliberate: we could not test
         verdict = Verdict(Status.ERROR, f"could not test: {exc}")
     except Exception as exc:  # a bug in a check must not look like a partner failure
         verdict = Verdict(Status.ERROR, f"internal error in the check: {type(exc).__name__}: {exc}")
@@ -150,7 +150,7 @@ def run(
         safe = SafeText(secrets, show_numbers=options.show_numbers)
         try:
             dialect = dialect_for(config)
-        except (KeyError, OSError, ValueError):
+        except SpecError:  # the fuzz clause, if it runs, reports the same problem
             dialect = None
         ctx = Context(
             config=rebased,

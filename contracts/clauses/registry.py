@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from contracts.clauses.context import Context
+from contracts.errors import DuplicateClauseError
 from contracts.events import ClauseInfo, Evidence, Status
 
 __all__ = [
@@ -93,7 +94,7 @@ def clause(clause_id: str, api: str, title: str) -> Callable[[Check], Check]:
 
     def register(check: Check) -> Check:
         if clause_id in _REGISTRY:
-            raise ValueError(f"clause {clause_id!r} is registered twice")
+            raise DuplicateClauseError(f"clause {clause_id!r} is registered twice")
         _REGISTRY[clause_id] = Clause(ClauseInfo(clause_id, api, title), check)
         return check
 
