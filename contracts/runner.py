@@ -4,8 +4,9 @@
 URL is given), yields ``RunStarted``, a ``ClauseStarted``/``ClauseFinished``
 pair per clause and ``RunFinished`` with the summary, and stops the target
 when the consumer is done, even early. It never prints; reporters consume the
-events. Problems that stop the whole run before it starts (unreachable
-target, missing variable) raise ``CannotRunError`` with a one-line reason.
+events. ``verify`` drains it and returns the summary. Problems that stop the
+whole run before it starts (unreachable target, missing variable) raise
+``CannotRunError`` with a one-line reason.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ __all__ = [
     "clause_ids",
     "run",
     "tool_version",
+    "verify",
 ]
 
 
@@ -192,6 +194,28 @@ def run(
     finally:
         client.close()
         opened.close()
+
+
+def verify(
+    config: connector.ConnectorConfig,
+    target: str | None = None,
+    fixtures: Fixtures | None = None,
+    options: Options | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+) -> RunSummary:
+    """Run :func:`run` to the end and return its summary, for scripts that want only that.
+
+    The stream is drained, not left at ``RunFinished``, so the target (the
+    embedded simulator) is stopped before this returns.
+    """
+    summary: RunSummary | None = None
+    for event in run(config, target, fixtures, options, env=env):
+        if isinstance(event, RunFinished):
+            summary = event.summary
+    if summary is None:  # run() always ends with RunFinished or raises; kept for the type
+        raise CannotRunError("the run ended without a summary")
+    return summary
 
 
 def _metadata(ctx: Context, dialect: str | None) -> dict[str, Any]:
