@@ -16,12 +16,12 @@ from rich.console import Console
 
 import connector
 from contracts.clauses.context import Options
+from contracts.errors import ContractsError
 from contracts.events import RunFinished, RunSummary, Status
-from contracts.fixtures import FixturesError, load_fixtures
+from contracts.fixtures import load_fixtures
 from contracts.reporters import FILE_FORMATS, Reporter, build_file_reporters
 from contracts.reporters.console import ConsoleReporter
 from contracts.runner import run
-from contracts.target import CannotRunError
 
 __all__ = ["verify"]
 
@@ -112,7 +112,7 @@ def verify(  # noqa: PLR0917 - click passes every option by keyword
     try:
         config = connector.resolve_config(config_name)
         fixtures = load_fixtures(fixtures_path) if fixtures_path is not None else None
-    except (connector.ConfigError, FixturesError) as exc:
+    except (connector.ConfigError, ContractsError) as exc:
         _fail(str(exc))
         return
     chosen = formats or (("console", *FILE_FORMATS) if report_dir else ("console",))
@@ -136,7 +136,7 @@ def verify(  # noqa: PLR0917 - click passes every option by keyword
                 reporter.handle(event)
             if isinstance(event, RunFinished):
                 summary = event.summary
-    except (CannotRunError, connector.ConnectorError, OSError) as exc:
+    except (ContractsError, connector.ConnectorError, OSError) as exc:
         _fail(str(exc))
         return
     except KeyboardInterrupt:

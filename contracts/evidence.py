@@ -122,7 +122,7 @@ def _shell_arg(text: str, names: Mapping[str, str], safe: SafeText) -> str:
     return '"' + "".join(out) + '"'
 
 
-def curl_command(request: Any, *, show_numbers: bool = False) -> str:
+def curl_command(request: connector.RenderedRequest, *, show_numbers: bool = False) -> str:
     """A ``curl`` line replaying ``request`` (a ``connector.RenderedRequest``).
 
     Secrets named in ``request.secret_names`` become ``${VAR}``; any other
@@ -140,7 +140,9 @@ def curl_command(request: Any, *, show_numbers: bool = False) -> str:
     return " ".join(words)
 
 
-def build_evidence(result: Any, label: str, *, show_numbers: bool = False) -> Evidence:
+def build_evidence(
+    result: connector.CallResult, label: str, *, show_numbers: bool = False
+) -> Evidence:
     """Evidence from a ``connector.CallResult``, redacted for publication."""
     request = result.request
     outcome = result.outcome

@@ -18,6 +18,8 @@ import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from contracts.errors import ControlPlaneError, FixturesError
+
 __all__ = [
     "EMBEDDED",
     "ControlPlane",
@@ -36,10 +38,6 @@ _FIELDS_HELP = {
     "invalid_agent_number": "an agent phone number the partner does not know",
     "rate_limited_agent_phone": "an agent phone the partner answers 'max limit exceeded' for",
 }
-
-
-class FixturesError(ValueError):
-    """The fixtures file is missing or not valid; the message says what to fix."""
 
 
 class Fixtures(BaseModel):
@@ -129,7 +127,7 @@ class ControlPlane:
     def _post(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
         response = self._http.post(path, json=dict(body or {}))
         if response.status_code >= 400:
-            raise RuntimeError(
+            raise ControlPlaneError(
                 f"simulator control plane {path} answered HTTP {response.status_code}: "
                 f"{response.text[:200]}"
             )

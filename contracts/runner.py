@@ -4,8 +4,9 @@
 URL is given), yields ``RunStarted``, a ``ClauseStarted``/``ClauseFinished``
 pair per clause and ``RunFinished`` with the summary, and stops the target
 when the consumer is done, even early. It never prints; reporters consume the
-events. Problems that stop the whole run before it starts (unreachable
-target, missing variable) raise ``CannotRunError`` with a one-line reason.
+events. ``verify`` drains it and returns the summary. Problems that stop the
+whole run before it starts (unreachable target, missing variable) raise
+``CannotRunError`` with a one-line reason.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from contracts.clauses.answers import coverage
 from contracts.clauses.context import DEFAULT_BUDGETS_MS, Context, Options
 from contracts.clauses.fuzz import dialect_for
 from contracts.clauses.latency import measure_client_overhead
-from contracts.clauses.registry import CannotTest, Clause, SkipClause, Verdict, registered
+from contracts.clauses.registry import Clause, Verdict, registered
+from contracts.clauses.signals import CannotTest, SkipClause
+from contracts.errors import CannotRunError, ContractsError, SpecError
 from contracts.events import (
     ClauseFinished,
     ClauseResult,
@@ -36,7 +39,6 @@ from contracts.events import (
 from contracts.evidence import SafeText
 from contracts.fixtures import Fixtures
 from contracts.target import (
-    CannotRunError,
     Target,
     config_secrets,
     default_env,
@@ -53,6 +55,7 @@ __all__ = [
     "clause_ids",
     "run",
     "tool_version",
+    "verify",
 ]
 
 
@@ -87,7 +90,7 @@ def _run_one(item: Clause, ctx: Context, safe: SafeText) -> ClauseResult:
         verdict = Verdict(Status.SKIP, str(skip))
     except CannotTest as cannot:
         verdict = Verdict(Status.ERROR, str(cannot), cannot.evidence)
-    except connector.ConnectorError as exc:
+    except (ContractsError, connector.ConnectorError) as exc:  # deliberate: we could not test
         verdict = Verdict(Status.ERROR, f"could not test: {exc}")
     except Exception as exc:  # a bug in a check must not look like a partner failure
         verdict = Verdict(Status.ERROR, f"internal error in the check: {type(exc).__name__}: {exc}")
@@ -149,7 +152,7 @@ def run(
         safe = SafeText(secrets, show_numbers=options.show_numbers)
         try:
             dialect = dialect_for(config)
-        except (KeyError, OSError, ValueError):
+        except SpecError:  # the fuzz clause, if it runs, reports the same problem
             dialect = None
         ctx = Context(
             config=rebased,
@@ -191,6 +194,28 @@ def run(
     finally:
         client.close()
         opened.close()
+
+
+def verify(
+    config: connector.ConnectorConfig,
+    target: str | None = None,
+    fixtures: Fixtures | None = None,
+    options: Options | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+) -> RunSummary:
+    """Run :func:`run` to the end and return its summary, for scripts that want only that.
+
+    The stream is drained, not left at ``RunFinished``, so the target (the
+    embedded simulator) is stopped before this returns.
+    """
+    summary: RunSummary | None = None
+    for event in run(config, target, fixtures, options, env=env):
+        if isinstance(event, RunFinished):
+            summary = event.summary
+    if summary is None:  # run() always ends with RunFinished or raises; kept for the type
+        raise CannotRunError("the run ended without a summary")
+    return summary
 
 
 def _metadata(ctx: Context, dialect: str | None) -> dict[str, Any]:

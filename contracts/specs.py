@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from contracts.errors import SpecError, UnknownContractError
+
 __all__ = ["CONTROL_PLANE", "contract_names", "dialects", "load_spec", "spec_path"]
 
 CONTROL_PLANE = "control"
@@ -47,22 +49,28 @@ def _is_dialect(path: Path) -> bool:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"contract {path.name} cannot be read ({type(exc).__name__})") from None
+    except yaml.YAMLError:
+        raise SpecError(f"contract {path.name} is not valid YAML; reinstall the package") from None
     if not isinstance(data, dict):
-        raise ValueError(f"contract {path.name} is not a mapping at the top level")
+        raise SpecError(f"contract {path.name} is not a mapping at the top level")
     return data
 
 
 def spec_path(dialect: str) -> Path:
     """Path of the OpenAPI document of ``dialect`` (or ``"control"``).
 
-    Raises ``KeyError`` naming the known contracts when there is none.
+    Raises ``UnknownContractError`` (a ``KeyError``) naming the known contracts
+    when there is none.
     """
     path = _folder() / f"{dialect}.yaml"
     if not path.is_file():
         known = ", ".join(contract_names())
-        raise KeyError(f"no contract named {dialect!r}; known contracts: {known}")
+        raise UnknownContractError(f"no contract named {dialect!r}; known contracts: {known}")
     return path
 
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 
 import connector
+from contracts.errors import CannotRunError
 from contracts.fixtures import (
     EMBEDDED,
     EMBEDDED_ACCOUNT,
@@ -52,10 +53,6 @@ _DEMO = {
     "knowlarity_api_key": _KNOWLARITY_KEY,
     "knowlarity_authorization": _KNOWLARITY_AUTH,
 }
-
-
-class CannotRunError(Exception):
-    """The run cannot start (bad target, missing variable); one line for stderr."""
 
 
 @dataclass

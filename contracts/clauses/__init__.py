@@ -1,12 +1,6 @@
 """The conformance clauses, grouped by API; see :mod:`contracts.clauses.registry`."""
 
-from contracts.clauses.registry import (
-    CannotTest,
-    Clause,
-    SkipClause,
-    Verdict,
-    clause,
-    registered,
-)
+from contracts.clauses.registry import Clause, Verdict, clause, registered
+from contracts.clauses.signals import CannotTest, SkipClause
 
 __all__ = ["CannotTest", "Clause", "SkipClause", "Verdict", "clause", "registered"]

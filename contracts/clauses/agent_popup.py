@@ -9,16 +9,18 @@ partner gets wrong.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import connector
 from contracts.clauses.click_to_call import wrong_credentials
 from contracts.clauses.context import Context
 from contracts.clauses.expect import answered, describe_answer, expect_error
 from contracts.clauses.mutation import CREDENTIAL_NAMES, USERNAME_NAMES, replace_values, set_named
-from contracts.clauses.registry import SkipClause, Verdict, clause, failed, passed
+from contracts.clauses.registry import Verdict, clause, failed, passed
+from contracts.clauses.signals import SkipClause
 
 API = "agent_popup"
+# A probe sends one request and returns its result and the label it was sent under.
+Probe = tuple[connector.CallResult, str]
 
 
 def _agent_forms(number: str, region: str) -> set[str]:
@@ -71,9 +73,7 @@ def success(ctx: Context) -> Verdict:
     return failed(f"the captured value is not a valid phone number ({shown})", evidence)
 
 
-def _error_case(
-    case_id: str, title: str, what: str, probe: Callable[[Context], tuple[Any, str]]
-) -> None:
+def _error_case(case_id: str, title: str, what: str, probe: Callable[[Context], Probe]) -> None:
     def check(ctx: Context) -> Verdict:
         result, label = probe(ctx)
         return expect_error(ctx, result, label, what)
@@ -83,8 +83,8 @@ def _error_case(
     clause(f"agent_popup.error.{case_id}", API, title)(check)
 
 
-def _blank(names: frozenset[str], what: str) -> Callable[[Context], tuple[Any, str]]:
-    def probe(ctx: Context) -> tuple[Any, str]:
+def _blank(names: frozenset[str], what: str) -> Callable[[Context], Probe]:
+    def probe(ctx: Context) -> Probe:
         agent = ctx.fixture("ringing_agent_phone")
         request = ctx.render(API, agent_phone=agent)
         edited, count = set_named(request, names, "")
@@ -96,7 +96,7 @@ def _blank(names: frozenset[str], what: str) -> Callable[[Context], tuple[Any, s
     return probe
 
 
-def _empty_agent(ctx: Context) -> tuple[Any, str]:
+def _empty_agent(ctx: Context) -> Probe:
     agent = ctx.fixture("ringing_agent_phone")
     request = ctx.render(API, agent_phone=agent)
     edited, count = replace_values(request, _agent_forms(agent, ctx.config.default_region), "")
@@ -106,14 +106,14 @@ def _empty_agent(ctx: Context) -> tuple[Any, str]:
     return ctx.send(API, edited, label), label
 
 
-def _wrong_key(ctx: Context) -> tuple[Any, str]:
+def _wrong_key(ctx: Context) -> Probe:
     agent = ctx.fixture("ringing_agent_phone")
     label = "pop-up with a wrong API key"
     return ctx.call(API, label, agent_phone=agent, edit=wrong_credentials), label
 
 
-def _agent_probe(fixture: str, describe: str) -> Callable[[Context], tuple[Any, str]]:
-    def probe(ctx: Context) -> tuple[Any, str]:
+def _agent_probe(fixture: str, describe: str) -> Callable[[Context], Probe]:
+    def probe(ctx: Context) -> Probe:
         agent = ctx.fixture(fixture)
         label = f"pop-up for {describe} {ctx.mask(agent)}"
         return ctx.call(API, label, agent_phone=agent), label
@@ -121,7 +121,7 @@ def _agent_probe(fixture: str, describe: str) -> Callable[[Context], tuple[Any, 
     return probe
 
 
-def _max_limit(ctx: Context) -> tuple[Any, str]:
+def _max_limit(ctx: Context) -> Probe:
     if ctx.fixtures.rate_limited_agent_phone:
         return _agent_probe("rate_limited_agent_phone", "a rate-limited agent")(ctx)
     if ctx.limit_rate is None:

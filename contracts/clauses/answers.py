@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
 
+import connector
 from contracts.clauses.context import Context, Seen
 from contracts.clauses.expect import describe_answer
-from contracts.clauses.registry import SkipClause, Verdict, clause, failed, passed
+from contracts.clauses.registry import Verdict, clause, failed, passed
+from contracts.clauses.signals import SkipClause
 from contracts.events import Coverage, Evidence, RuleUse, UnmappedAnswer
 from contracts.evidence import SafeText
 
@@ -83,7 +84,7 @@ def mapping_coverage(ctx: Context) -> Verdict:
 
 def coverage(ctx: Context) -> Coverage:
     """Which rules fired how often, and which answers no rule mapped (redacted)."""
-    counts: Counter[tuple[str, Any]] = Counter()
+    counts: Counter[tuple[str, connector.ResponseRule]] = Counter()
     unmapped: list[UnmappedAnswer] = []
     answers = [s for s in ctx.seen if s.result.outcome.reason not in ("transport", "render")]
     for seen in answers:

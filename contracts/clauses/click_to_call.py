@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import connector
 from contracts.clauses.context import Context
 from contracts.clauses.expect import answered, describe_answer, expect_error
 from contracts.clauses.mutation import CREDENTIAL_NAMES, replace_values, set_named
-from contracts.clauses.registry import SkipClause, Verdict, clause, failed, passed
+from contracts.clauses.registry import Verdict, clause, failed, passed
+from contracts.clauses.signals import SkipClause
 
 API = "click_to_call"
 WRONG_KEY = "WRONG-KEY-000000000000000000000000"
 
 
-def call_id(result: Any) -> str | None:
+def call_id(result: connector.CallResult) -> str | None:
     """The call id the connector itself would record for this answer.
 
     The same function the click-to-call flow uses, so a partner passes only
@@ -53,7 +52,7 @@ def dnd(ctx: Context) -> Verdict:
     return expect_error(ctx, ctx.call(API, label, customer=number), label, "a DND number")
 
 
-def wrong_credentials(request: Any) -> Any:
+def wrong_credentials(request: connector.RenderedRequest) -> connector.RenderedRequest:
     """``request`` with every key-like parameter and header set to a wrong value."""
     # Secrets from ${ENV} first (wherever they sit), then key-named parameters.
     edited, count = replace_values(request, request.secrets, WRONG_KEY)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import connector
-from contracts.clauses.registry import CannotTest, SkipClause
+from contracts.clauses.signals import CannotTest, SkipClause
 from contracts.events import Evidence
 from contracts.evidence import build_evidence
 from contracts.fixtures import ControlPlane, Fixtures
@@ -58,7 +58,7 @@ class Seen:
 
     api: str
     label: str
-    result: Any  # connector.CallResult
+    result: connector.CallResult
 
 
 class Context:
@@ -68,7 +68,7 @@ class Context:
         self,
         *,
         config: connector.ConnectorConfig,
-        client: Any,  # connector.Client
+        client: connector.Client,
         fixtures: Fixtures,
         options: Options,
         env: Mapping[str, str],
@@ -138,7 +138,7 @@ class Context:
         agent_phone: str | None = None,
         api: connector.ApiConfig | None = None,
         env: Mapping[str, str] | None = None,
-    ) -> Any:
+    ) -> connector.RenderedRequest:
         """Render API ``name`` (or the given variant of it) into a request."""
         ctx = self.merge(customer=customer, agent_phone=agent_phone)
         if env is not None:
@@ -151,11 +151,11 @@ class Context:
     def send(
         self,
         name: str,
-        request: Any,
+        request: connector.RenderedRequest,
         label: str,
         *,
         api: connector.ApiConfig | None = None,
-    ) -> Any:
+    ) -> connector.CallResult:
         """Send a rendered request for API ``name``, record and return the result."""
         result = self.client.send(request, api or self.api(name), name=name)
         self.seen.append(Seen(name, label, result))
@@ -169,15 +169,15 @@ class Context:
         customer: str | None = None,
         agent_phone: str | None = None,
         api: connector.ApiConfig | None = None,
-        edit: Callable[[Any], Any] | None = None,
-    ) -> Any:
+        edit: Callable[[connector.RenderedRequest], connector.RenderedRequest] | None = None,
+    ) -> connector.CallResult:
         """Render, optionally edit, send and record one probe."""
         request = self.render(name, customer=customer, agent_phone=agent_phone, api=api)
         if edit is not None:
             request = edit(request)
         return self.send(name, request, label, api=api)
 
-    def evidence(self, result: Any, label: str) -> Evidence:
+    def evidence(self, result: connector.CallResult, label: str) -> Evidence:
         """Redacted evidence of ``result`` (numbers masked unless asked otherwise)."""
         return build_evidence(result, label, show_numbers=self.options.show_numbers)
 

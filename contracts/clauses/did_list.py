@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import connector
 from contracts.clauses.context import Context
@@ -13,7 +12,7 @@ from contracts.clauses.registry import Verdict, clause, failed, passed
 API = "did_list"
 
 
-def as_list(value: Any) -> list[str] | None:
+def as_list(value: object) -> list[str] | None:
     """A captured value as a list of texts: a JSON list, or comma-separated text."""
     if isinstance(value, list | tuple):
         return [str(item).strip() for item in value]

@@ -7,15 +7,15 @@ not a failure.
 
 from __future__ import annotations
 
-from typing import Any
-
+import connector
 from contracts.clauses.context import Context
-from contracts.clauses.registry import CannotTest, Verdict, failed, passed
+from contracts.clauses.registry import Verdict, failed, passed
+from contracts.clauses.signals import CannotTest
 
 __all__ = ["answered", "describe_answer", "expect_error", "fired_rules"]
 
 
-def answered(ctx: Context, result: Any, label: str) -> Any:
+def answered(ctx: Context, result: connector.CallResult, label: str) -> connector.CallResult:
     """``result`` if an answer came back; ``CannotTest`` with evidence otherwise."""
     if result.outcome.reason in ("transport", "render") or result.outcome.status == 0:
         raise CannotTest(
@@ -25,7 +25,7 @@ def answered(ctx: Context, result: Any, label: str) -> Any:
     return result
 
 
-def fired_rules(result: Any) -> str:
+def fired_rules(result: connector.CallResult) -> str:
     """The rules that decided, as ``key=value -> outcome`` text."""
     rules = [
         f"{r.key}={r.value!r} -> {r.outcome}" for r in result.outcome.fired if r.outcome != "data"
@@ -33,13 +33,13 @@ def fired_rules(result: Any) -> str:
     return ", ".join(rules) or "no rule"
 
 
-def describe_answer(result: Any) -> str:
+def describe_answer(result: connector.CallResult) -> str:
     """``HTTP 200 application/json`` style, for messages."""
     content_type = result.headers.get("content-type", "no content-type").split(";")[0]
     return f"HTTP {result.outcome.status} {content_type}"
 
 
-def expect_error(ctx: Context, result: Any, label: str, what: str) -> Verdict:
+def expect_error(ctx: Context, result: connector.CallResult, label: str, what: str) -> Verdict:
     """Pass when a rule mapped the answer to error with a message; fail otherwise.
 
     ``what`` names the probe in the message ("a DND number").

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import connector
 from contracts.clauses.context import Context
-from contracts.clauses.registry import CannotTest, SkipClause, Verdict, clause, failed, passed
+from contracts.clauses.registry import Verdict, clause, failed, passed
+from contracts.clauses.signals import CannotTest, SkipClause
 
 __all__ = ["CHECK_NAMES", "dialect_for"]
 
@@ -24,7 +26,7 @@ _TIMEOUT_S = 10.0
 _LISTED = 8
 
 
-def dialect_for(config: Any) -> str | None:
+def dialect_for(config: connector.ConnectorConfig) -> str | None:
     """The dialect whose contract describes the config's API paths (or its name)."""
     from contracts import specs
 

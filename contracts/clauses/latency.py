@@ -11,12 +11,12 @@ import math
 import statistics
 import time
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 
 from contracts.clauses.context import Context
-from contracts.clauses.registry import CannotTest, SkipClause, Verdict, clause, failed, passed
+from contracts.clauses.registry import Verdict, clause, failed, passed
+from contracts.clauses.signals import CannotTest, SkipClause
 
 __all__ = ["measure_client_overhead", "percentile"]
 
@@ -46,21 +46,18 @@ def _latency(api: str) -> Callable[[Context], Verdict]:
         customer, agent_phone = _probe_args(ctx, api)
         if api == "agent_popup" and ctx.rearm is not None:
             ctx.rearm()
-        samples: list[float] = []
-        no_answer = 0
-        last: Any = None
-        for index in range(calls):
-            last = ctx.call(
-                api, f"latency call {index + 1}", customer=customer, agent_phone=agent_phone
-            )
-            if last.outcome.reason == "transport":
-                no_answer += 1
-                continue
-            samples.append(last.outcome.elapsed * 1000.0)
+        # One after the other, each timed by the client; judged once all are in.
+        results = [
+            ctx.call(api, f"latency call {index + 1}", customer=customer, agent_phone=agent_phone)
+            for index in range(calls)
+        ]
+        samples = [r.outcome.elapsed * 1000.0 for r in results if r.outcome.reason != "transport"]
+        unanswered = [r for r in results if r.outcome.reason == "transport"]
+        no_answer = len(unanswered)
         if not samples:
             raise CannotTest(
-                f"none of {calls} calls got an answer: {last.outcome.message}",
-                ctx.evidence(last, "last latency call"),
+                f"none of {calls} calls got an answer: {unanswered[-1].outcome.message}",
+                ctx.evidence(unanswered[-1], "last latency call"),
             )
         budget = ctx.options.budgets_ms.get(api, 0.0)
         figures = {
@@ -79,7 +76,7 @@ def _latency(api: str) -> Callable[[Context], Verdict]:
         if no_answer:
             return failed(
                 f"{no_answer} of {calls} calls got no answer; {summary}",
-                ctx.evidence(last, "last latency call"),
+                ctx.evidence(unanswered[-1], "last unanswered latency call"),
                 figures=figures,
                 samples_ms=tuple(samples),
             )

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import connector
+
 __all__ = [
     "CREDENTIAL_NAMES",
     "USERNAME_NAMES",
@@ -73,7 +75,9 @@ def _edit_json(document: Any, edit: Edit) -> tuple[Any, int]:
     return out, changed
 
 
-def edit_request(request: Any, edit: Edit) -> tuple[Any, int]:
+def edit_request(
+    request: connector.RenderedRequest, edit: Edit
+) -> tuple[connector.RenderedRequest, int]:
     """Apply ``edit`` to every parameter, body field and header; count the matches."""
     parts = urlsplit(request.url)
     query, in_query = _edit_pairs(parse_qsl(parts.query, keep_blank_values=True), edit)
@@ -100,13 +104,17 @@ def edit_request(request: Any, edit: Edit) -> tuple[Any, int]:
     return edited, in_query + in_headers + in_body
 
 
-def set_named(request: Any, names: Iterable[str], value: str) -> tuple[Any, int]:
+def set_named(
+    request: connector.RenderedRequest, names: Iterable[str], value: str
+) -> tuple[connector.RenderedRequest, int]:
     """Set every parameter whose normalised name is in ``names`` to ``value``."""
     wanted = {normalise(n) for n in names}
     return edit_request(request, lambda n, _v: value if normalise(n) in wanted else None)
 
 
-def replace_values(request: Any, old: Iterable[str], new: str) -> tuple[Any, int]:
+def replace_values(
+    request: connector.RenderedRequest, old: Iterable[str], new: str
+) -> tuple[connector.RenderedRequest, int]:
     """Replace every parameter whose value is one of ``old`` with ``new``."""
     olds = {o for o in old if o}
     return edit_request(request, lambda _n, v: new if v in olds else None)

@@ -1,10 +1,11 @@
 """The clause registry: small check functions, each registered under an id.
 
 A check takes the run's :class:`~contracts.clauses.context.Context` and
-returns a :class:`Verdict`. It may raise :class:`SkipClause` (a fixture is
-missing, the config claims nothing to check) or :class:`CannotTest` (the
-target did not answer); the runner turns any other exception into an
-``error`` result, never into a pass.
+returns a :class:`Verdict`. It may raise one of the signals of
+:mod:`contracts.clauses.signals`, ``SkipClause`` (a fixture is missing, the
+config claims nothing to check) or ``CannotTest`` (the target did not
+answer); the runner turns any other exception into an ``error`` result,
+never into a pass.
 """
 
 from __future__ import annotations
@@ -12,18 +13,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from contracts.clauses.context import Context
+from contracts.errors import DuplicateClauseError
 from contracts.events import ClauseInfo, Evidence, Status
-
-if TYPE_CHECKING:
-    from contracts.clauses.context import Context
 
 __all__ = [
     "MODULES",
-    "CannotTest",
     "Clause",
-    "SkipClause",
     "Verdict",
     "clause",
     "errored",
@@ -78,19 +75,7 @@ def skipped(reason: str) -> Verdict:
     return Verdict(Status.SKIP, reason)
 
 
-class SkipClause(Exception):
-    """Raised by a check: skip this clause with the given reason."""
-
-
-class CannotTest(Exception):
-    """Raised by a check: the clause could not be tested (an ``error`` result)."""
-
-    def __init__(self, message: str, *evidence: Evidence) -> None:
-        super().__init__(message)
-        self.evidence = evidence
-
-
-Check = Callable[["Context"], Verdict]
+Check = Callable[[Context], Verdict]
 
 
 @dataclass(frozen=True)
@@ -109,7 +94,7 @@ def clause(clause_id: str, api: str, title: str) -> Callable[[Check], Check]:
 
     def register(check: Check) -> Check:
         if clause_id in _REGISTRY:
-            raise ValueError(f"clause {clause_id!r} is registered twice")
+            raise DuplicateClauseError(f"clause {clause_id!r} is registered twice")
         _REGISTRY[clause_id] = Clause(ClauseInfo(clause_id, api, title), check)
         return check
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from contracts.errors import ReportFormatError
 from contracts.events import Event
 
 __all__ = ["FILE_FORMATS", "Reporter", "build_file_reporters"]
@@ -38,5 +39,7 @@ def build_file_reporters(report_dir: Path, formats: tuple[str, ...]) -> list[Rep
         elif name == "html":
             makers[name] = HtmlReporter(report_dir / "report.html")
         else:
-            raise ValueError(f"unknown report format {name!r}; use {', '.join(FILE_FORMATS)}")
+            raise ReportFormatError(
+                f"unknown report format {name!r}; use {', '.join(FILE_FORMATS)}"
+            )
     return list(makers.values())

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from contracts.events import Event, RunSummary, Status
+from contracts.events import (
+    ClauseInfo,
+    Coverage,
+    Event,
+    RuleUse,
+    RunSummary,
+    Status,
+    UnmappedAnswer,
+)
 from contracts.reporters import build_file_reporters
 from contracts.reporters.console import ConsoleReporter
-from contracts.reporters.html import HtmlReporter
+from contracts.reporters.html import HtmlReporter, _environment, latency_svg, summary_to_html
 from contracts.reporters.json_report import JsonReporter
 from contracts.reporters.junit import JUnitReporter
 
@@ -176,3 +187,97 @@ def test_build_file_reporters_writes_every_format(
 def test_build_file_reporters_rejects_an_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown report format 'pdf'"):
         build_file_reporters(tmp_path, ("pdf",))
+
+
+_SCRIPT = "<script>alert(1)</script>"
+_BREAKOUT = "\"'><img src=x onerror=alert(1)>"
+
+
+class _Markup(HTMLParser):
+    """Every element and attribute of a document, and its text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attributes: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes.extend(attrs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _hostile_summary(summary: RunSummary) -> RunSummary:
+    """``summary`` with partner-controlled text set to markup in every place it lands."""
+    evidence = dataclasses.replace(
+        summary.results[1].evidence[0],
+        label=_SCRIPT,
+        url="http://x/?q=" + _BREAKOUT,
+        headers=(("x-note", _BREAKOUT),),
+        body=_BREAKOUT,
+        answer_excerpt=_SCRIPT,
+        outcome_message=_BREAKOUT,
+        curl="curl " + _BREAKOUT,
+    )
+    clause = ClauseInfo("click_to_call.dnd", _BREAKOUT, _SCRIPT)
+    results = list(summary.results)
+    results[1] = dataclasses.replace(
+        results[1], clause=clause, message=_SCRIPT, evidence=(evidence,)
+    )
+    latency = next(i for i, r in enumerate(results) if r.figures)
+    results[latency] = dataclasses.replace(
+        results[latency], clause=dataclasses.replace(results[latency].clause, api=_BREAKOUT)
+    )
+    coverage = Coverage(
+        rules=(RuleUse(_SCRIPT, _BREAKOUT, _BREAKOUT, "error", 1),),
+        unmapped=(UnmappedAnswer(_BREAKOUT, 500, _SCRIPT, _BREAKOUT),),
+        answers_seen=1,
+    )
+    return dataclasses.replace(
+        summary,
+        info=dataclasses.replace(summary.info, config_name=_SCRIPT, target=_BREAKOUT),
+        results=tuple(results),
+        coverage=coverage,
+        metadata={_SCRIPT: _BREAKOUT},
+    )
+
+
+def test_html_shows_a_hostile_message_and_body_only_escaped(summary: RunSummary) -> None:
+    text = summary_to_html(_hostile_summary(summary))
+    assert "<script" not in text
+    assert "<img" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "&#34;&#39;&gt;&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+def test_html_keeps_hostile_text_as_text_wherever_it_lands(summary: RunSummary) -> None:
+    plain = _Markup()
+    plain.feed(summary_to_html(summary))
+    hostile = _Markup()
+    hostile.feed(summary_to_html(_hostile_summary(summary)))
+    # The same elements and attributes as an ordinary report: no text became markup.
+    assert hostile.tags == plain.tags
+    assert {name for name, _ in hostile.attributes} == {name for name, _ in plain.attributes}
+    assert not any(name.startswith("on") for name, _ in hostile.attributes)
+    assert all(_BREAKOUT not in (value or "") for _, value in hostile.attributes)
+    # ...and the text reads back exactly as the partner sent it.
+    shown = "".join(hostile.text)
+    assert _SCRIPT in shown
+    assert _BREAKOUT in shown
+
+
+def test_the_html_templates_are_compiled_once_per_process(summary: RunSummary) -> None:
+    summary_to_html(summary)
+    before = _environment.cache_info().misses
+    summary_to_html(summary)
+    latency_svg(list(summary.results))
+    assert _environment.cache_info().misses == before == 1
+    shipped = resources.files("contracts").joinpath("templates")
+    assert shipped.joinpath("report.html.j2").is_file()
+    assert shipped.joinpath("latency.svg.j2").is_file()
