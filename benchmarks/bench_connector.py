@@ -31,6 +31,7 @@ from waitress.server import create_server
 from connector.client import Client
 from connector.config import with_base_url
 from connector.mapping import map_response
+from connector.phone import parse_phone
 from connector.presets import load_preset
 from connector.templating import MergeContext, render_request
 
@@ -40,7 +41,7 @@ ANSWER = b'{"ucid":"9012345678901","status":"queued successfully"}'
 ENV = {"OZONETEL_API_KEY": "KKbench000000000000000000000000001", "OZONETEL_USERNAME": "bench"}
 CTX = MergeContext(
     user={"TelephonyAgentId": "agent1", "mx_Custom_8": "Inbound_918030000001"},
-    customer_number="9876543210",
+    customer_number=parse_phone("9876543210"),
     env=ENV,
 )
 

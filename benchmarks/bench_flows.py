@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from connector.activities import ingest
+from calling.activities import ingest
+from calling.did_sync import DidGate
 from connector.calllog import parse_callback
-from connector.crm import CrmStore, import_file
-from connector.flows.did_sync import DidGate
+from crm import CrmStore, import_file
 
 EXAMPLE_CRM = Path(__file__).resolve().parents[1] / "examples" / "crm.yaml"
 RATIO_TARGET = 1.5

@@ -358,7 +358,7 @@ def _mcc() -> list[str]:
     script = Path(sys.executable).with_name("mcc")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from connector.cli import main; main()"]
+    return [sys.executable, "-c", "from mcc.cli import main; main()"]
 
 
 def run(quick: bool = False) -> dict[str, object]:

@@ -1,240 +1,79 @@
-"""The mobile cloud calling connector: the consumer of a provider's three APIs.
+"""The cloud-calling connector library: a provider's three APIs, as a CRM consumes them.
 
-Everything public is re-exported here; other parts (``contracts``) import only
-``connector`` itself. ``connector.cli``, ``connector.testapi`` and
-``connector.service`` are entry points and edges, not library API.
+Configure an integration (``load_config``, ``resolve_config`` for the shipped
+presets), render a request with mail-merge tokens (``render_request``), send
+it and map the answer (``Client``), and read what a provider pushes back
+(``parse_callback``). No database, web framework or command line lives here:
+the embedded CRM (``crm``), the calling flows (``calling``) and the ``mcc``
+commands build on this library, never the reverse.
+
+The names below are the public API (docs/interfaces.md). Everything else stays
+importable from its own module (``connector.templating``, ``connector.errors``...)
+but may change without notice.
 """
 
 from __future__ import annotations
 
-from connector.activities import (
-    IngestReport,
-    ingest,
-    record_outbound_attempt,
-    record_to_event,
-)
-from connector.calllog import (
-    IST,
-    CallRecord,
-    parse_callback,
-    parse_record,
-)
-from connector.client import (
-    MAX_REDIRECTS,
-    CallResult,
-    Client,
-)
+from connector.calllog import CallRecord, CallStatus, Direction, parse_callback
+from connector.client import CallResult, Client
 from connector.config import (
-    API_NAMES,
     ApiConfig,
     BodyEncoding,
-    Claims,
     ConnectorConfig,
-    Mode,
     ResponseRule,
-    RuleOutcome,
     load_config,
     parse_config,
-    parse_duration,
     with_base_url,
 )
-from connector.crm import (
-    Activity,
-    CallEvent,
-    CallStatus,
-    CrmStore,
-    DidReplaceSummary,
-    DidSyncStatus,
-    Direction,
-    ImportSummary,
-    Lead,
-    RecordResult,
-    UpsertResult,
-    User,
-    apply_migrations,
-    fold_events,
-    import_file,
-    load_rows,
-    scrub_secrets,
-)
+from connector.document import Answer
 from connector.errors import (
     CallLogError,
     ConfigError,
     ConnectorError,
-    CrmImportError,
-    CrmStoreError,
-    FlowError,
-    MappingError,
-    MissingSecretError,
     PhoneNumberError,
-    PresetNotFoundError,
-    ProviderConnectionError,
-    ProviderTimeoutError,
-    ResponseTooLargeError,
-    SchemaVersionError,
     TemplateError,
     TransportError,
-    UnresolvedTokenError,
-    UnsafeRedirectError,
 )
-from connector.flows import (
-    AddContact,
-    CallAttempt,
-    DidGate,
-    DidSyncResult,
-    Popup,
-    call_options,
-    did_candidates,
-    is_dnd,
-    place_call,
-    provider_call_id,
-    show_popup,
-    sync_dids,
-)
-from connector.mapping import (
-    NON_JSON_KEY,
-    Outcome,
-    decode_body,
-    fold,
-    map_response,
-    parse_json_document,
-    parse_xml_document,
-    resolve_path,
-)
-from connector.phone import (
-    NUMBER_FORMATS,
-    PhoneNumber,
-    is_valid_phone,
-    parse_phone,
-)
-from connector.presets import (
-    PRESET_DIR,
-    load_preset,
-    preset_description,
-    preset_names,
-    preset_path,
-    resolve_config,
-)
-from connector.redaction import (
-    MASK,
-    Redactor,
-    is_secret_key,
-    mask_number,
-)
-from connector.suggest import (
-    rules_to_yaml,
-    suggest_rules,
-)
-from connector.templating import (
-    MergeContext,
-    RenderedRequest,
-    Token,
-    find_tokens,
-    render_request,
-    render_text,
-    tokens_in_api,
-)
+from connector.extract import call_id
+from connector.mapping import Outcome, Reason, map_answer
+from connector.phone import PhoneNumber, parse_phone
+from connector.presets import resolve_config
+from connector.redaction import Redactor, mask_number
+from connector.suggest import suggest_rules
+from connector.templating import MergeContext, RenderedRequest, render_request
 
 __all__ = [
-    "API_NAMES",
-    "IST",
-    "MASK",
-    "MAX_REDIRECTS",
-    "NON_JSON_KEY",
-    "NUMBER_FORMATS",
-    "PRESET_DIR",
-    "Activity",
-    "AddContact",
+    "Answer",
     "ApiConfig",
     "BodyEncoding",
-    "CallAttempt",
-    "CallEvent",
     "CallLogError",
     "CallRecord",
     "CallResult",
     "CallStatus",
-    "Claims",
     "Client",
     "ConfigError",
     "ConnectorConfig",
     "ConnectorError",
-    "CrmImportError",
-    "CrmStore",
-    "CrmStoreError",
-    "DidGate",
-    "DidReplaceSummary",
-    "DidSyncResult",
-    "DidSyncStatus",
     "Direction",
-    "FlowError",
-    "ImportSummary",
-    "IngestReport",
-    "Lead",
-    "MappingError",
     "MergeContext",
-    "MissingSecretError",
-    "Mode",
     "Outcome",
     "PhoneNumber",
     "PhoneNumberError",
-    "Popup",
-    "PresetNotFoundError",
-    "ProviderConnectionError",
-    "ProviderTimeoutError",
-    "RecordResult",
+    "Reason",
     "Redactor",
     "RenderedRequest",
     "ResponseRule",
-    "ResponseTooLargeError",
-    "RuleOutcome",
-    "SchemaVersionError",
     "TemplateError",
-    "Token",
     "TransportError",
-    "UnresolvedTokenError",
-    "UnsafeRedirectError",
-    "UpsertResult",
-    "User",
-    "apply_migrations",
-    "call_options",
-    "decode_body",
-    "did_candidates",
-    "find_tokens",
-    "fold",
-    "fold_events",
-    "import_file",
-    "ingest",
-    "is_dnd",
-    "is_secret_key",
-    "is_valid_phone",
+    "call_id",
     "load_config",
-    "load_preset",
-    "load_rows",
-    "map_response",
+    "map_answer",
     "mask_number",
     "parse_callback",
     "parse_config",
-    "parse_duration",
-    "parse_json_document",
     "parse_phone",
-    "parse_record",
-    "parse_xml_document",
-    "place_call",
-    "preset_description",
-    "preset_names",
-    "preset_path",
-    "provider_call_id",
-    "record_outbound_attempt",
-    "record_to_event",
     "render_request",
-    "render_text",
     "resolve_config",
-    "resolve_path",
-    "rules_to_yaml",
-    "scrub_secrets",
-    "show_popup",
     "suggest_rules",
-    "sync_dids",
-    "tokens_in_api",
     "with_base_url",
 ]

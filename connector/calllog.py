@@ -9,8 +9,10 @@ Accepted bodies (see ``docs/crm.md``):
 - Knowlarity call webhook (``callid``, ``caller_id``, ``start_time``, ...).
 
 Every problem raises ``CallLogError`` naming the field, e.g.
-``StartTime: '2018-13-45 99:00' is not YYYY-MM-DD HH:MM:SS``. ``raw`` keeps the
-record minus credentials (Ozonetel echoes the account's ``Apikey``).
+``StartTime: '2018-13-45 99:00' is not YYYY-MM-DD HH:MM:SS``. This is the call
+log's boundary: numbers are parsed into ``PhoneNumber`` values and ``raw`` is
+the record scrubbed of credentials (Ozonetel echoes the account's ``Apikey``),
+once, here; what is downstream trusts both.
 """
 
 from __future__ import annotations
@@ -20,20 +22,45 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qs
 
-from connector.crm.models import CallStatus, Direction, scrub_secrets
 from connector.errors import CallLogError, PhoneNumberError
-from connector.phone import parse_phone
+from connector.phone import PhoneNumber, parse_phone
+from connector.redaction import ScrubbedRecord
 
-__all__ = ["IST", "CallLogError", "CallRecord", "parse_callback", "parse_record"]
+__all__ = [
+    "IST",
+    "CallRecord",
+    "CallStatus",
+    "Direction",
+    "parse_callback",
+    "parse_record",
+]
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 _CLOCK = re.compile(r"^(\d{1,4}):([0-5]\d):([0-5]\d)$")
 _SECONDS = re.compile(r"^\d{1,7}(\.\d+)?$")
 _SHOWN = 60
+
+
+class Direction(StrEnum):
+    """Who placed the call, seen from the CRM user."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class CallStatus(StrEnum):
+    """Where a call ended up; ``not_answered`` is a missed call."""
+
+    INITIATED = "initiated"
+    ANSWERED = "answered"
+    NOT_ANSWERED = "not_answered"
+    FAILED = "failed"
+
 
 _STATUSES = {
     "answered": CallStatus.ANSWERED,
@@ -76,7 +103,7 @@ class CallRecord:
     call_id: str
     direction: Direction
     status: CallStatus
-    customer_number: str
+    customer_number: PhoneNumber
     dnd: bool = False
     duration_s: int = 0
     call_duration_s: int | None = None
@@ -86,9 +113,9 @@ class CallRecord:
     recording_file: str | None = None
     disposition: str | None = None
     agent: str | None = None
-    agent_phone: str | None = None
-    did: str | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    agent_phone: PhoneNumber | None = None
+    did: str | None = None  # E.164 when the provider's value is a number, else as written
+    raw: ScrubbedRecord = field(default_factory=ScrubbedRecord, compare=False, hash=False)
 
     @property
     def answered(self) -> bool:
@@ -131,18 +158,31 @@ def _choice(record: Mapping[str, Any], name: str, table: Mapping[str, Any], hint
     return table[key]
 
 
-def _phone(record: Mapping[str, Any], name: str, *, strict: bool) -> str | None:
+def _phone(record: Mapping[str, Any], name: str) -> PhoneNumber | None:
+    """The number in field ``name``, or None when it is missing or not a number."""
     value = _text(record, name)
     if value is None:
-        if strict:
-            raise CallLogError(name, "missing; the customer's number is needed")
         return None
     try:
-        return parse_phone(value).e164
+        return parse_phone(value)
     except PhoneNumberError:
-        if strict:
-            raise CallLogError(name, f"{_shown(value)} is not a phone number") from None
         return None
+
+
+def _customer(record: Mapping[str, Any], name: str) -> PhoneNumber:
+    """The customer's number: required, and a valid one."""
+    value = _text(record, name)
+    if value is None:
+        raise CallLogError(name, "missing; the customer's number is needed")
+    try:
+        return parse_phone(value)
+    except PhoneNumberError:
+        raise CallLogError(name, f"{_shown(value)} is not a phone number") from None
+
+
+def _did(record: Mapping[str, Any], name: str) -> str | None:
+    number = _phone(record, name)
+    return number.e164 if number is not None else _text(record, name)
 
 
 def _local_time(record: Mapping[str, Any], name: str, zone: timezone) -> datetime | None:
@@ -218,15 +258,15 @@ def _ozonetel(record: Mapping[str, Any]) -> CallRecord:
     system_failed = audio == "-1" and (_text(record, "HangupBy") or "").lower() == "systemhangup"
     url, file = _recording(audio)
     # The customer is CallerID both ways: on inbound DialedNumber is the agent's phone.
-    agent_phone = _phone(record, "AgentPhoneNumber", strict=False)
+    agent_phone = _phone(record, "AgentPhoneNumber")
     if agent_phone is None and direction is Direction.INBOUND:
-        agent_phone = _phone(record, "DialedNumber", strict=False)
+        agent_phone = _phone(record, "DialedNumber")
     return CallRecord(
         provider="ozonetel",
         call_id=_required(record, "monitorUCID", "UCID", "CallID"),
         direction=direction,
         status=status,
-        customer_number=_phone(record, "CallerID", strict=True) or "",
+        customer_number=_customer(record, "CallerID"),
         dnd=status is CallStatus.FAILED and (system_failed or "DND" in marks),
         duration_s=_clock_duration(record, "Duration") or 0,
         call_duration_s=_clock_duration(record, "CallDuration"),
@@ -237,8 +277,8 @@ def _ozonetel(record: Mapping[str, Any]) -> CallRecord:
         disposition=_text(record, "Disposition"),
         agent=_text(record, "AgentID", "AgentName"),
         agent_phone=agent_phone,
-        did=_phone(record, "Did", strict=False) or _text(record, "Did"),
-        raw=scrub_secrets(record),
+        did=_did(record, "Did"),
+        raw=ScrubbedRecord(record),
     )
 
 
@@ -253,7 +293,7 @@ def _leadsquared(record: Mapping[str, Any]) -> CallRecord:
         call_id=_required(record, "CallSessionId"),
         direction=direction,
         status=_choice(record, "Status", _STATUSES, "Answered, Missed, NotAnswered or Failed"),
-        customer_number=_phone(record, customer, strict=True) or "",
+        customer_number=_customer(record, customer),
         duration_s=seconds or 0,
         call_duration_s=seconds,
         started_at=_local_time(record, "StartTime", UTC),
@@ -262,9 +302,9 @@ def _leadsquared(record: Mapping[str, Any]) -> CallRecord:
         recording_file=file,
         disposition=_text(record, "Disposition"),
         agent=_text(record, "UserId"),
-        agent_phone=_phone(record, agent, strict=False),
-        did=_phone(record, "DisplayNumber", strict=False) or _text(record, "DisplayNumber"),
-        raw=scrub_secrets(record),
+        agent_phone=_phone(record, agent),
+        did=_did(record, "DisplayNumber"),
+        raw=ScrubbedRecord(record),
     )
 
 
@@ -283,7 +323,7 @@ def _knowlarity(record: Mapping[str, Any]) -> CallRecord:
         call_id=_required(record, "callid"),
         direction=direction,
         status=status,
-        customer_number=_phone(record, customer, strict=True) or "",
+        customer_number=_customer(record, customer),
         duration_s=seconds or 0,
         call_duration_s=seconds,
         started_at=_offset_time(record, "start_time"),
@@ -291,9 +331,9 @@ def _knowlarity(record: Mapping[str, Any]) -> CallRecord:
         recording_url=url,
         recording_file=file,
         agent=_text(record, "agent_number"),
-        agent_phone=_phone(record, "agent_number", strict=False),
-        did=_phone(record, "dispnumber", strict=False) or _text(record, "dispnumber"),
-        raw=scrub_secrets(record),
+        agent_phone=_phone(record, "agent_number"),
+        did=_did(record, "dispnumber"),
+        raw=ScrubbedRecord(record),
     )
 
 

@@ -2,23 +2,35 @@
 
 Guarantees (see docs/connector.md):
 
-- one pooled ``httpx.HTTPTransport`` per ``Client``, driven directly: the
-  connector handles redirects itself and wants no cookie jar, auth or hooks,
-  so ``httpx.Client``'s per-request machinery (about 0.1 ms) is skipped. The
-  transport is injectable (``respx``, ``httpx.MockTransport``,
-  ``httpx.WSGITransport``); ``HTTP(S)_PROXY``/``ALL_PROXY``/``NO_PROXY`` are
-  honoured as httpx does. No cookie survives from one call to the next, so one
-  agent's provider session never rides along with another's call;
-- each API's ``timeout`` bounds every phase and the whole exchange;
-- redirects are followed by hand, at most 5, and only to the same scheme, host
-  and port: anywhere else would carry the query-string API key along;
-- at most ``max_body_bytes`` are read; a longer body is an error outcome;
-- a body that is not text (``application/octet-stream``, images...) or that
-  breaks its declared UTF-8 is an error outcome, never mapped: a rule could
-  otherwise read success out of bytes the provider did not mean as an answer;
-- timeouts, refused or reset connections, DNS and TLS failures become error
-  outcomes with a message naming the API and host, never an exception, and
-  never a secret (values from ``${ENV_VAR}`` are replaced by ``***``).
+- one pooled ``httpx.Client`` per ``Client``, reused for every call. httpx
+  does what it is good at: default headers, redirects, proxies from the
+  environment (``HTTP(S)_PROXY``, ``ALL_PROXY``, ``NO_PROXY``, read as httpx
+  reads them; an injected ``transport`` is used for every URL instead). No
+  cookie is kept, so one agent's provider session never rides along with
+  another's call;
+- one deadline per exchange: an API's ``timeout`` bounds connecting, every
+  redirect hop and reading the body, together. When it passes, the outcome is
+  a timeout that says how long the exchange really took;
+- redirects: at most 5, each hop only to the same scheme, host and port, or
+  from ``http://`` to ``https://`` on the same host (the ordinary upgrade).
+  Anywhere else would carry the query-string API key along: refused, naming
+  both hosts. A loop is refused at once;
+- a bounded read: at most ``max_body_bytes`` (declared or decoded) are read;
+  a redirect's body is never read at all;
+- a body that is not text (``application/octet-stream``, images...) or breaks
+  its declared UTF-8 is an error outcome, never mapped: a rule could otherwise
+  read success out of bytes the provider did not mean as an answer;
+- every failure to get a usable answer is an error outcome whose ``error`` is
+  a typed ``TransportError`` (``sent`` says whether the provider may have
+  acted), never an exception, and never a secret in its message.
+
+Two event hooks carry the per-hop rules: the request hook gives each hop what
+is left of the deadline; the response hook applies the redirect rule and the
+declared-size limit, and logs the hop (``connector.client`` logger, INFO) with
+secrets and every query value hidden. httpx logs each request too, at INFO,
+with the full URL (query-string keys included) and offers no switch for it:
+creating a ``Client`` puts one filter on the ``httpx`` logger that shows
+query values as ``***`` (nothing happens on import).
 """
 
 from __future__ import annotations
@@ -29,67 +41,53 @@ import os
 import socket
 import ssl
 import time
-import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
 from connector.config import ApiConfig
+from connector.document import Answer
 from connector.errors import (
     ProviderConnectionError,
     ProviderTimeoutError,
     ResponseTooLargeError,
     TransportError,
+    UnreadableAnswerError,
     UnsafeRedirectError,
 )
-from connector.mapping import Outcome, decode_body, map_response
+from connector.mapping import Outcome, Reason, map_answer
 from connector.redaction import Redactor
 from connector.templating import MergeContext, RenderedRequest, render_request
 
-__all__ = ["MAX_REDIRECTS", "CallResult", "Client"]
+__all__ = ["MAX_REDIRECTS", "USER_AGENT", "CallResult", "Client"]
 
 MAX_REDIRECTS = 5
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_USER_AGENT = "mcc-connector/0.1"
-# What httpx.Client sends by default; a config's own headers override these.
-_DEFAULT_HEADERS = (
-    ("accept", "*/*"),
-    ("accept-encoding", "gzip, deflate"),
-    ("connection", "keep-alive"),
-    ("user-agent", _USER_AGENT),
-)
+USER_AGENT = "mcc-connector/0.1"
+_EXCHANGE = "mcc.exchange"  # request extension: the exchange a hop belongs to
 _log = logging.getLogger(__name__)
-# Media types a provider answer may have; providers label JSON as text/html too.
-_TEXT_TYPES = frozenset(
-    {
-        "application/json",
-        "application/xml",
-        "application/javascript",
-        "application/x-javascript",
-        "application/x-www-form-urlencoded",
-    }
-)
-_UTF8 = frozenset({"utf-8", "utf8"})
+_REASONS: Mapping[type[TransportError], Reason] = {
+    ProviderTimeoutError: Reason.TIMEOUT,
+    ResponseTooLargeError: Reason.TOO_LARGE,
+    UnreadableAnswerError: Reason.NOT_TEXT,
+    UnsafeRedirectError: Reason.REDIRECT,
+}
 
 
 @dataclass(frozen=True)
 class CallResult:
-    """One exchange: what was sent, what it meant, and what came back (bounded)."""
+    """One exchange: what was sent, what came back (read once) and what it meant."""
 
     request: RenderedRequest
     outcome: Outcome
-    body: str = ""
+    answer: Answer | None = None  # None when no answer came
     headers: Mapping[str, str] = field(default_factory=dict)
 
-
-class _Failed(Exception):
-    """Internal: carries a ``TransportError`` plus the status seen so far."""
-
-    def __init__(self, error: TransportError, status: int = 0) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.status = status
+    @property
+    def body(self) -> str:
+        """The answer's text (bounded); empty when no answer came."""
+        return self.answer.text if self.answer is not None else ""
 
 
 def _where(url: httpx.URL) -> str:
@@ -97,48 +95,16 @@ def _where(url: httpx.URL) -> str:
     return f"{url.host}:{url.port}" if url.port else url.host
 
 
-def _unreadable(raw: bytes, content_type: str | None, host: str, status: int) -> str | None:
-    """Why a non-empty body cannot be read as an answer, or None when it can."""
-    if not raw or not content_type:
-        return None  # many providers send no content type; the body decides
-    media, _, options = content_type.partition(";")
-    media = media.strip().lower()
-    textual = (
-        media.startswith("text/")
-        or media in _TEXT_TYPES
-        or media.endswith(("+json", "+xml"))
-        or not media  # a bare "; charset=..." names no type
-    )
-    if not textual:
-        return (
-            f"{host} answered HTTP {status} with content type {media}, which is not text, "
-            "JSON or XML; the connector does not read it (ask the provider for JSON or text)"
-        )
-    charset = next(
-        (
-            value.strip().strip('"').lower()
-            for name, _, value in (part.partition("=") for part in options.split(";"))
-            if name.strip().lower() == "charset"
-        ),
-        "utf-8" if media == "application/json" or media.endswith("+json") else "",
-    )
-    if charset in _UTF8:
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return (
-                f"{host} answered HTTP {status} with bytes that are not valid UTF-8 "
-                f"(at byte {exc.start}); the answer cannot be trusted"
-            )
-    return None
+def _hidden_query(url: httpx.URL) -> str:
+    """The URL with every query value shown as ``***`` (names stay)."""
+    if not url.query:
+        return str(url)
+    names = "&".join(f"{name}=***" for name, _ in url.params.multi_items())
+    return str(url.copy_with(query=None)) + f"?{names}"
 
 
 class _HideQueryValues(logging.Filter):
-    """httpx logs each request's full URL at INFO; query strings carry API keys.
-
-    Every query value becomes ``***`` (names stay, so the line still says what
-    was sent): keys under any parameter name, and customer numbers, are hidden.
-    """
+    """Rewrites httpx's request lines: every URL argument shows its query values as ``***``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
@@ -148,15 +114,57 @@ class _HideQueryValues(logging.Filter):
         return True
 
 
-def _hidden_query(url: httpx.URL) -> str:
-    if not url.query:
-        return str(url)
-    names = "&".join(f"{name}=***" for name, _ in url.params.multi_items())
-    return str(url.copy_with(query=None)) + f"?{names}"
+def _guard_httpx_log() -> None:
+    """Put the filter on httpx's logger once (idempotent; a client is made per process or run)."""
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _HideQueryValues) for f in logger.filters):
+        logger.addFilter(_HideQueryValues())
 
 
-# Installed once, on import: the filter only rewrites URL arguments of log records.
-logging.getLogger("httpx").addFilter(_HideQueryValues())
+@dataclass
+class _Exchange:
+    """One call's state, shared by all its hops (carried in the request extensions)."""
+
+    start: float
+    timeout: float
+    scrub: Callable[[str], str]
+    max_body: int
+    hops: list[httpx.URL] = field(default_factory=list)
+    answered: bool = False  # some hop got an answer: the provider was reached
+    status: int = 0  # the last hop's HTTP status
+    reading: bool = False  # the final answer's body is being read
+
+    @property
+    def deadline(self) -> float:
+        return self.start + self.timeout
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def timed_out(self, host: str, *, cause: type[BaseException] | None) -> TransportError:
+        """The deadline passed; ``cause`` is httpx's timeout, or None when we noticed."""
+        # Only a hop that never connected sent nothing; an earlier hop's answer
+        # means the provider saw the request.
+        connecting = cause is None or issubclass(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
+        return ProviderTimeoutError(
+            f"no complete answer from {host} within the {self.timeout:g} s timeout"
+            f" (gave up after {self.elapsed():.2f} s)",
+            sent=self.answered or not connecting,
+            cause=cause,
+        )
+
+
+def _exchange_of(request: httpx.Request) -> _Exchange | None:
+    state = request.extensions.get(_EXCHANGE)
+    return state if isinstance(state, _Exchange) else None
+
+
+def _redirect_allowed(source: httpx.URL, target: httpx.URL) -> bool:
+    if target.host != source.host:
+        return False
+    if target.scheme == source.scheme:
+        return target.port == source.port
+    return (source.scheme, target.scheme) == ("http", "https")
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -187,7 +195,7 @@ def _connect_problem(exc: httpx.HTTPError, host: str) -> str:
 
 
 class Client:
-    """Calls provider APIs; a context manager that closes its connection pool."""
+    """Calls provider APIs through one pooled ``httpx.Client``; a context manager."""
 
     def __init__(
         self,
@@ -200,14 +208,18 @@ class Client:
             raise ValueError("max_body_bytes must be more than zero")
         self._env: Mapping[str, str] = os.environ if env is None else env
         self._max_body = max_body_bytes
-        # One Redactor per set of secrets: building one encodes and compiles.
+        _guard_httpx_log()
+        # One Redactor per set of secrets: building one compiles a pattern,
+        # and a long-lived client meets few key sets.
         self._redactors: dict[frozenset[str], Redactor] = {}
-        self._timeouts: dict[float, dict[str, float | None]] = {}
-        self._transport: httpx.BaseTransport = transport or httpx.HTTPTransport()
-        # Proxies from the environment, read once like httpx.Client does; an
-        # injected transport is used for every URL.
-        self._proxy_env = urllib.request.getproxies() if transport is None else {}
-        self._proxied: dict[str, httpx.HTTPTransport] = {}
+        self._http = httpx.Client(
+            transport=transport,
+            headers={"user-agent": USER_AGENT},
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),  # keeps none
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            event_hooks={"request": [self._before_hop], "response": [self._after_hop]},
+        )
 
     def __enter__(self) -> Client:
         return self
@@ -217,10 +229,7 @@ class Client:
 
     def close(self) -> None:
         """Close pooled connections."""
-        self._transport.close()
-        for proxied in self._proxied.values():
-            proxied.close()
-        self._proxied.clear()
+        self._http.close()
 
     def call(self, api: ApiConfig, ctx: MergeContext, *, name: str = "") -> CallResult:
         """Render ``api`` with ``ctx`` and send it.
@@ -235,243 +244,199 @@ class Client:
 
     def send(self, request: RenderedRequest, api: ApiConfig, *, name: str = "") -> CallResult:
         """Send an already rendered request and map the answer with ``api.response``."""
-        start = time.perf_counter()
+        scrub = self._redactor(request.secrets).text
+        state = _Exchange(time.perf_counter(), api.timeout, scrub, self._max_body)
         try:
-            response, raw = self._exchange(request, api, start)
-        except _Failed as failed:
-            message = self._scrub(str(failed.error), request)
+            response, raw = self._exchange(request, state)
+        except TransportError as failure:
+            error = failure.redacted(scrub)  # the text may quote the URL, key included
             outcome = Outcome.failure(
-                f"{name}: {message}" if name else message,
-                reason="transport",
-                status=failed.status,
-                elapsed=time.perf_counter() - start,
+                f"{name}: {error}" if name else str(error),
+                reason=_REASONS.get(type(error), Reason.TRANSPORT),
+                status=error.status,
+                elapsed=state.elapsed(),
+                error=error,
             )
             return CallResult(request=request, outcome=outcome)
-        elapsed = time.perf_counter() - start
-        content_type = response.headers.get("content-type")
-        problem = _unreadable(raw, content_type, _where(response.url), response.status_code)
-        if problem is not None:
-            body = decode_body(raw, content_type)
+        elapsed = state.elapsed()
+        headers = dict(response.headers.items())
+        answer = Answer.read(raw, response.headers.get("content-type"), response.status_code)
+        if answer.problem is not None:
+            status = response.status_code
+            error = UnreadableAnswerError(
+                f"{_where(response.url)} answered HTTP {status} with {answer.problem}",
+                status=status,
+            ).redacted(scrub)
             outcome = Outcome.failure(
-                self._scrub(f"{name}: {problem}" if name else problem, request),
-                reason="transport",
+                f"{name}: {error}" if name else str(error),
+                reason=Reason.NOT_TEXT,
                 status=response.status_code,
                 elapsed=elapsed,
-                excerpt=self._scrub(body[:200], request),
+                excerpt=scrub(answer.text[:200]),
+                error=error,
             )
-            return CallResult(
-                request=request, outcome=outcome, body=body, headers=dict(response.headers.items())
-            )
-        text = decode_body(raw, content_type)  # once: mapped and returned
-        outcome = map_response(
-            api.response,
-            status=response.status_code,
-            body=text,
-            content_type=content_type,
-            elapsed=elapsed,
-        )
+            return CallResult(request=request, outcome=outcome, answer=answer, headers=headers)
+        outcome = map_answer(api.response, answer, elapsed=elapsed)
         # Providers echo keys back (Ozonetel's callback carries Apikey).
-        scrubbed = (self._scrub(outcome.message, request), self._scrub(outcome.excerpt, request))
+        scrubbed = (scrub(outcome.message), scrub(outcome.excerpt))
         if scrubbed != (outcome.message, outcome.excerpt):
             outcome = dataclasses.replace(outcome, message=scrubbed[0], excerpt=scrubbed[1])
-        return CallResult(
-            request=request,
-            outcome=outcome,
-            body=text,
-            headers=dict(response.headers.items()),
-        )
+        return CallResult(request=request, outcome=outcome, answer=answer, headers=headers)
 
     # -- internals ---------------------------------------------------------
 
-    def _scrub(self, text: str, request: RenderedRequest) -> str:
+    def _redactor(self, secrets: frozenset[str]) -> Redactor:
         # Every encoded form of each secret, and credential parameters; numbers
         # stay: masking them is the caller's choice.
-        redactor = self._redactors.get(request.secrets)
+        redactor = self._redactors.get(secrets)
         if redactor is None:
-            if len(self._redactors) >= 32:  # a long-lived client meets few key sets
+            if len(self._redactors) >= 32:
                 self._redactors.clear()
-            redactor = self._redactors[request.secrets] = Redactor(
-                request.secrets, show_numbers=True
-            )
-        return redactor.text(text)
+            redactor = self._redactors[secrets] = Redactor(secrets, show_numbers=True)
+        return redactor
 
-    def _exchange(
-        self, request: RenderedRequest, api: ApiConfig, start: float
-    ) -> tuple[httpx.Response, bytes]:
-        headers = httpx.Headers(_DEFAULT_HEADERS)
-        headers.update(request.headers)
-        if request.content_type and "content-type" not in headers:
-            headers["content-type"] = request.content_type
-        method, body = request.method, request.body
-        target: str | httpx.URL = request.url
-        seen: set[str] = set()
-        timeout = self._timeouts.get(api.timeout)
-        if timeout is None:
-            timeout = self._timeouts[api.timeout] = httpx.Timeout(api.timeout).as_dict()
-        for _hop in range(MAX_REDIRECTS + 1):
-            try:
-                # The URL is parsed once per hop, here.
-                outgoing = httpx.Request(
-                    method, target, headers=headers, content=body, extensions={"timeout": timeout}
-                )
-            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-                raise _Failed(ProviderConnectionError(f"the URL is not usable ({exc})")) from None
-            url = outgoing.url
-            seen.add(str(url))
-            response = self._open(outgoing, url, api, request)
-            if response.status_code not in _REDIRECTS or "location" not in response.headers:
-                return response, self._read(response, url, api, start)
-            response.close()
-            url, method, body = self._next_hop(response, url, method, body)
-            if str(url) in seen:
-                raise _Failed(
-                    UnsafeRedirectError(f"redirect loop at {_where(url)}{url.path}"),
-                    response.status_code,
-                )
-            target = url
-            if method == "GET":
-                headers.pop("content-type", None)
-        raise _Failed(
-            UnsafeRedirectError(f"more than {MAX_REDIRECTS} redirects from {_where(url)}"),
-            response.status_code,
-        )
-
-    def _open(
-        self, outgoing: httpx.Request, url: httpx.URL, api: ApiConfig, request: RenderedRequest
-    ) -> httpx.Response:
-        host = _where(url)
+    def _exchange(self, request: RenderedRequest, state: _Exchange) -> tuple[httpx.Response, bytes]:
+        """Send and read; every failure is raised as a ``TransportError`` with a status."""
+        headers = list(request.headers)
+        if request.content_type and not any(n.lower() == "content-type" for n, _ in headers):
+            headers.append(("content-type", request.content_type))
         try:
-            if url.scheme not in ("http", "https"):
-                raise httpx.UnsupportedProtocol(url.scheme)
-            response = self._transport_for(url).handle_request(outgoing)
-            response.request = outgoing
-            if _log.isEnabledFor(logging.INFO):
-                _log.info(
-                    "%s %s -> HTTP %d",
-                    outgoing.method,
-                    self._scrub(_hidden_query(url), request),
-                    response.status_code,
-                )
-            return response
-        except httpx.TimeoutException:
-            raise _Failed(
-                ProviderTimeoutError(f"no answer from {host} within {api.timeout:g} s")
+            outgoing = self._http.build_request(
+                request.method,
+                request.url,
+                headers=headers,
+                content=request.body,
+                extensions={_EXCHANGE: state},
+            )
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise ProviderConnectionError(
+                f"the URL is not usable ({exc})", sent=False, cause=type(exc)
             ) from None
-        except httpx.ConnectError as exc:
-            raise _Failed(ProviderConnectionError(_connect_problem(exc, host))) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
-            raise _Failed(
-                ProviderConnectionError(
-                    f"{host} closed the connection before a complete answer (reset)"
-                )
-            ) from None
-        except httpx.UnsupportedProtocol:
-            raise _Failed(
-                ProviderConnectionError(f"{host}: the URL is not http:// or https://")
-            ) from None
-        except (httpx.HTTPError, OSError) as exc:
-            raise _Failed(
-                ProviderConnectionError(f"cannot talk to {host} ({type(exc).__name__})")
-            ) from None
+        host = _where(outgoing.url)
+        try:
+            if outgoing.url.scheme not in ("http", "https"):
+                raise httpx.UnsupportedProtocol(outgoing.url.scheme)
+            response = self._http.send(outgoing, stream=True)
+            host = _where(response.url)
+            try:
+                state.reading = True
+                return response, self._read(response, state, host)
+            finally:
+                response.close()
+        except TransportError as failure:
+            failure.status = state.status
+            raise
         except Exception as exc:
-            # Any other transport (WSGITransport re-raises the app's errors, a
-            # custom transport may raise anything) must still end in an outcome.
-            raise _Failed(
-                ProviderConnectionError(f"cannot talk to {host} ({type(exc).__name__})")
-            ) from None
+            translated = self._translate(exc, state, host)
+            translated.status = state.status
+            raise translated from None
 
-    def _transport_for(self, url: httpx.URL) -> httpx.BaseTransport:
-        """The pooled transport, or a proxy's one when the environment asks for it."""
-        if not self._proxy_env:
-            return self._transport
-        proxy = self._proxy_env.get(url.scheme) or self._proxy_env.get("all")
-        if not proxy or urllib.request.proxy_bypass(url.host):
-            return self._transport
-        if "://" not in proxy:
-            proxy = f"http://{proxy}"  # as httpx: a bare host:port is an HTTP proxy
-        proxied = self._proxied.get(proxy)
-        if proxied is None:
-            proxied = self._proxied[proxy] = httpx.HTTPTransport(proxy=proxy)
-        return proxied
+    def _translate(self, exc: Exception, state: _Exchange, host: str) -> TransportError:
+        """An exception from httpx (or any transport) as a ``TransportError``."""
+        if state.hops:
+            host = _where(state.hops[-1])
+        cause = type(exc)
+        if isinstance(exc, httpx.TooManyRedirects):
+            return UnsafeRedirectError(
+                f"more than {MAX_REDIRECTS} redirects from {host}", cause=cause
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return state.timed_out(host, cause=cause)
+        if isinstance(exc, httpx.ConnectError):
+            return ProviderConnectionError(
+                _connect_problem(exc, host), sent=state.answered, cause=cause
+            )
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            return ProviderConnectionError(
+                f"{host}: the URL is not http:// or https://", sent=state.answered, cause=cause
+            )
+        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+            where = "in the middle of its answer" if state.reading else "before a complete answer"
+            return ProviderConnectionError(
+                f"{host} closed the connection {where} (reset)", cause=cause
+            )
+        # Any other transport (WSGITransport re-raises the app's errors, a
+        # custom transport may raise anything) must still end in an outcome.
+        doing = "read the answer of" if state.reading else "talk to"
+        return ProviderConnectionError(f"cannot {doing} {host} ({cause.__name__})", cause=cause)
 
-    def _read(
-        self, response: httpx.Response, url: httpx.URL, api: ApiConfig, start: float
-    ) -> bytes:
-        host = _where(url)
-        status = response.status_code
-        too_large = _Failed(
-            ResponseTooLargeError(
-                f"{host} answered more than {self._max_body} bytes; the connector stops there"
-            ),
-            status,
+    def _read(self, response: httpx.Response, state: _Exchange, host: str) -> bytes:
+        """The body, decoded, up to the size limit and within the deadline."""
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self._max_body:
+                raise self._too_large(host)
+            chunks.append(chunk)
+            if time.perf_counter() > state.deadline:
+                # A slow drip, each piece within the read timeout, must still end.
+                raise state.timed_out(host, cause=None)
+        return b"".join(chunks)
+
+    def _too_large(self, host: str) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            f"{host} answered more than {self._max_body} bytes; the connector stops there"
         )
+
+    # -- event hooks (every hop of every call) -------------------------------
+
+    def _before_hop(self, request: httpx.Request) -> None:
+        """Give this hop what is left of the exchange's deadline."""
+        state = _exchange_of(request)
+        if state is None:
+            return
+        remaining = state.deadline - time.perf_counter()
+        if remaining <= 0:
+            raise state.timed_out(_where(request.url), cause=None)
+        state.hops.append(request.url)
+        request.extensions["timeout"] = httpx.Timeout(remaining).as_dict()
+
+    def _after_hop(self, response: httpx.Response) -> None:
+        """Log the hop; apply the redirect rule and the declared-size limit."""
+        state = _exchange_of(response.request)
+        if state is None:
+            return
+        state.answered = True
+        state.status = response.status_code
+        url = response.request.url
+        if _log.isEnabledFor(logging.INFO):
+            _log.info(
+                "%s %s -> HTTP %d after %.0f ms",
+                response.request.method,
+                state.scrub(_hidden_query(url)),
+                response.status_code,
+                state.elapsed() * 1000,
+            )
+        if response.has_redirect_location:
+            self._check_redirect(response, state)
+            # httpx reads a redirect's body before the next hop, and nobody
+            # uses it: it is dropped unread (a huge or gzip-bombed one costs nothing).
+            if isinstance(response.stream, httpx.SyncByteStream):
+                response.stream.close()
+            response.stream = httpx.ByteStream(b"")
+            return
         try:
             declared = int(response.headers.get("content-length", "0") or 0)
         except ValueError:
             declared = 0
-        if declared > self._max_body:
-            response.close()
-            raise too_large
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > self._max_body:
-                    raise too_large
-                chunks.append(chunk)
-                if time.perf_counter() - start > api.timeout:
-                    # A slow drip must not outlast the API's timeout.
-                    raise _Failed(
-                        ProviderTimeoutError(
-                            f"no complete answer from {host} within {api.timeout:g} s"
-                        ),
-                        status,
-                    )
-        except httpx.TimeoutException:
-            raise _Failed(
-                ProviderTimeoutError(f"no complete answer from {host} within {api.timeout:g} s"),
-                status,
-            ) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError):
-            raise _Failed(
-                ProviderConnectionError(
-                    f"{host} closed the connection in the middle of its answer"
-                ),
-                status,
-            ) from None
-        except _Failed:
-            raise
-        except Exception as exc:  # httpx errors, OSError, or whatever a transport raises
-            raise _Failed(
-                ProviderConnectionError(f"cannot read the answer of {host} ({type(exc).__name__})"),
-                status,
-            ) from None
-        finally:
-            response.close()
-        return b"".join(chunks)
+        if declared > state.max_body:
+            raise self._too_large(_where(url))
 
     @staticmethod
-    def _next_hop(
-        response: httpx.Response, url: httpx.URL, method: str, body: bytes | None
-    ) -> tuple[httpx.URL, str, bytes | None]:
-        status = response.status_code
+    def _check_redirect(response: httpx.Response, state: _Exchange) -> None:
+        source = response.request.url
         try:
-            target = url.join(response.headers["location"])
+            target = source.join(response.headers["location"])
         except httpx.InvalidURL:
-            raise _Failed(
-                UnsafeRedirectError(f"{_where(url)} redirected to an invalid location"), status
+            raise UnsafeRedirectError(
+                f"{_where(source)} redirected to an invalid location"
             ) from None
-        if (target.scheme, target.host, target.port) != (url.scheme, url.host, url.port):
+        if not _redirect_allowed(source, target):
             # Another origin would receive the API key in the query string.
-            raise _Failed(
-                UnsafeRedirectError(
-                    f"{_where(url)} redirected to another host ({target.scheme}://"
-                    f"{_where(target)}); refused so the API key is not sent there"
-                ),
-                status,
+            raise UnsafeRedirectError(
+                f"{source.scheme}://{_where(source)} redirected to another host"
+                f" ({target.scheme}://{_where(target)}); refused so the API key is not sent there"
             )
-        # As browsers and httpx do: 303 always, 301/302 after POST, become GET.
-        if status == 303 or (status in (301, 302) and method == "POST"):
-            return target, "GET", None
-        return target, method, body
+        if target.copy_with(fragment=None) in state.hops:
+            raise UnsafeRedirectError(f"redirect loop at {_where(target)}{target.path}")

@@ -6,6 +6,12 @@ GET or POST URL with parameters, headers, optional body and response rules.
 Validation is pydantic's; ``load_config`` turns its errors into
 ``ConfigError`` lines of the form ``apis.click_to_call.method: 'PUT' is not GET
 or POST``.
+
+Configs are immutable, and what can be derived from them alone is derived
+once and kept on the object: an API's parsed templates (``ApiConfig.template``)
+and each rule's comparison form (``ResponseRule.wanted``). ``model_copy`` with
+an ``update`` validates the result like a new config, so nothing derived from
+the old values survives a copy.
 """
 
 from __future__ import annotations
@@ -13,17 +19,22 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from connector.document import fold
 from connector.errors import ConfigError
+from connector.template import RequestTemplate
 
 __all__ = [
     "API_NAMES",
+    "NON_JSON_KEY",
+    "NUMBER_FORMATS",
     "ApiConfig",
     "BodyEncoding",
     "Claims",
@@ -77,8 +88,22 @@ def parse_duration(value: object) -> float:
     return seconds
 
 
+NON_JSON_KEY = "NonJSON"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update`` it is validated like a new config.
+
+        pydantic's own copy would carry values derived from the old fields
+        (a parsed URL template) and skip the validators.
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return self.model_validate({**fields, **update})
 
 
 class ResponseRule(_Model):
@@ -103,6 +128,21 @@ class ResponseRule(_Model):
         if isinstance(value, int | float | str):
             return str(value)
         raise ValueError(f"{value!r} is not a text, number or boolean")
+
+    @cached_property
+    def path(self) -> str:
+        """The key as matched: trimmed."""
+        return self.key.strip()
+
+    @cached_property
+    def non_json(self) -> bool:
+        """True for a ``NonJSON`` rule (any case), which reads the raw text."""
+        return self.path.casefold() == NON_JSON_KEY.casefold()
+
+    @cached_property
+    def wanted(self) -> str:
+        """The value as compared: folded (see ``connector.document.fold``); empty matches any."""
+        return fold(self.value)
 
 
 class Claims(_Model):
@@ -185,6 +225,15 @@ class ApiConfig(_Model):
         if self.body_template and self.body not in (None, BodyEncoding.RAW):
             raise ValueError("'body_template' is only used with body 'raw'")
         return self
+
+    @cached_property
+    def template(self) -> RequestTemplate:
+        """The URL, parameter, header and body templates, parsed on first use and kept.
+
+        Raises ``TemplateError`` (on every use) when a template is malformed.
+        """
+        body = self.body_template if self.body_encoding == BodyEncoding.RAW else None
+        return RequestTemplate.parse(self.url, self.params, self.headers, body)
 
     @property
     def body_encoding(self) -> BodyEncoding | None:
@@ -325,5 +374,5 @@ def with_base_url(config: ConnectorConfig, base_url: str) -> ConnectorConfig:
         # urlsplit keeps "@{...}" tokens in the query untouched: no re-encoding.
         parts = urlsplit(api.url)
         url = urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
-        apis[name] = api.model_copy(update={"url": url})
+        apis[name] = api.model_copy(update={"url": url})  # validated: the template is re-parsed
     return config.model_copy(update={"apis": apis})

@@ -1,89 +1,73 @@
-"""The connector's error tree.
+"""The connector library's error tree.
 
-Every error the connector raises on purpose derives from ``ConnectorError`` and
-carries a message that tells the user what to fix. No message ever contains a
-secret: values that came from ``${ENV_VAR}`` references are shown by name only.
+Every error the library raises on purpose derives from ``ConnectorError`` and
+carries a message that tells the user what to fix; ``problems`` holds one line
+per problem when there are several. No message ever contains a secret: values
+that came from ``${ENV_VAR}`` references are shown by name only.
 
 ::
 
     ConnectorError
     ├── ConfigError                 a configuration file or value is wrong
     │   └── PresetNotFoundError     an unknown preset name
-    ├── CrmImportError              a CRM import file has bad rows (``problems``)
-    ├── CrmStoreError               the CRM store refuses a write or cannot write now
-    ├── SchemaVersionError          the CRM database is newer than this program
-    ├── CallLogError                a provider's call log cannot be read (``field``)
-    ├── FlowError                   a flow cannot start (unknown lead, no number)
     ├── TemplateError               a mail-merge template cannot be rendered
     │   ├── UnresolvedTokenError    a token has no value and no default
     │   └── MissingSecretError      a ``${ENV_VAR}`` is not set
     ├── PhoneNumberError            a phone number cannot be parsed
-    ├── MappingError                a response cannot be mapped to an outcome
-    └── TransportError              the provider could not be reached or read
-        ├── ProviderTimeoutError    no answer within the API's timeout
+    ├── CallLogError                a provider's call log cannot be read (``field``)
+    └── TransportError              no usable answer came (``sent``: the request may
+        │                           have reached the provider)
         ├── ProviderConnectionError refused, reset, DNS or TLS failure
+        ├── ProviderTimeoutError    no complete answer before the API's deadline
         ├── ResponseTooLargeError   the body exceeded the read limit
-        └── UnsafeRedirectError     a redirect to another host (would leak keys)
+        ├── UnreadableAnswerError   the body is not text, or breaks its charset
+        └── UnsafeRedirectError     a redirect to another host, a loop, too many
 
-``TransportError`` and ``MappingError`` never escape ``Client.call``: the client
-turns them into error outcomes. Template, phone and configuration errors are
-raised before anything is sent.
+``TransportError`` never escapes ``Client.call``: the client puts it on an
+error outcome (``Outcome.error``), so callers tell "could not connect" from "the
+provider answered badly" by type. Template, phone and configuration errors are
+raised before anything is sent. The CRM (``crm.errors``) and the calling flows
+(``calling.errors``) hang their own errors under ``ConnectorError``, so one
+``except ConnectorError`` at an edge catches every deliberate error.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Self
 
 __all__ = [
     "CallLogError",
     "ConfigError",
     "ConnectorError",
-    "CrmImportError",
-    "CrmStoreError",
-    "FlowError",
-    "MappingError",
     "MissingSecretError",
     "PhoneNumberError",
     "PresetNotFoundError",
     "ProviderConnectionError",
     "ProviderTimeoutError",
     "ResponseTooLargeError",
-    "SchemaVersionError",
     "TemplateError",
     "TransportError",
+    "UnreadableAnswerError",
     "UnresolvedTokenError",
     "UnsafeRedirectError",
 ]
 
 
 class ConnectorError(Exception):
-    """Root of every error the connector raises on purpose."""
+    """Root of every error raised on purpose; ``problems`` lists details, one per line."""
 
-
-class _ProblemList(ConnectorError):
-    """An error with one line per problem found (``problems``), shown indented."""
-
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        self.problems = problems or []
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        self.problems = list(problems)
         super().__init__("\n".join([message, *(f"  {p}" for p in self.problems)]))
 
 
-class ConfigError(_ProblemList):
+class ConfigError(ConnectorError):
     """A configuration is invalid; ``problems`` lists ``path: message`` lines."""
 
 
 class PresetNotFoundError(ConfigError):
     """A preset name that the package does not ship."""
-
-
-class CrmImportError(_ProblemList):
-    """An import file is unreadable or has bad rows; ``problems`` lists them."""
-
-
-class CrmStoreError(ConnectorError):
-    """A write the store refuses (unknown lead or user, naive time) or cannot make now."""
-
-
-class SchemaVersionError(ConnectorError):
-    """The database was written by a newer program, or a migration file is misnamed."""
 
 
 class CallLogError(ConnectorError):
@@ -95,10 +79,6 @@ class CallLogError(ConnectorError):
         self.index = index
         where = f"record {index}: " if index is not None else ""
         super().__init__(f"{where}{field}: {problem}")
-
-
-class FlowError(ConnectorError):
-    """A flow cannot start: unknown lead or user, or a lead without that number."""
 
 
 class TemplateError(ConnectorError):
@@ -131,16 +111,37 @@ class PhoneNumberError(ConnectorError):
     """A phone number cannot be parsed or is not a valid number."""
 
 
-class MappingError(ConnectorError):
-    """A response matched no rule, or the rules themselves are inconsistent."""
-
-
 class TransportError(ConnectorError):
-    """The provider could not be reached, or its answer could not be read."""
+    """No usable answer came from the provider.
+
+    ``sent`` is False only when nothing can have reached the provider (the
+    connection was never made): such a call may be tried again. When it is
+    True the provider may have acted (queued the call), so a retry could dial
+    the customer twice. ``cause`` is the type of the underlying exception
+    (``httpx.ConnectTimeout``...), when there was one; ``status`` the HTTP
+    status seen before the failure (0 when none).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        sent: bool = True,
+        cause: type[BaseException] | None = None,
+        status: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.sent = sent
+        self.cause = cause
+        self.status = status
+
+    def redacted(self, scrub: Callable[[str], str]) -> Self:
+        """The same error with its message passed through ``scrub`` (hiding secrets)."""
+        return type(self)(scrub(str(self)), sent=self.sent, cause=self.cause, status=self.status)
 
 
 class ProviderTimeoutError(TransportError):
-    """No complete answer within the API's timeout."""
+    """No complete answer before the API's deadline (connect, redirects and body together)."""
 
 
 class ProviderConnectionError(TransportError):
@@ -151,5 +152,9 @@ class ResponseTooLargeError(TransportError):
     """The provider's body is larger than the connector will read."""
 
 
+class UnreadableAnswerError(TransportError):
+    """The answer is not text (an image, octets) or breaks its declared charset."""
+
+
 class UnsafeRedirectError(TransportError):
-    """A redirect to another host, or a redirect loop."""
+    """A redirect to another host, a downgrade to http, a loop, or too many redirects."""

@@ -3,12 +3,11 @@
 An admin maps answers with rules of ``(key, value, outcome)``. ``key`` is a
 dotted path into a JSON body (``success.status``; integer segments index lists,
 ``message.0.UCID``) or ``NonJSON``, which looks at the raw text of a body that
-is not JSON (plain text, XML, HTML). A body is JSON only when it parses to an
-object or an array: a bare JSON string or number counts as text. A well-formed
-XML body (not HTML) also answers dotted paths from its root element
-(``response.ucid`` in Ozonetel's default ``<response><status>queued
-successfully</status><ucid>...</ucid></response>``), so its call id can be
-captured; NonJSON rules still see its text.
+is not JSON (plain text, XML, HTML). A well-formed XML body also answers dotted
+paths from its root element (``response.ucid`` in Ozonetel's default
+``<response><status>queued successfully</status><ucid>...</ucid></response>``),
+so its call id can be captured; NonJSON rules still see its text. The answer
+is read once (:class:`connector.document.Answer`); mapping only looks at it.
 
 Matching is forgiving where real providers drift (``fail``/``Fail``/`` FAIL ``,
 ``"status": "false"`` as a string): values compare trimmed, with runs of
@@ -29,44 +28,49 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from enum import StrEnum
 from typing import Any, Literal
-from xml.etree import ElementTree
 
 from connector.config import ResponseRule, RuleOutcome
-from connector.memo import IdentityCache
+from connector.document import Answer, BodyKind, fold
+from connector.errors import TransportError
 
-__all__ = [
-    "NON_JSON_KEY",
-    "Outcome",
-    "decode_body",
-    "fold",
-    "map_response",
-    "parse_json_document",
-    "parse_xml_document",
-    "resolve_path",
-]
+__all__ = ["Outcome", "Reason", "map_answer", "map_response"]
 
-NON_JSON_KEY = "NonJSON"
 EXCERPT_CHARS = 200
 MESSAGE_CHARS = 200
 SHORT_EXCERPT_CHARS = 120
 _MESSAGE_KEYS = ("message", "Message")
-_TAG = re.compile(r"<[^>]*>")
-_CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.IGNORECASE)
-_HTML = re.compile(r"<(!doctype\s+html|html)\b", re.IGNORECASE)
 _XML_MESSAGE = re.compile(r"<message\b[^>]*>(.*?)</message\s*>", re.IGNORECASE | re.DOTALL)
 
 Kind = Literal["success", "error"]
 
 
+class Reason(StrEnum):
+    """Why an outcome is what it is.
+
+    ``rule``, ``unmapped`` and ``http_status`` judge an answer that came; the
+    others mean no usable answer came (``Outcome.error`` holds the typed error).
+    """
+
+    RULE = "rule"  # a rule decided (success or error)
+    UNMAPPED = "unmapped"  # no rule matched a 1xx-3xx answer
+    HTTP_STATUS = "http_status"  # no rule matched a 4xx/5xx answer
+    TRANSPORT = "transport"  # refused, reset, DNS or TLS failure
+    TIMEOUT = "timeout"  # the exchange's deadline passed
+    TOO_LARGE = "too_large"  # the body exceeded the read limit
+    NOT_TEXT = "not_text"  # the body is not text, or breaks its charset
+    REDIRECT = "redirect"  # a refused redirect (another host, a loop, too many)
+    RENDER = "render"  # the request could not be built
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """What one provider answer meant, and why.
+    """What one provider answer meant, and why (``reason``).
 
-    ``reason`` is ``"rule"`` when a rule decided, ``"unmapped"`` when no rule
-    matched a 1xx-3xx answer, ``"http_status"`` when no rule matched a 4xx/5xx
-    answer, and ``"transport"`` or ``"render"`` when no answer came at all.
+    ``error`` is the ``TransportError`` when no usable answer came; its type
+    (``ProviderConnectionError``, ``ProviderTimeoutError``...) and ``sent`` tell
+    "could not reach the provider" from "the provider misbehaved".
     """
 
     kind: Kind
@@ -75,8 +79,9 @@ class Outcome:
     status: int = 0
     elapsed: float = 0.0
     fired: tuple[ResponseRule, ...] = ()
-    reason: str = "rule"
+    reason: Reason = Reason.RULE
     excerpt: str = ""
+    error: TransportError | None = field(default=None, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -88,121 +93,22 @@ class Outcome:
         cls,
         message: str,
         *,
-        reason: str,
+        reason: Reason,
         status: int = 0,
         elapsed: float = 0.0,
         excerpt: str = "",
+        error: TransportError | None = None,
     ) -> Outcome:
-        """An error outcome for a request that failed before mapping (transport, render)."""
+        """An error outcome for a request that got no usable answer (transport, render)."""
         return cls(
             kind="error",
             message=message,
-            data={},
             status=status,
             elapsed=elapsed,
-            fired=(),
             reason=reason,
             excerpt=excerpt[:EXCERPT_CHARS],
+            error=error,
         )
-
-
-@lru_cache(maxsize=256)
-def _charset(content_type: str) -> str:
-    # A provider sends the same few content types on every answer.
-    match = _CHARSET.search(content_type)
-    return match.group(1) if match else "utf-8"
-
-
-def decode_body(body: bytes | str, content_type: str | None = None) -> str:
-    """Body text: bytes decoded (charset from ``content_type``, else UTF-8), BOM removed.
-
-    Undecodable bytes become U+FFFD rather than an exception: a garbled answer
-    must still map to an (error) outcome.
-    """
-    if isinstance(body, bytes | bytearray):
-        charset = _charset(content_type or "")
-        try:
-            text = body.decode(charset, errors="replace")
-        except (LookupError, ValueError):  # unknown label, or a codec like "base64" or "idna"
-            text = body.decode("utf-8", errors="replace")
-    else:
-        text = body
-    return text.removeprefix("\ufeff")
-
-
-def _reject_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON (RFC 8259); Python would accept them.
-    raise ValueError(f"{name} is not JSON")
-
-
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-
-
-def parse_json_document(text: str) -> dict[str, Any] | list[Any] | None:
-    """The JSON object or array in ``text``; ``None`` when the body is not JSON."""
-    stripped = text.strip()
-    if not stripped or stripped[0] not in "{[":
-        return None
-    try:
-        document = _DECODER.decode(stripped)
-    except (ValueError, RecursionError):
-        return None
-    return document if isinstance(document, dict | list) else None
-
-
-def _element_value(element: ElementTree.Element) -> Any:
-    """An element as JSON-like data: text for a leaf, a dict of children otherwise."""
-    children = list(element)
-    if not children:
-        return (element.text or "").strip()
-    value: dict[str, Any] = {}
-    for child in children:
-        item = _element_value(child)
-        if child.tag in value:  # repeated tags become a list, like a JSON array
-            existing = value[child.tag]
-            value[child.tag] = [*existing, item] if isinstance(existing, list) else [existing, item]
-        else:
-            value[child.tag] = item
-    return value
-
-
-def parse_xml_document(text: str) -> dict[str, Any] | None:
-    """``{root: ...}`` for a well-formed XML body; ``None`` for HTML or anything else.
-
-    The body is already bounded by the client, and expat in Python >= 3.11
-    refuses entity-expansion bombs.
-    """
-    stripped = text.strip()
-    if not stripped.startswith("<") or _HTML.match(stripped):
-        return None
-    try:
-        root = ElementTree.fromstring(stripped)
-    except (ElementTree.ParseError, ValueError, RecursionError):
-        return None
-    return {root.tag: _element_value(root)}
-
-
-def fold(text: str) -> str:
-    """Comparison form: whitespace runs collapsed, trimmed, case-folded."""
-    return " ".join(text.split()).casefold()
-
-
-def resolve_path(document: object, key: str) -> tuple[bool, Any]:
-    """Follow the dotted ``key`` through objects and lists: ``(found, value)``."""
-    current: Any = document
-    for segment in key.split("."):
-        if isinstance(current, dict):
-            if segment not in current:
-                return False, None
-            current = current[segment]
-        elif isinstance(current, list) and segment.isdigit() and segment.isascii():
-            index = int(segment)
-            if index >= len(current):
-                return False, None
-            current = current[index]
-        else:
-            return False, None
-    return True, current
 
 
 def _json_text(value: object) -> str:
@@ -215,100 +121,43 @@ def _json_text(value: object) -> str:
         return str(value)
 
 
-@dataclass(frozen=True)
-class _Rule:
-    """A rule in the form matching needs, computed once per rule set."""
-
-    rule: ResponseRule
-    non_json: bool
-    key: str  # trimmed
-    wanted: str  # folded; empty = any value
-    outcome: RuleOutcome
-
-
-@dataclass(frozen=True)
-class _RuleSet:
-    """Compiled rules, in order, and the subsets that can fire on each kind of body."""
-
-    rules: tuple[_Rule, ...]
-    paths: tuple[_Rule, ...]  # all a JSON body can match: NonJSON rules never do
-    texts: tuple[_Rule, ...]  # all a body with no document can match
-
-
-def _compile(rules: Sequence[ResponseRule]) -> _RuleSet:
-    compiled = tuple(
-        _Rule(
-            rule=rule,
-            non_json=rule.key.strip().casefold() == NON_JSON_KEY.casefold(),
-            key=rule.key.strip(),
-            wanted=fold(rule.value),
-            outcome=RuleOutcome(rule.outcome),
-        )
-        for rule in rules
-    )
-    return _RuleSet(
-        rules=compiled,
-        paths=tuple(rule for rule in compiled if not rule.non_json),
-        texts=tuple(rule for rule in compiled if rule.non_json),
-    )
-
-
-# Rule sets come from a config and repeat on every call; answers are not cached.
-_rulesets: IdentityCache[Sequence[ResponseRule], _RuleSet] = IdentityCache(_compile)
-
-
-def _compiled(rules: Sequence[ResponseRule]) -> _RuleSet:
-    # Only tuples (a config's rules) are kept: a list may change in place.
-    return _rulesets(rules) if isinstance(rules, tuple) else _compile(rules)
-
-
 def _single_line(text: str, limit: int) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-class _Answer:
-    """A body read once: its text, its JSON document (if any) and folded forms."""
+class _Matcher:
+    """Rule matching over one answer; each path is looked up once however many rules test it."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.document: Any = parse_json_document(text)
-        self.paths_from_xml = False
-        if self.document is None:
-            self.document = parse_xml_document(text)
-            self.paths_from_xml = self.document is not None
-        self._folded: tuple[str, str] | None = None
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
         self._paths: dict[str, tuple[bool, Any, str]] = {}
 
-    def folded_texts(self) -> tuple[str, str]:
-        """The text folded as is, and folded with markup removed (for XML and HTML)."""
-        if self._folded is None:
-            self._folded = (fold(self.text), fold(_TAG.sub(" ", self.text)))
-        return self._folded
-
-    def match(self, rule: _Rule) -> tuple[bool, Any]:
+    def match(self, rule: ResponseRule) -> tuple[bool, Any]:
         """Whether ``rule`` fires on this answer, and the value it would capture."""
-        wanted = rule.wanted
-        if not rule.non_json:  # first: most rules are paths into a JSON answer
-            if self.document is None:
-                return False, None
-            present, found, folded = self.lookup(rule.key)
+        answer, wanted = self.answer, rule.wanted
+        if not rule.non_json:
+            present, found, folded = self.lookup(rule.path)
             return present and (not wanted or folded == wanted), found
-        if (self.document is not None and not self.paths_from_xml) or not self.text.strip():
+        if answer.kind in (BodyKind.JSON, BodyKind.EMPTY):
             return False, None
-        raw, plain = self.folded_texts()
-        return (not wanted or wanted in raw or wanted in plain), self.text.strip()
+        raw, plain = answer.folded
+        return (not wanted or wanted in raw or wanted in plain), answer.text.strip()
 
     def lookup(self, key: str) -> tuple[bool, Any, str]:
-        """``(present and not null, value, folded text)`` of a path, once per answer:
-        several rules usually test the same key (``status``)."""
+        """``(present and not null, value, folded text)`` of a path."""
         hit = self._paths.get(key)
         if hit is None:
-            present, found = resolve_path(self.document, key)
-            if present and found is not None:
-                hit = (True, found, fold(_json_text(found)))
-            else:
-                hit = (False, None, "")
+            present, found = self.answer.lookup(key)
+            hit = (
+                (True, found, fold(_json_text(found)))
+                if present and found is not None
+                else (
+                    False,
+                    None,
+                    "",
+                )
+            )
             self._paths[key] = hit
         return hit
 
@@ -330,21 +179,20 @@ def _message_in(container: object) -> str | None:
 
 def _describe(rule: ResponseRule) -> str:
     value = rule.value.strip()
-    return f"matched {rule.key.strip()}={value}" if value else f"matched {rule.key.strip()}"
+    return f"matched {rule.path}={value}" if value else f"matched {rule.path}"
 
 
-def _message(answer: _Answer, deciding: Sequence[ResponseRule]) -> str:
-    if answer.document is not None and not answer.paths_from_xml:
+def _message(answer: Answer, deciding: Sequence[ResponseRule]) -> str:
+    if answer.is_json:
         found = _message_in(answer.document)
         if found:
             return found
         for rule in deciding:
             # Providers nest the message next to (or inside) the status they
             # report, e.g. Knowlarity's {"error": {"message": ...}}.
-            key = rule.key.strip()
-            parent = key.rpartition(".")[0]
-            for place in (key, parent):
-                present, target = resolve_path(answer.document, place) if place else (False, None)
+            parent = rule.path.rpartition(".")[0]
+            for place in (rule.path, parent):
+                present, target = answer.lookup(place) if place else (False, None)
                 found = _message_in(target) if present else None
                 if found:
                     return found
@@ -352,10 +200,8 @@ def _message(answer: _Answer, deciding: Sequence[ResponseRule]) -> str:
         element = _XML_MESSAGE.search(answer.text)
         if element and element.group(1).strip():
             return _single_line(element.group(1), MESSAGE_CHARS)
-        text = answer.text.strip()
-        if text.startswith("<"):  # XML or HTML: the words read better than the markup
-            text = _TAG.sub(" ", text).strip() or text
-        return _single_line(text, MESSAGE_CHARS)
+        # XML or HTML: the words read better than the markup.
+        return _single_line(answer.plain.strip() or answer.text, MESSAGE_CHARS)
     return _describe(deciding[0]) if deciding else ""
 
 
@@ -363,59 +209,45 @@ def _short_excerpt(text: str) -> str:
     return _single_line(text, SHORT_EXCERPT_CHARS) if text.strip() else "(empty body)"
 
 
-def map_response(
-    rules: Sequence[ResponseRule],
-    *,
-    status: int,
-    body: bytes | str,
-    content_type: str | None = None,
-    elapsed: float = 0.0,
-) -> Outcome:
+def map_answer(rules: Sequence[ResponseRule], answer: Answer, *, elapsed: float = 0.0) -> Outcome:
     """Map one provider answer to an ``Outcome`` with ``rules``; never raises.
 
     Every rule is tried (so ``fired`` shows mapping coverage and data is
     captured even on errors); an error rule that fires beats any success rule.
     """
-    answer = _Answer(decode_body(body, content_type))
+    matcher = _Matcher(answer)
     fired: list[ResponseRule] = []
     data: dict[str, Any] = {}
     successes: list[ResponseRule] = []
     errors: list[ResponseRule] = []
-    ruleset = _compiled(rules)
-    if answer.document is None:
-        candidates = ruleset.texts
-    elif answer.paths_from_xml:
-        candidates = ruleset.rules  # XML answers paths and NonJSON text alike
-    else:
-        candidates = ruleset.paths
-    for compiled in candidates:
-        matched, value = answer.match(compiled)
+    for rule in rules:
+        matched, value = matcher.match(rule)
         if not matched:
             continue
-        rule = compiled.rule
         fired.append(rule)
-        if compiled.outcome is RuleOutcome.DATA:
-            data[compiled.key] = value
-        elif compiled.outcome is RuleOutcome.ERROR:
+        if rule.outcome is RuleOutcome.DATA:
+            data[rule.path] = value
+        elif rule.outcome is RuleOutcome.ERROR:
             errors.append(rule)
         else:
             successes.append(rule)
 
+    status = answer.status
     kind: Kind = "error"
     if errors or successes:
         kind = "error" if errors else "success"
-        message, reason = _message(answer, errors or successes), "rule"
+        message, reason = _message(answer, errors or successes), Reason.RULE
         if kind == "error" and status >= 400:
             # "Internal error" alone hides that the provider failed at HTTP level.
             message = f"{message} (HTTP {status})" if message else f"HTTP {status}"
     elif status >= 400:
         excerpt = _short_excerpt(answer.text)
         message = f"provider answered HTTP {status} and no rule maps it: {excerpt}"
-        reason = "http_status"
+        reason = Reason.HTTP_STATUS
     else:
         excerpt = _short_excerpt(answer.text)
         message = f"no response rule matched the answer (HTTP {status}): {excerpt}"
-        reason = "unmapped"
+        reason = Reason.UNMAPPED
     return Outcome(
         kind=kind,
         message=message,
@@ -426,3 +258,20 @@ def map_response(
         reason=reason,
         excerpt=answer.text[:EXCERPT_CHARS],
     )
+
+
+def map_response(
+    rules: Sequence[ResponseRule],
+    *,
+    status: int,
+    body: bytes | str,
+    content_type: str | None = None,
+    elapsed: float = 0.0,
+) -> Outcome:
+    """``map_answer`` of a body not read yet (bytes or text): reads it, then maps it."""
+    answer = (
+        Answer.of_text(body, content_type, status)
+        if isinstance(body, str)
+        else Answer.read(bytes(body), content_type, status)
+    )
+    return map_answer(rules, answer, elapsed=elapsed)

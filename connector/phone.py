@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -114,15 +114,6 @@ class PhoneNumber:
 
 
 def parse_phone(text: str, region: str = "IN") -> PhoneNumber:
-    """Parse any written form of a number; see ``_parse_phone``. Cached: phonenumbers'
-    parse costs tens of microseconds and a call renders the same numbers repeatedly."""
-    if not isinstance(text, str):
-        raise PhoneNumberError(f"{text!r} is not a phone number (expected text)")
-    return _parse_phone(text, region)
-
-
-@lru_cache(maxsize=8192)
-def _parse_phone(text: str, region: str) -> PhoneNumber:
     """Parse any written form of a number (``+91 98765 43210``, ``09876543210``, ...).
 
     ``region`` is the default country for numbers written without a country
@@ -149,7 +140,9 @@ def _parse_phone(text: str, region: str) -> PhoneNumber:
         digits = sum(ch.isdigit() for ch in stripped)
         hint = "too short" if digits < 8 else f"not a valid number for region {region.upper()}"
         raise PhoneNumberError(f"{_shown(stripped)} is {hint}")
-    return PhoneNumber(phonenumbers.format_number(parsed, PhoneNumberFormat.E164))
+    number = PhoneNumber(phonenumbers.format_number(parsed, PhoneNumberFormat.E164))
+    vars(number)["_parsed"] = parsed  # the cached_property's value: no second parse for .crm
+    return number
 
 
 def is_valid_phone(text: str, region: str = "IN") -> bool:

@@ -7,6 +7,10 @@ Values under well-known credential keys (``api_key``, ``authorization``, ...)
 are hidden even when the secret was never declared, because providers echo
 keys back (Ozonetel's callback carries ``Apikey``). Phone-number-looking digit
 runs keep only their last four digits unless ``show_numbers`` is set.
+
+``ScrubbedRecord`` is a provider record (a call log) with its credential
+fields removed at any depth: made once where the record enters, and trusted
+from there on (activities, the store, reports), never scrubbed again.
 """
 
 from __future__ import annotations
@@ -14,19 +18,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote, quote_plus
 
 import phonenumbers
 
-__all__ = ["MASK", "Redactor", "is_secret_key", "mask_number"]
+__all__ = ["MASK", "Redactor", "ScrubbedRecord", "is_secret_key", "mask_number"]
 
 MASK = "***"
 
-_SECRET_KEYS = frozenset(
-    {"apikey", "token", "secret", "password", "authorization", "xapikey", "accesskey", "secretkey"}
-)
-_SECRET_SUFFIXES = ("token", "secret", "password", "apikey")
+# Key names (separators removed, lower case) that hold credentials: Ozonetel
+# echoes ``Apikey`` in every callback; LeadSquared URLs carry accessKey/secretKey.
+# The word must end the name: ``refresh_token`` is a credential, ``tokenType`` is not.
+_SECRET_KEY = re.compile(r"(?:apikey|accesskey|secretkey|secret|token|password|authorization)$")
+_SEPARATORS = re.compile(r"[-_\s]")
 _KEY_NAMES = r"api[_-]?key|x-api-key|access[_-]?key|secret[_-]?key|token|secret|password"
 
 # 10-13 digits (15 after a "+"), single spaces or hyphens between groups; not
@@ -42,8 +47,7 @@ _JSON_SECRET = re.compile(rf"(?i)(\"(?:{_KEY_NAMES}|authorization)\"\s*:\s*\")(?
 
 def is_secret_key(name: str) -> bool:
     """True for key names whose values are credentials (``api_key``, ``X-Api-Key``, ...)."""
-    key = re.sub(r"[-_\s]", "", name).lower()
-    return key in _SECRET_KEYS or key.endswith(_SECRET_SUFFIXES)
+    return _SECRET_KEY.search(_SEPARATORS.sub("", name).lower()) is not None
 
 
 def mask_number(value: str) -> str:
@@ -134,3 +138,58 @@ class Redactor:
             else:
                 out[key] = self.value(item)
         return out
+
+
+# Only credential parameters (``api_key=...``, ``"token": "..."``) inside texts:
+# no declared secrets, and numbers stay (the store needs them).
+_CREDENTIALS = Redactor(show_numbers=True)
+
+
+def _scrubbed(item: Any) -> Any:
+    if isinstance(item, str):  # first: nearly every value is text
+        # Only ``name=value`` and JSON texts can hold a credential parameter;
+        # most values (times, numbers, names) skip the regexes.
+        return _CREDENTIALS.text(item) if "=" in item or '"' in item else item
+    if isinstance(item, Mapping):
+        return {
+            str(key): _scrubbed(value) for key, value in item.items() if not is_secret_key(str(key))
+        }
+    if isinstance(item, list | tuple):
+        return [_scrubbed(each) for each in item]
+    return item
+
+
+class ScrubbedRecord(dict[str, Any]):
+    """A record without credential fields, at any depth; read-only, JSON-ready.
+
+    ``ScrubbedRecord(record)`` scrubs: credential keys are dropped and
+    credential parameters inside texts are hidden (a recording URL
+    ``https://rec.example/1.mp3?token=abc`` keeps its shape as ``token=***``).
+    ``ScrubbedRecord.trusted(data)`` wraps data scrubbed before (read back from
+    the CRM store), without scrubbing it again. It is a ``dict`` so that
+    ``json.dumps`` and comparisons take it as it is; the methods that would
+    change it are refused.
+    """
+
+    def __init__(self, record: Mapping[str, Any] | None = None) -> None:
+        super().__init__(_scrubbed(record) if record else {})
+
+    @classmethod
+    def trusted(cls, data: Mapping[str, Any]) -> ScrubbedRecord:
+        """Wrap ``data`` that was scrubbed when it entered; nothing is checked."""
+        record = cls()
+        dict.update(record, data)
+        return record
+
+    def _read_only(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("a ScrubbedRecord is read-only; build a new one")
+
+    __setitem__ = __delitem__ = _read_only
+    clear = pop = popitem = setdefault = update = __ior__ = _read_only
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ScrubbedRecord.trusted, (dict(self),))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain ``dict`` copy (nested values are shared, not copied)."""
+        return dict(self)

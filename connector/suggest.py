@@ -30,8 +30,8 @@ from typing import Any
 
 import yaml
 
-from connector.config import ResponseRule, RuleOutcome
-from connector.mapping import NON_JSON_KEY, decode_body, fold, parse_json_document
+from connector.config import NON_JSON_KEY, ResponseRule, RuleOutcome
+from connector.document import Answer, fold
 
 __all__ = ["rules_to_yaml", "suggest_rules"]
 
@@ -162,15 +162,13 @@ def _non_json_rule(text: str) -> ResponseRule | None:
     return _rule(NON_JSON_KEY, phrase, outcome)
 
 
-def suggest_rules(body: bytes | str, content_type: str | None = None) -> list[ResponseRule]:
+def suggest_rules(answer: Answer) -> list[ResponseRule]:
     """Rules that map this sample answer, in the order its keys appear; never raises."""
-    text = decode_body(body, content_type)
-    document = parse_json_document(text)
-    if document is None:
-        rule = _non_json_rule(text)
+    if not answer.is_json:
+        rule = _non_json_rule(answer.text)
         return [rule] if rule else []
     rules: list[ResponseRule] = []
-    for rule in _walk(document, "", 0):
+    for rule in _walk(answer.document, "", 0):
         if rule not in rules:
             rules.append(rule)
     return rules

@@ -12,23 +12,23 @@ Tokens (the LeadSquared connector's, see docs/interfaces.md):
 =============================================  ===================================
 
 Every value is encoded for where it lands (path segment, query, form, JSON
-string), after the template's own structure has been parsed, so no value can
-add, drop or rename a parameter or change the host or path. A token without a
-value and without a default is an error before anything is sent (``@{Lead:Mobile,}``
-has an empty default and renders empty): the output never holds a literal
-``@{...}`` or the string ``null``. Pure: no I/O, no globals; secrets come from
-``MergeContext.env``.
+string), after the template's own structure has been parsed
+(``ApiConfig.template``), so no value can add, drop or rename a parameter or
+change the host or path. A token without a value and without a default is an
+error before anything is sent (``@{Lead:Mobile,}`` has an empty default and
+renders empty): the output never holds a literal ``@{...}`` or the string
+``null``. Header values must be one line of ASCII: a value that is not is
+refused before sending, naming the header and the token. Pure: no I/O, no
+globals; secrets come from ``MergeContext.env``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from types import MappingProxyType
-from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, urlunsplit
 
 from connector.config import ApiConfig, BodyEncoding
 from connector.errors import (
@@ -37,25 +37,23 @@ from connector.errors import (
     TemplateError,
     UnresolvedTokenError,
 )
-from connector.memo import IdentityCache
-from connector.phone import parse_phone
+from connector.phone import PhoneNumber, parse_phone
 from connector.redaction import Redactor
-from connector.tokens import ENTITIES, MERGE, Token, find_tokens, scan, tokens_in_api, where_text
+from connector.template import Pieces
+from connector.tokens import ENTITIES, MERGE, Token, scan, where_text
 
 __all__ = [
+    "FORM_TYPE",
+    "JSON_TYPE",
     "MergeContext",
     "RenderedRequest",
-    "Token",
-    "find_tokens",
     "render_request",
     "render_text",
     "tokens_in_api",
 ]
 
 _EMPTY_WORDS = frozenset({"", "null", "none", "undefined"})
-# Stand-ins for tokens while a URL or body template is parsed: private-use
-# characters cannot be confused with URL or JSON syntax.
-_HOLE = re.compile("\ue000(\\d+)\ue001")
+_AGENT_FIELDS = ("PhoneMobile", "Phone")
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"
@@ -63,13 +61,19 @@ JSON_TYPE = "application/json"
 
 @dataclass(frozen=True)
 class MergeContext:
-    """The values a request is merged with; ``env`` supplies ``${ENV_VAR}`` secrets."""
+    """The values a request is merged with; ``env`` supplies ``${ENV_VAR}`` secrets.
+
+    The numbers are parsed already (``parse_phone``, at the edge where they
+    came in): ``@CustomerNumber`` renders ``customer_number.crm``, the agent
+    tokens ``agent_phone.national``. Without ``agent_phone`` the user's
+    ``PhoneMobile`` (then ``Phone``) field is parsed.
+    """
 
     lead: Mapping[str, str] = field(default_factory=dict)
     user: Mapping[str, str] = field(default_factory=dict)
     owner: Mapping[str, str] = field(default_factory=dict)
-    customer_number: str | None = None
-    agent_phone: str | None = None
+    customer_number: PhoneNumber | None = None
+    agent_phone: PhoneNumber | None = None
     virtual_number_field: str = "mx_Custom_8"
     region: str = "IN"
     env: Mapping[str, str] = field(default_factory=dict)
@@ -139,14 +143,21 @@ class _Resolver:
     def _fail(self, token: Token, reason: str) -> UnresolvedTokenError:
         return UnresolvedTokenError(token.text, token.position, where_text(token.where), reason)
 
-    def _phone(self, token: Token, raw: object, what: str) -> str:
-        if _is_empty(raw):
+    def _agent(self, token: Token) -> str:
+        """The agent's phone, national form: the context's, else the user's phone field."""
+        if self.ctx.agent_phone is not None:
+            return self.ctx.agent_phone.national
+        what = "agent phone (agent_phone, user PhoneMobile or Phone)"
+        raw = next(
+            (found for key in _AGENT_FIELDS if not _is_empty(found := _lookup(self.ctx.user, key))),
+            None,
+        )
+        if raw is None:
             raise self._fail(token, f"no {what} is known; set it before calling")
         try:
-            number = parse_phone(str(raw), self.ctx.region)
+            return parse_phone(str(raw), self.ctx.region).national
         except PhoneNumberError as exc:
             raise self._fail(token, f"the {what} is not usable: {exc}") from None
-        return number.crm if token.kind == "customer_number" else number.national
 
     def value(self, token: Token) -> str:
         ctx = self.ctx
@@ -178,12 +189,10 @@ class _Resolver:
                 )
             return str(found).strip()
         if token.kind == "customer_number":
-            return self._phone(token, ctx.customer_number, "customer number")
-        agent = ctx.agent_phone
-        for key in ("PhoneMobile", "Phone"):
-            if _is_empty(agent):
-                agent = str(_lookup(ctx.user, key) or "")
-        return self._phone(token, agent, "agent phone (agent_phone, user PhoneMobile or Phone)")
+            if ctx.customer_number is None:
+                raise self._fail(token, "no customer number is known; set it before calling")
+            return ctx.customer_number.crm
+        return self._agent(token)
 
     def render(self, parts: Sequence[Token | str], encode: Callable[[str], str]) -> str:
         return "".join(
@@ -196,33 +205,9 @@ def render_text(template: str, ctx: MergeContext, where: str = "") -> str:
     return _Resolver(ctx).render(scan(template, where), str)
 
 
-def _with_holes(template: str, where: str) -> tuple[str, list[Token]]:
-    """The template with each token replaced by a numbered stand-in."""
-    if "\ue000" in template or "\ue001" in template:
-        raise TemplateError(f"{where_text(where)}: contains reserved characters U+E000/U+E001")
-    tokens: list[Token] = []
-    out: list[str] = []
-    for part in scan(template, where):
-        if isinstance(part, str):
-            out.append(part)
-        else:
-            out.append(f"\ue000{len(tokens)}\ue001")
-            tokens.append(part)
-    return "".join(out), tokens
-
-
-Pieces = tuple[Token | str, ...]
-
-
-def _pieces(text: str, tokens: list[Token], literal: Callable[[str], str]) -> Pieces:
-    """Stand-ins back to tokens; literal texts through ``literal`` (done once, at compile)."""
-    out: list[Token | str] = []
-    for index, piece in enumerate(_HOLE.split(text)):
-        if index % 2:
-            out.append(tokens[int(piece)])
-        elif piece:
-            out.append(literal(piece))
-    return tuple(out)
+def tokens_in_api(api: ApiConfig) -> list[Token]:
+    """The tokens an API uses (URL, params, headers, body), first occurrence of each text."""
+    return api.template.tokens()
 
 
 def _join(pieces: Pieces, resolver: _Resolver, encode: Callable[[str], str]) -> str:
@@ -231,10 +216,40 @@ def _join(pieces: Pieces, resolver: _Resolver, encode: Callable[[str], str]) -> 
         only = pieces[0]
         if isinstance(only, str):
             return only
-        return resolver.value(only) if encode is str else encode(resolver.value(only))
+        return encode(resolver.value(only))
     return "".join(
         piece if isinstance(piece, str) else encode(resolver.value(piece)) for piece in pieces
     )
+
+
+def _header(name: str, pieces: Pieces, resolver: _Resolver) -> str:
+    """One header value: one line of ASCII, or a ``TemplateError`` naming the culprit.
+
+    HTTP header values are ASCII in practice (RFC 9110 leaves other octets
+    opaque and providers read them differently), so a lead name like
+    ``Ünïcødé`` is refused here rather than sent garbled. The value itself is
+    never shown: it may hold a secret.
+    """
+    rendered = _join(pieces, resolver, str)
+    if "\r" in rendered or "\n" in rendered or "\x00" in rendered:
+        raise TemplateError(
+            f"headers.{name}: the rendered value contains a line break or NUL; "
+            "header values must be one line"
+        )
+    if not rendered.isascii():
+        culprit = next(
+            (
+                piece.text
+                for piece in pieces
+                if isinstance(piece, Token) and not resolver.value(piece).isascii()
+            ),
+            "its literal text",
+        )
+        raise TemplateError(
+            f"headers.{name}: the value of {culprit} holds non-ASCII characters, which an HTTP"
+            " header cannot carry; move it to a URL parameter or the body, where it is encoded"
+        )
+    return rendered
 
 
 def _quote_all(value: str) -> str:
@@ -247,84 +262,9 @@ def _quote_segment(value: str) -> str:
     return quote(value, safe="").replace(".", "%2E")
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    """An API config's templates parsed once: what is left per call is filling tokens."""
-
-    scheme: str
-    netloc: str
-    path: Pieces  # literals as written; values quoted as one path segment
-    fragment: Pieces
-    query: tuple[tuple[str, Pieces], ...]  # names and literals already URL-decoded
-    params: tuple[tuple[str, Pieces], ...]
-    headers: tuple[tuple[str, Pieces], ...]
-    body: Pieces | None  # a raw JSON body template; values JSON-escaped
-    # scheme://host/path when the path holds no token (the common case): the
-    # URL is then this plus the query, with no per-call URL assembly.
-    static_base: str | None = None
-
-
-def _compile_url(url: str) -> tuple[str, str, Pieces, Pieces, tuple[tuple[str, Pieces], ...]]:
-    holed, tokens = _with_holes(url, "url")
-    parts = urlsplit(holed)
-    if _HOLE.search(parts.scheme + parts.netloc):
-        raise TemplateError("url: tokens are not allowed in the scheme or host; write them out")
-    query: list[tuple[str, Pieces]] = []
-    for item in parts.query.split("&") if parts.query else []:
-        if not item:
-            continue
-        name, _, value = item.partition("=")
-        if _HOLE.search(name):
-            raise TemplateError("url: tokens are not allowed in parameter names")
-        # Literal text was written URL-encoded; values go in raw and are encoded once.
-        query.append((unquote_plus(name), _pieces(value, tokens, unquote_plus)))
-    path = _pieces(parts.path, tokens, str)
-    fragment = _pieces(parts.fragment, tokens, str)
-    return parts.scheme, parts.netloc, path, fragment, tuple(query)
-
-
-def _compile_body(template: str) -> Pieces:
-    holed, tokens = _with_holes(template, "body")
-    try:
-        json.loads(holed)
-    except ValueError as exc:
-        raise TemplateError(
-            f"body: body_template is not a JSON document with tokens inside strings "
-            f'({exc.args[0] if exc.args else exc}); put each token inside "..."'
-        ) from None
-    return _pieces(holed, tokens, str)
-
-
-def _compile(api: ApiConfig) -> _Compiled:
-    scheme, netloc, path, fragment, query = _compile_url(api.url)
-    params = tuple((name, scan(value, f"params.{name}")) for name, value in api.params.items())
-    headers = tuple((name, scan(value, f"headers.{name}")) for name, value in api.headers.items())
-    body = _compile_body(api.body_template or "") if api.body_encoding == BodyEncoding.RAW else None
-    static = all(isinstance(piece, str) for piece in path) and not fragment
-    base = urlunsplit((scheme, netloc, "".join(map(str, path)), "", "")) if static else None
-    return _Compiled(scheme, netloc, path, fragment, query, params, headers, body, base)
-
-
-_compiled: IdentityCache[ApiConfig, _Compiled] = IdentityCache(_compile)
-
-
-@lru_cache(maxsize=4096)
-def _quote_short(value: str) -> str:
-    return quote(value, safe="")
-
-
 def _encode_pairs(pairs: list[tuple[str, str]]) -> str:
     """``application/x-www-form-urlencoded`` with every reserved character escaped."""
-    # Names and most values (ids, numbers, keys) repeat from call to call; long
-    # free text is quoted afresh so the cache never holds big strings.
-    short = _quote_short
-    return "&".join(
-        [
-            f"{short(k) if len(k) <= 64 else quote(k, safe='')}="
-            f"{short(v) if len(v) <= 64 else quote(v, safe='')}"
-            for k, v in pairs
-        ]
-    )
+    return "&".join([f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs])
 
 
 def _json_escape(value: str) -> str:
@@ -333,7 +273,7 @@ def _json_escape(value: str) -> str:
 
 def render_request(api: ApiConfig, ctx: MergeContext) -> RenderedRequest:
     """Render an API config into a request; raise ``TemplateError`` before anything is sent."""
-    template = _compiled(api)
+    template = api.template
     resolver = _Resolver(ctx)
     path = fragment = ""
     if template.static_base is None:
@@ -341,16 +281,7 @@ def render_request(api: ApiConfig, ctx: MergeContext) -> RenderedRequest:
         fragment = _join(template.fragment, resolver, _quote_all)
     query = [(name, _join(pieces, resolver, str)) for name, pieces in template.query]
     params = [(name, _join(pieces, resolver, str)) for name, pieces in template.params]
-    headers: list[tuple[str, str]] = []
-    for name, pieces in template.headers:
-        rendered = _join(pieces, resolver, str)
-        if "\r" in rendered or "\n" in rendered or "\x00" in rendered:
-            # Never show the value: it may hold a secret.
-            raise TemplateError(
-                f"headers.{name}: the rendered value contains a line break or NUL; "
-                "header values must be one line"
-            )
-        headers.append((name, rendered))
+    headers = [(name, _header(name, pieces, resolver)) for name, pieces in template.headers]
     encoding = api.body_encoding
     body: bytes | None = None
     content_type: str | None = None
@@ -363,10 +294,6 @@ def render_request(api: ApiConfig, ctx: MergeContext) -> RenderedRequest:
         content_type = JSON_TYPE
     else:
         text = _join(template.body or (), resolver, _json_escape)
-        try:
-            json.loads(text)
-        except ValueError:  # pragma: no cover - escaping keeps strings closed
-            raise TemplateError("body: the rendered body is not valid JSON") from None
         body, content_type = text.encode("utf-8"), JSON_TYPE
     # A Content-Type the admin configured wins over the encoding's default.
     for name, value in headers:

@@ -1,21 +1,20 @@
-"""Mail-merge tokens: find them in a template (pure, cached).
+"""Mail-merge tokens: find them in a template. Pure.
 
 ``@{Lead:Field,Default}`` (also User, Owner; comma and default optional),
 ``@VirtualNumber``, ``@CustomerNumber``, ``@AssociatedPhoneNumberWithoutCountryCode``,
 ``{{Agent_Number}}`` and ``${ENV_VAR}``. A malformed token is a ``TemplateError``
-naming its position; :mod:`connector.templating` resolves and encodes them.
+naming its position; :mod:`connector.template` parses whole API templates once
+and :mod:`connector.templating` resolves and encodes the tokens per call.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from connector.config import ApiConfig
 from connector.errors import TemplateError
 
-__all__ = ["Token", "find_tokens", "tokens_in_api"]
+__all__ = ["ENTITIES", "MERGE", "Token", "find_tokens", "scan", "where_text"]
 
 ENTITIES = ("lead", "user", "owner")
 _SPECIAL = {
@@ -102,10 +101,8 @@ def _parse_token(template: str, start: int, where: str) -> tuple[Token, int]:
     return Token(match.group(0), "agent_number", None, None, start, where), match.end()
 
 
-@lru_cache(maxsize=1024)
 def scan(template: str, where: str) -> tuple[Token | str, ...]:
-    """Split a template into literal texts and tokens, in order (cached: templates
-    come from a config and repeat on every call)."""
+    """Split a template into literal texts and tokens, in order."""
     parts: list[Token | str] = []
     index = 0
     while True:
@@ -124,21 +121,3 @@ def scan(template: str, where: str) -> tuple[Token | str, ...]:
 def find_tokens(template: str, where: str = "") -> list[Token]:
     """Every token in ``template`` in order (repeats included); malformed ones raise."""
     return [part for part in scan(template, where) if isinstance(part, Token)]
-
-
-def tokens_in_api(api: ApiConfig) -> list[Token]:
-    """The tokens an API uses (URL, params, headers, body), first occurrence of each text."""
-    found = find_tokens(api.url, "url")
-    for name, value in api.params.items():
-        found += find_tokens(value, f"params.{name}")
-    for name, value in api.headers.items():
-        found += find_tokens(value, f"headers.{name}")
-    if api.body_template:
-        found += find_tokens(api.body_template, "body")
-    seen: set[str] = set()
-    unique: list[Token] = []
-    for token in found:
-        if token.text not in seen:
-            seen.add(token.text)
-            unique.append(token)
-    return unique

@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from connector.cli import cli
+from mcc.cli import cli
 from simulator import behaviour_rows
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

@@ -7,7 +7,6 @@ and judge every answer the other clauses received.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 import connector
@@ -18,28 +17,20 @@ from contracts.clauses.signals import SkipClause
 from contracts.events import Coverage, Evidence, RuleUse, UnmappedAnswer
 from contracts.evidence import SafeText
 
-__all__ = ["coverage", "is_json"]
+__all__ = ["coverage"]
 
 _SHOWN = 5  # evidence items per clause: enough to act on, short enough to read
 
 
-def is_json(body: str) -> bool:
-    """True when ``body`` is a JSON document (object or array)."""
-    try:
-        return isinstance(json.loads(body), dict | list)
-    except ValueError:
-        return False
-
-
 def _answers(ctx: Context) -> list[Seen]:
-    seen = [s for s in ctx.seen if s.result.outcome.reason not in ("transport", "render")]
+    seen = [s for s in ctx.seen if s.result.answer is not None]
     if not seen:
         raise SkipClause("no answer was received in this run")
     return seen
 
 
 def _unmapped(seen: Seen) -> bool:
-    return bool(seen.result.outcome.reason in ("unmapped", "http_status"))
+    return seen.result.outcome.reason in (connector.Reason.UNMAPPED, connector.Reason.HTTP_STATUS)
 
 
 def _evidence(ctx: Context, items: list[Seen]) -> tuple[Evidence, ...]:
@@ -53,7 +44,8 @@ def json_or_nonjson(ctx: Context) -> Verdict:
     bad = [
         s
         for s in seen
-        if not is_json(s.result.body)
+        if s.result.answer is not None
+        and not s.result.answer.is_json
         and not any(r.key.lower() == "nonjson" for r in s.result.outcome.fired)
     ]
     if bad:
@@ -86,7 +78,7 @@ def coverage(ctx: Context) -> Coverage:
     """Which rules fired how often, and which answers no rule mapped (redacted)."""
     counts: Counter[tuple[str, connector.ResponseRule]] = Counter()
     unmapped: list[UnmappedAnswer] = []
-    answers = [s for s in ctx.seen if s.result.outcome.reason not in ("transport", "render")]
+    answers = [s for s in ctx.seen if s.result.answer is not None]
     for seen in answers:
         for rule in seen.result.outcome.fired:
             counts[(seen.api, rule)] += 1

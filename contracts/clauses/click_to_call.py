@@ -19,7 +19,7 @@ def call_id(result: connector.CallResult) -> str | None:
     The same function the click-to-call flow uses, so a partner passes only
     when the connector can link the provider's call log to the activity.
     """
-    return connector.provider_call_id(result.outcome.data, result.body)
+    return connector.call_id(result.outcome.data, result.answer)
 
 
 @clause("click_to_call.success", API, "A call to a valid number maps to success with a call id")

@@ -111,6 +111,15 @@ class Context:
             raise SkipClause(f"fixture {name!r} is missing ({Fixtures.describe(name)})")
         return str(value)
 
+    def number(self, text: str | None, what: str) -> connector.PhoneNumber | None:
+        """A fixture's number, parsed once for the probe; ``CannotTest`` when it is not a number."""
+        if not text:
+            return None
+        try:
+            return connector.parse_phone(text, self.config.default_region)
+        except connector.PhoneNumberError as exc:
+            raise CannotTest(f"the fixtures' {what} is not usable: {exc}") from None
+
     def merge(
         self, *, customer: str | None = None, agent_phone: str | None = None
     ) -> connector.MergeContext:
@@ -123,8 +132,8 @@ class Context:
             lead=dict(self.fixtures.lead),
             user=user,
             owner={},
-            customer_number=customer,
-            agent_phone=agent_phone,
+            customer_number=self.number(customer, "customer number"),
+            agent_phone=self.number(agent_phone, "agent phone"),
             virtual_number_field=self.config.virtual_number_field,
             region=self.config.default_region,
             env=self.env,

@@ -12,12 +12,19 @@ from contracts.clauses.context import Context
 from contracts.clauses.registry import Verdict, failed, passed
 from contracts.clauses.signals import CannotTest
 
-__all__ = ["answered", "describe_answer", "expect_error", "fired_rules"]
+__all__ = ["NO_ANSWER", "answered", "describe_answer", "expect_error", "fired_rules"]
+
+# Outcomes where nothing came back to judge: the target could not be reached,
+# or said nothing before the deadline. An answer that came but could not be
+# used (too large, not text, a refused redirect) is the partner's to fix.
+NO_ANSWER = frozenset(
+    {connector.Reason.TRANSPORT, connector.Reason.TIMEOUT, connector.Reason.RENDER}
+)
 
 
 def answered(ctx: Context, result: connector.CallResult, label: str) -> connector.CallResult:
     """``result`` if an answer came back; ``CannotTest`` with evidence otherwise."""
-    if result.outcome.reason in ("transport", "render") or result.outcome.status == 0:
+    if result.outcome.reason in NO_ANSWER or result.outcome.status == 0:
         raise CannotTest(
             f"{label}: no answer from the target ({result.outcome.message})",
             ctx.evidence(result, label),

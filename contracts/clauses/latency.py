@@ -15,6 +15,7 @@ from collections.abc import Callable
 import httpx
 
 from contracts.clauses.context import Context
+from contracts.clauses.expect import NO_ANSWER
 from contracts.clauses.registry import Verdict, clause, failed, passed
 from contracts.clauses.signals import CannotTest, SkipClause
 
@@ -51,8 +52,8 @@ def _latency(api: str) -> Callable[[Context], Verdict]:
             ctx.call(api, f"latency call {index + 1}", customer=customer, agent_phone=agent_phone)
             for index in range(calls)
         ]
-        samples = [r.outcome.elapsed * 1000.0 for r in results if r.outcome.reason != "transport"]
-        unanswered = [r for r in results if r.outcome.reason == "transport"]
+        samples = [r.outcome.elapsed * 1000.0 for r in results if r.outcome.reason not in NO_ANSWER]
+        unanswered = [r for r in results if r.outcome.reason in NO_ANSWER]
         no_answer = len(unanswered)
         if not samples:
             raise CannotTest(

@@ -19,10 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from connector.client import Client
-from connector.config import ConnectorConfig, Mode, with_base_url
-from connector.crm import CallStatus, CrmStore, import_file
-from connector.flows import (
+from calling import (
     CallAttempt,
     DidSyncResult,
     Popup,
@@ -31,8 +28,12 @@ from connector.flows import (
     show_popup,
     sync_dids,
 )
+from calling.service import create_service
+from connector.calllog import CallStatus
+from connector.client import Client
+from connector.config import ConnectorConfig, Mode, with_base_url
 from connector.presets import load_preset
-from connector.service import create_service
+from crm import CrmStore, import_file
 from simulator.app import create_app
 
 scenarios(
@@ -287,7 +288,7 @@ def _says(popup: Popup, message: str) -> None:
 @then(parsers.parse('Add Contact is prefilled with "{number}"'))
 def _add_contact(popup: Popup, number: str) -> None:
     assert popup.add_contact is not None
-    assert popup.add_contact.phone == number
+    assert popup.add_contact.phone.crm == number
 
 
 @then("the sync succeeded")

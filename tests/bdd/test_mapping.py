@@ -8,6 +8,7 @@ import yaml
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from connector.config import ResponseRule, RuleOutcome
+from connector.document import Answer
 from connector.mapping import Outcome, map_response
 from connector.suggest import rules_to_yaml, suggest_rules
 
@@ -75,7 +76,7 @@ def _sample(body: str) -> str:
 
 @when("I test and map the response", target_fixture="suggested_rules")
 def _suggest(sample_body: str) -> list[ResponseRule]:
-    return suggest_rules(sample_body)
+    return suggest_rules(Answer.of_text(sample_body))
 
 
 @then(parsers.parse('the suggested rules are "{rules}"'))

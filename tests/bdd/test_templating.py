@@ -12,6 +12,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 
 from connector.config import ApiConfig, BodyEncoding
 from connector.errors import MissingSecretError, TemplateError, UnresolvedTokenError
+from connector.phone import parse_phone
 from connector.templating import MergeContext, RenderedRequest, render_request, render_text
 
 scenarios("templating/mail_merge.feature")
@@ -63,7 +64,7 @@ def _owner(merge: Merge, datatable: list[list[str]]) -> None:
 
 @given(parsers.parse('the customer number being called is "{number}"'))
 def _customer(merge: Merge, number: str) -> None:
-    merge.ctx = replace(merge.ctx, customer_number=number)
+    merge.ctx = replace(merge.ctx, customer_number=parse_phone(number))
 
 
 @given("no customer number is being called")

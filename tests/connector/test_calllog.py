@@ -9,8 +9,15 @@ from urllib.parse import urlencode
 
 import pytest
 
-from connector.calllog import CallLogError, CallRecord, parse_callback, parse_record
-from connector.crm.models import CallStatus, Direction
+from connector.calllog import (
+    CallLogError,
+    CallRecord,
+    CallStatus,
+    Direction,
+    parse_callback,
+    parse_record,
+)
+from connector.phone import PhoneNumber
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -135,8 +142,8 @@ def test_ozonetel_form_callback_reads_the_real_inbound_payload() -> None:
     assert record.answered
     assert record.status is CallStatus.ANSWERED
     # CallerID is the customer; DialedNumber/AgentPhoneNumber are the agent's phone.
-    assert record.customer_number == "+919080600507"
-    assert record.agent_phone == "+919384842783"
+    assert record.customer_number == PhoneNumber("+919080600507")
+    assert record.agent_phone == PhoneNumber("+919384842783")
     assert record.agent == "kannadasan_tendercuts"
     assert record.did == "+914466949093"
     assert record.disposition == "Wrap up time exceeded :120"
@@ -171,7 +178,7 @@ def test_ozonetel_manual_not_answered_is_an_outbound_missed_call() -> None:
     assert record.direction is Direction.OUTBOUND
     assert record.status is CallStatus.NOT_ANSWERED
     assert not record.answered
-    assert record.customer_number == "+918073268616"
+    assert record.customer_number == PhoneNumber("+918073268616")
     assert record.disposition is None
     assert record.duration_s == 0
 
@@ -264,7 +271,7 @@ def test_form_without_content_type_is_sniffed() -> None:
 @pytest.mark.ozonetel
 def test_cdr_pull_envelope_is_unwrapped() -> None:
     body = json.dumps({"status": "success", "message": [OZONETEL_INBOUND]}).encode()
-    assert _one(body, "application/json").customer_number == "+919080600507"
+    assert _one(body, "application/json").customer_number == PhoneNumber("+919080600507")
 
 
 @pytest.mark.ozonetel
@@ -276,9 +283,8 @@ def test_newer_payload_call_id_keys_are_read() -> None:
 
 @pytest.mark.ozonetel
 def test_customer_number_in_trunk_form_is_normalised() -> None:
-    assert parse_record({**OZONETEL_INBOUND, "CallerID": "09080600507"}).customer_number == (
-        "+919080600507"
-    )
+    record = parse_record({**OZONETEL_INBOUND, "CallerID": "09080600507"})
+    assert record.customer_number == PhoneNumber("+919080600507")
 
 
 @pytest.mark.generic
@@ -287,8 +293,10 @@ def test_leadsquared_inbound_call_log() -> None:
     assert record.provider == "generic"
     assert record.call_id == "12345"
     assert record.direction is Direction.INBOUND
-    assert record.customer_number == "+918611795988"  # inbound: SourceNumber is the lead
-    assert record.agent_phone == "+919611795983"
+    assert record.customer_number == PhoneNumber(
+        "+918611795988"
+    )  # inbound: SourceNumber is the lead
+    assert record.agent_phone == PhoneNumber("+919611795983")
     assert record.did == "+918611795989"
     assert record.duration_s == 34
     # StartTime is already UTC in LeadSquared's call log.
@@ -300,8 +308,8 @@ def test_leadsquared_inbound_call_log() -> None:
 def test_leadsquared_outbound_customer_is_the_destination() -> None:
     record = parse_record({**LSQ_LOG, "Direction": "Outbound"})
     assert record.direction is Direction.OUTBOUND
-    assert record.customer_number == "+919611795983"
-    assert record.agent_phone == "+918611795988"
+    assert record.customer_number == PhoneNumber("+919611795983")
+    assert record.agent_phone == PhoneNumber("+918611795988")
 
 
 @pytest.mark.generic
@@ -316,7 +324,7 @@ def test_knowlarity_webhook_with_mixed_offsets() -> None:
     assert record.provider == "knowlarity"
     assert record.call_id == "ec8a4ba6-c2eb-4e71-888f-c3acbf585111"
     assert record.direction is Direction.INBOUND
-    assert record.customer_number == "+919966679850"
+    assert record.customer_number == PhoneNumber("+919966679850")
     assert record.did == "+919019101000"
     assert record.duration_s == 7
     assert record.started_at == datetime(2016, 9, 27, 3, 49, 44, 391601, tzinfo=UTC)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -13,7 +17,16 @@ from flask import Flask, Response, jsonify, request
 
 from connector.client import MAX_REDIRECTS, CallResult, Client
 from connector.config import ApiConfig, parse_config
-from connector.errors import MissingSecretError
+from connector.errors import (
+    MissingSecretError,
+    ProviderConnectionError,
+    ProviderTimeoutError,
+    ResponseTooLargeError,
+    TransportError,
+    UnsafeRedirectError,
+)
+from connector.mapping import Reason
+from connector.phone import parse_phone
 from connector.presets import load_preset
 from connector.templating import MergeContext, RenderedRequest
 from simulator.serve import start_in_thread
@@ -24,7 +37,7 @@ HOST = "https://api1.cloudagent.in"
 PATH = "/CAServices/AgentManualDial.php"
 CTX = MergeContext(
     user={"TelephonyAgentId": "agent1", "mx_Custom_8": "Inbound_918030000001"},
-    customer_number="9876543210",
+    customer_number=parse_phone("9876543210"),
     env=ENV,
 )
 
@@ -76,45 +89,80 @@ def test_request_secrets_are_known_for_redaction(api: ApiConfig, router: respx.M
 
 
 @pytest.mark.parametrize(
-    ("error", "expected"),
+    ("error", "expected", "reason", "kind", "sent"),
     [
         (
             httpx.ConnectTimeout("timed out"),
-            "click_to_call: no answer from api1.cloudagent.in within 10 s",
+            "click_to_call: no complete answer from api1.cloudagent.in within the 10 s timeout",
+            Reason.TIMEOUT,
+            ProviderTimeoutError,
+            False,  # never connected: nothing reached the provider
         ),
         (
             httpx.ReadTimeout("timed out"),
-            "click_to_call: no answer from api1.cloudagent.in within 10 s",
+            "click_to_call: no complete answer from api1.cloudagent.in within the 10 s timeout",
+            Reason.TIMEOUT,
+            ProviderTimeoutError,
+            True,  # the request went out: the provider may have queued the call
         ),
         (
             httpx.ConnectError("[Errno 111] Connection refused"),
             "connection refused by api1.cloudagent.in",
+            Reason.TRANSPORT,
+            ProviderConnectionError,
+            False,
         ),
         (
             httpx.ConnectError("[Errno -2] Name or service not known"),
             "cannot resolve host api1.cloudagent.in",
+            Reason.TRANSPORT,
+            ProviderConnectionError,
+            False,
         ),
         (
             httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
             "TLS handshake with api1.cloudagent.in failed",
+            Reason.TRANSPORT,
+            ProviderConnectionError,
+            False,
         ),
         (
             httpx.RemoteProtocolError("Server disconnected without sending a response."),
             "closed the connection before a complete answer (reset)",
+            Reason.TRANSPORT,
+            ProviderConnectionError,
+            True,
         ),
-        (httpx.ReadError("[Errno 104] Connection reset by peer"), "(reset)"),
+        (
+            httpx.ReadError("[Errno 104] Connection reset by peer"),
+            "(reset)",
+            Reason.TRANSPORT,
+            ProviderConnectionError,
+            True,
+        ),
     ],
 )
-def test_transport_failures_become_error_outcomes(
-    api: ApiConfig, router: respx.MockRouter, error: Exception, expected: str
+def test_transport_failures_become_typed_error_outcomes(  # noqa: PLR0917 (parametrized)
+    api: ApiConfig,
+    router: respx.MockRouter,
+    error: Exception,
+    expected: str,
+    reason: Reason,
+    kind: type[TransportError],
+    sent: bool,
 ) -> None:
     router.get(HOST + PATH).mock(side_effect=error)
     result = _call(api)
-    assert not result.outcome.ok
-    assert result.outcome.reason == "transport"
-    assert result.outcome.status == 0
-    assert expected in result.outcome.message
-    assert result.outcome.message.startswith("click_to_call: ")
+    outcome = result.outcome
+    assert not outcome.ok
+    assert outcome.reason is reason
+    assert type(outcome.error) is kind
+    assert outcome.error.sent is sent
+    assert outcome.error.cause is type(error)
+    assert outcome.status == 0
+    assert expected in outcome.message
+    assert outcome.message.startswith("click_to_call: ")
+    assert result.answer is None
     _assert_no_secret(result)
 
 
@@ -210,9 +258,12 @@ def test_redirect_to_another_host_is_refused(api: ApiConfig, router: respx.MockR
     elsewhere = router.get("https://evil.example/steal")
     result = _call(api)
     assert result.outcome.kind == "error"
-    assert result.outcome.reason == "transport"
+    assert result.outcome.reason is Reason.REDIRECT
+    assert isinstance(result.outcome.error, UnsafeRedirectError)
     assert result.outcome.status == 301
-    assert "another host" in result.outcome.message
+    # Both hosts are named, and the key that rode in the Location is not shown.
+    assert "https://api1.cloudagent.in redirected to another host" in result.outcome.message
+    assert "(https://evil.example)" in result.outcome.message
     assert not elsewhere.called
     _assert_no_secret(result)
 
@@ -228,7 +279,7 @@ def test_redirect_loop_is_an_error(api: ApiConfig, router: respx.MockRouter) -> 
     router.get(HOST + PATH).mock(return_value=httpx.Response(302, headers={"location": "/b"}))
     router.get(HOST + "/b").mock(return_value=httpx.Response(302, headers={"location": PATH}))
     result = _call(api)
-    assert result.outcome.reason == "transport"
+    assert result.outcome.reason is Reason.REDIRECT
     assert "redirect loop" in result.outcome.message
 
 
@@ -246,7 +297,8 @@ def test_too_many_redirects_is_an_error(api: ApiConfig, router: respx.MockRouter
 def test_declared_big_body_is_refused(api: ApiConfig, router: respx.MockRouter) -> None:
     router.get(HOST + PATH).mock(return_value=httpx.Response(200, content=b"x" * 5000))
     result = _call(api, max_body_bytes=1000)
-    assert result.outcome.reason == "transport"
+    assert result.outcome.reason is Reason.TOO_LARGE
+    assert isinstance(result.outcome.error, ResponseTooLargeError)
     assert "more than 1000 bytes" in result.outcome.message
     assert result.outcome.status == 200
 
@@ -285,7 +337,7 @@ def test_echoed_key_in_answer_is_scrubbed(api: ApiConfig, router: respx.MockRout
 def test_missing_secret_raises_before_sending(api: ApiConfig, router: respx.MockRouter) -> None:
     route = router.get(HOST + PATH)
     with Client(env={}) as client, pytest.raises(MissingSecretError, match="OZONETEL"):
-        client.call(api, MergeContext(user=dict(CTX.user), customer_number="9876543210"))
+        client.call(api, MergeContext(user=dict(CTX.user), customer_number=CTX.customer_number))
     assert not route.called
 
 
@@ -294,7 +346,9 @@ def test_client_env_fills_a_context_without_env(api: ApiConfig, router: respx.Mo
         return_value=httpx.Response(200, text="queued successfully")
     )
     with Client(env=ENV) as client:
-        result = client.call(api, MergeContext(user=dict(CTX.user), customer_number="9876543210"))
+        result = client.call(
+            api, MergeContext(user=dict(CTX.user), customer_number=CTX.customer_number)
+        )
     assert result.outcome.ok
     assert route.calls.last.request.url.params["api_key"] == SECRET
 
@@ -325,7 +379,7 @@ def test_wsgi_transport_reaches_an_in_process_flask_app() -> None:
     env = {"KNOWLARITY_API_KEY": "app-key", "KNOWLARITY_SR_KEY": "sr-key"}
     ctx = MergeContext(
         user={"mx_Custom_8": "+919513103822", "PhoneMobile": "+918962155372"},
-        customer_number="8850630321",
+        customer_number=parse_phone("8850630321"),
         env=env,
     )
     with Client(transport=httpx.WSGITransport(app=app), env=env) as client:
@@ -475,3 +529,168 @@ def test_requests_carry_the_usual_default_headers(api: ApiConfig) -> None:
         assert _call(local).outcome.ok
     assert provider.seen[0]["accept"] == "*/*"
     assert provider.seen[0]["user_agent"].startswith("mcc-connector/")
+
+
+# -- the three defects of the hand-driven transport (issue 10) -----------------
+
+
+class _SlowRedirects:
+    """``/hop/N`` sleeps, then redirects to ``/hop/N+1`` on the same host; the last answers."""
+
+    def __init__(self, hops: int, pause_s: float) -> None:
+        self.hops = hops
+        self.pause_s = pause_s
+        self.served: list[str] = []
+
+    def __call__(self, environ: dict[str, object], start_response: Any) -> list[bytes]:
+        path = str(environ["PATH_INFO"])
+        self.served.append(path)
+        time.sleep(self.pause_s)
+        hop = int(path.rsplit("/", 1)[-1])
+        if hop < self.hops:
+            start_response("302 Found", [("Location", f"/hop/{hop + 1}"), ("Content-Length", "0")])
+            return [b""]
+        body = b'{"status":"queued successfully","ucid":"1"}'
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+
+
+def test_one_deadline_bounds_the_whole_redirect_chain(api: ApiConfig) -> None:
+    # Four same-host redirects of 0.8 s each against a 1 s timeout: the old
+    # client gave every hop its own 1 s and answered after about 3.5 s.
+    chain = _SlowRedirects(hops=5, pause_s=0.8)
+    with _serving(chain) as port:  # type: ignore[arg-type]
+        slow = api.model_copy(update={"url": f"http://127.0.0.1:{port}/hop/1", "timeout": 1})
+        result = _call(slow)
+    outcome = result.outcome
+    assert outcome.reason is Reason.TIMEOUT
+    assert isinstance(outcome.error, ProviderTimeoutError)
+    assert outcome.error.sent  # the first hop reached the provider
+    # Hop 3 would start after 1.6 s: the deadline stops the chain before it.
+    assert len(chain.served) <= 2
+    # The message tells the real time the exchange took, not the timeout.
+    found = re.search(r"within the 1 s timeout \(gave up after (\d+\.\d+) s\)", outcome.message)
+    assert found is not None, outcome.message
+    assert 1.0 <= float(found.group(1)) <= outcome.elapsed + 0.01
+
+
+def test_no_proxy_is_read_as_httpx_reads_it(
+    api: ApiConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # NO_PROXY entries may carry a scheme; the old client ignored such entries
+    # (and proxied the host), httpx honours them.
+    proxy = _Recorder()
+    provider = _Recorder()
+    with _serving(proxy) as proxy_port, _serving(provider) as port:
+        for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy_port}")
+        monkeypatch.setenv("NO_PROXY", "http://127.0.0.1")
+        local = api.model_copy(update={"url": f"http://127.0.0.1:{port}/click2call"})
+        result = _call(local)
+    assert result.outcome.ok, result.outcome.message
+    assert len(provider.seen) == 1
+    assert proxy.seen == []
+
+
+def test_a_dotted_no_proxy_domain_still_proxies_the_bare_domain(
+    api: ApiConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # httpx: NO_PROXY=.example.com bypasses api.example.com, not example.com
+    # itself; the old client bypassed both (and would have dialled out here).
+    proxy = _Recorder()
+    with _serving(proxy) as proxy_port:
+        for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy_port}")
+        monkeypatch.setenv("NO_PROXY", ".example.com")
+        remote = api.model_copy(update={"url": "http://example.com/click2call"})
+        result = _call(remote)
+    assert result.outcome.ok, result.outcome.message
+    assert [seen["host"] for seen in proxy.seen] == ["example.com"]
+
+
+def test_a_same_host_upgrade_to_https_is_followed(router: respx.MockRouter) -> None:
+    plain = parse_config(
+        {
+            "apis": {
+                "click_to_call": {
+                    "url": "http://api1.cloudagent.in/CAServices/AgentManualDial.php",
+                    "params": {"api_key": "${OZONETEL_API_KEY}"},
+                    "response": [
+                        {"key": "status", "value": "queued successfully", "outcome": "success"}
+                    ],
+                }
+            }
+        }
+    ).api("click_to_call")
+    router.get("http://api1.cloudagent.in" + PATH).mock(
+        return_value=httpx.Response(301, headers={"location": HOST + PATH})
+    )
+    secure = router.get(HOST + PATH).mock(
+        return_value=httpx.Response(200, json={"status": "queued successfully"})
+    )
+    result = _call(plain)
+    assert result.outcome.ok, result.outcome.message
+    assert secure.called
+
+
+def test_a_downgrade_to_http_is_refused(api: ApiConfig, router: respx.MockRouter) -> None:
+    router.get(HOST + PATH).mock(
+        return_value=httpx.Response(302, headers={"location": "http://api1.cloudagent.in/x"})
+    )
+    plain = router.get("http://api1.cloudagent.in/x")
+    result = _call(api)
+    assert result.outcome.reason is Reason.REDIRECT
+    assert "redirected to another host (http://api1.cloudagent.in)" in result.outcome.message
+    assert not plain.called
+
+
+def test_a_slow_drip_body_ends_at_the_deadline(api: ApiConfig) -> None:
+    class Drip(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            for _ in range(50):
+                time.sleep(0.05)
+                yield b" "
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=Drip())
+
+    quick = api.model_copy(update={"timeout": 0.5})
+    result = _call(quick, transport=httpx.MockTransport(handler))
+    assert result.outcome.reason is Reason.TIMEOUT
+    assert result.outcome.status == 200
+
+
+def test_a_redirect_body_is_never_read(api: ApiConfig, router: respx.MockRouter) -> None:
+    pulled: list[int] = []
+
+    def huge() -> Iterator[bytes]:
+        for index in range(10_000):
+            pulled.append(index)
+            yield b"z" * 1000
+
+    router.get(HOST + PATH).mock(
+        return_value=httpx.Response(302, headers={"location": "/next"}, content=huge())
+    )
+    router.get(HOST + "/next").mock(
+        return_value=httpx.Response(200, json={"status": "queued successfully"})
+    )
+    result = _call(api, max_body_bytes=1000)
+    assert result.outcome.ok, result.outcome.message
+    assert len(pulled) <= 1
+
+
+def test_every_hop_is_logged_without_secrets(
+    api: ApiConfig, router: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    router.get(HOST + PATH).mock(
+        return_value=httpx.Response(200, json={"status": "queued successfully"})
+    )
+    caplog.set_level(logging.INFO, logger="connector.client")
+    assert _call(api).outcome.ok
+    [line] = [r.getMessage() for r in caplog.records if r.name == "connector.client"]
+    assert line.startswith(f"GET {HOST}{PATH}?api_key=***&")
+    assert "-> HTTP 200" in line
+    assert SECRET not in line
+    assert "9876543210" not in line

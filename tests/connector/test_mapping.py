@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from connector.config import ResponseRule, RuleOutcome
-from connector.mapping import Outcome, decode_body, map_response, parse_json_document
+from connector.document import Answer, BodyKind
+from connector.mapping import Outcome, Reason, map_response
 
 pytestmark = pytest.mark.mapping
 
@@ -219,7 +220,7 @@ def test_non_json_rules_never_fire_on_json(body: str) -> None:
     ],
 )
 def test_bare_json_strings_and_markup_are_text_not_json(body: str) -> None:
-    assert parse_json_document(body) is None
+    assert Answer.of_text(body).kind is not BodyKind.JSON
     path = map_response([rule("status", "queued successfully", S)], status=200, body=body)
     assert path.reason == "unmapped"
     assert map_response(CLICK2CALL_NONJSON, status=200, body=body).ok
@@ -328,14 +329,18 @@ def test_list_indexes_out_of_range_and_non_digit_segments_do_not_fire() -> None:
 
 
 def test_charset_from_content_type_and_invalid_bytes_are_replaced() -> None:
-    assert decode_body("queued ✓".encode("utf-16"), "text/plain; charset=utf-16") == "queued ✓"
-    assert decode_body(b"ok \xff", None) == "ok \ufffd"
-    assert decode_body(b"ok", "text/plain; charset=no-such-codec") == "ok"
+    utf16 = "queued ✓".encode("utf-16")
+    assert Answer.read(utf16, "text/plain; charset=utf-16").text == "queued ✓"
+    assert Answer.read(b"ok \xff", None).text == "ok \ufffd"
+    assert Answer.read(b"ok", "text/plain; charset=no-such-codec").text == "ok"
 
 
 def test_failure_builds_an_error_outcome_without_rules() -> None:
     outcome = Outcome.failure(
-        "provider did not answer within 10 s", reason="transport", elapsed=10.0, excerpt="x" * 300
+        "provider did not answer within 10 s",
+        reason=Reason.TRANSPORT,
+        elapsed=10.0,
+        excerpt="x" * 300,
     )
     assert (outcome.kind, outcome.ok, outcome.reason, outcome.status) == (
         "error",

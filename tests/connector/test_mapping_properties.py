@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connector.config import ResponseRule, RuleOutcome
+from connector.document import Answer
 from connector.mapping import map_response
 from connector.suggest import rules_to_yaml, suggest_rules
 
@@ -133,7 +134,12 @@ def test_value_drift_in_case_and_surrounding_whitespace_still_matches(
 def test_suggest_never_raises_and_its_yaml_round_trips(
     body: bytes | str, content_type: str | None
 ) -> None:
-    suggested = suggest_rules(body, content_type)
+    answer = (
+        Answer.read(body, content_type)
+        if isinstance(body, bytes)
+        else Answer.of_text(body, content_type)
+    )
+    suggested = suggest_rules(answer)
     loaded = yaml.safe_load(rules_to_yaml(suggested))
     assert [ResponseRule(**item) for item in loaded] == suggested
 
@@ -174,7 +180,7 @@ def test_suggest_then_map_gives_the_kind_the_sample_shows(
     inner: dict[str, object] = {key: value, **extra}
     document: dict[str, object] = {"success": inner} if nested and kind == "success" else inner
     body = json.dumps(document)
-    outcome = map_response(suggest_rules(body), status=200, body=body)
+    outcome = map_response(suggest_rules(Answer.of_text(body)), status=200, body=body)
     assert (outcome.kind, outcome.reason) == (kind, "rule")
     for name, captured in extra.items():
         if name != "message":

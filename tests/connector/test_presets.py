@@ -10,6 +10,7 @@ import pytest
 
 from connector.config import API_NAMES, ConnectorConfig, load_config, with_base_url
 from connector.errors import ConfigError, PresetNotFoundError
+from connector.phone import parse_phone
 from connector.presets import (
     PRESET_DIR,
     load_preset,
@@ -81,8 +82,8 @@ def test_preset_renders_with_samples_and_env(name: str) -> None:
             "mx_Custom_10": "agent3",
             "PhoneMobile": "9800000001",
         },
-        customer_number="9876543210",
-        agent_phone="9800000001",
+        customer_number=parse_phone("9876543210"),
+        agent_phone=parse_phone("9800000001"),
         env=env,
     )
     for api in config.apis.values():

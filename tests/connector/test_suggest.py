@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from connector.config import ApiConfig, ResponseRule, RuleOutcome
+from connector.document import Answer
 from connector.mapping import map_response
 from connector.suggest import rules_to_yaml, suggest_rules
 
@@ -131,7 +132,7 @@ SEED_SAMPLES = [
 def test_suggestions_for_real_samples_and_their_round_trip(
     body: str, expected: list[tuple[str, str, str]], kind: str
 ) -> None:
-    suggested = suggest_rules(body)
+    suggested = suggest_rules(Answer.of_text(body))
     assert triples(suggested) == expected
     outcome = map_response(suggested, status=200, body=body)
     assert (outcome.kind, outcome.reason) == (kind, "rule")
@@ -139,7 +140,7 @@ def test_suggestions_for_real_samples_and_their_round_trip(
 
 def test_suggest_accepts_bytes_with_bom() -> None:
     body = b'\xef\xbb\xbf{"status":"success","data":["914030160442"]}'
-    assert triples(suggest_rules(body, "application/json")) == [
+    assert triples(suggest_rules(Answer.read(body, "application/json"))) == [
         ("status", "success", "success"),
         ("status", "error", "error"),
         ("data", "", "data"),
@@ -186,7 +187,7 @@ def test_suggest_accepts_bytes_with_bom() -> None:
     ],
 )
 def test_suggestion_shapes(body: str, expected: list[tuple[str, str, str]]) -> None:
-    assert triples(suggest_rules(body)) == expected
+    assert triples(suggest_rules(Answer.of_text(body))) == expected
 
 
 @pytest.mark.parametrize(
@@ -204,11 +205,11 @@ def test_suggestion_shapes(body: str, expected: list[tuple[str, str, str]]) -> N
     ],
 )
 def test_non_json_suggestions(body: str, expected: list[tuple[str, str, str]]) -> None:
-    assert triples(suggest_rules(body)) == expected
+    assert triples(suggest_rules(Answer.of_text(body))) == expected
 
 
 def test_yaml_is_ready_to_paste_under_response() -> None:
-    rules = suggest_rules('{"status": 200, "ucid": "9049", "success": true}')
+    rules = suggest_rules(Answer.of_text('{"status": 200, "ucid": "9049", "success": true}'))
     text = rules_to_yaml(rules)
     assert "value: '200'" in text
     assert "value: ''" in text

@@ -7,15 +7,16 @@ import pytest
 import connector
 from contracts.clauses.click_to_call import call_id
 
-RULES = connector.load_preset("ozonetel").api("click_to_call").response
+RULES = connector.resolve_config("ozonetel").api("click_to_call").response
 
 
 def _result(body: str) -> connector.CallResult:
     request = connector.RenderedRequest(
         method="GET", url="http://127.0.0.1/x", headers=(), body=None, content_type=None
     )
-    outcome = connector.map_response(RULES, status=200, body=body)
-    return connector.CallResult(request=request, outcome=outcome, body=body)
+    answer = connector.Answer.of_text(body)
+    outcome = connector.map_answer(RULES, answer)
+    return connector.CallResult(request=request, outcome=outcome, answer=answer)
 
 
 @pytest.mark.parametrize(

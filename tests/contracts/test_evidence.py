@@ -39,13 +39,14 @@ def _config() -> connector.ConnectorConfig:
 def _result(body: str, *, show: bool = False) -> object:
     api = _config().api("click_to_call")
     request = connector.render_request(
-        api, connector.MergeContext(customer_number="9812345678", env=ENV)
+        api, connector.MergeContext(customer_number=connector.parse_phone("9812345678"), env=ENV)
     )
-    outcome = connector.map_response(api.response, status=200, body=body)
+    answer = connector.Answer.of_text(body, "application/json")
+    outcome = connector.map_answer(api.response, answer)
     return connector.CallResult(
         request=request,
         outcome=outcome,
-        body=body,
+        answer=answer,
         headers={"content-type": "application/json", "set-cookie": "session=abc"},
     )
 

@@ -12,8 +12,8 @@ import pytest
 
 from connector.client import Client
 from connector.config import ConnectorConfig, with_base_url
-from connector.crm import CrmStore, import_file
 from connector.presets import load_preset
+from crm import CrmStore, import_file
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_CRM = ROOT / "examples" / "crm.yaml"
@@ -138,7 +138,7 @@ class Rig:
     """
 
     def __init__(self, store: CrmStore, preset: str, token: str = SERVICE_TOKEN) -> None:
-        from connector.service import create_service
+        from calling.service import create_service
         from simulator.app import create_app
 
         self.store = store

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
 import pytest
 
+from calling import FlowError, call_options, place_call
+from calling.click_to_call import RETRY_BASE_S
+from connector.calllog import CallStatus
 from connector.config import ConnectorConfig, Mode
-from connector.crm import CallStatus, CrmStore
-from connector.flows import FlowError, call_options, place_call, provider_call_id
+from connector.extract import call_id
+from connector.mapping import Reason
+from crm import CrmStore
 
 pytestmark = pytest.mark.flows
 
@@ -44,10 +49,8 @@ def test_call_options_follow_the_mode(
         ({}, None),
     ],
 )
-def test_provider_call_id_comes_from_captured_data(
-    data: dict[str, Any], expected: str | None
-) -> None:
-    assert provider_call_id(data) == expected
+def test_the_call_id_comes_from_captured_data(data: dict[str, Any], expected: str | None) -> None:
+    assert call_id(data) == expected
 
 
 def test_a_queued_call_renders_lead_and_user_and_records_an_initiated_activity(
@@ -55,7 +58,7 @@ def test_a_queued_call_renders_lead_and_user_and_records_an_initiated_activity(
 ) -> None:
     provider = fake_provider(_queued)
     with provider.client() as client:
-        attempt = place_call(store, client, ozonetel, "L-1001", "agent1", "mobile")
+        attempt = place_call(store, client, ozonetel, "L-1001", "agent1", number_field="mobile")
     assert attempt.initiated
     assert attempt.call_id == "9012345678901234"
     (request,) = provider.requests
@@ -104,9 +107,10 @@ def test_dnd_is_recorded_as_such_and_never_retried(
     assert activity.status is CallStatus.FAILED
 
 
-def test_a_provider_that_broke_is_retried_only_as_asked(
+def test_a_provider_that_answered_5xx_is_never_retried(
     store: CrmStore, ozonetel: ConnectorConfig, fake_provider: Any
 ) -> None:
+    # A 503 is an answer: the provider decided (and may have queued the call).
     answers = iter(
         [
             httpx.Response(503, text="busy"),
@@ -115,21 +119,87 @@ def test_a_provider_that_broke_is_retried_only_as_asked(
     )
     provider = fake_provider(lambda request: next(answers))
     with provider.client() as client:
-        attempt = place_call(store, client, ozonetel, "L-1001", "agent1", retries=1)
+        attempt = place_call(store, client, ozonetel, "L-1001", "agent1", retries=2)
+    assert attempt.status is CallStatus.FAILED
+    assert attempt.attempts == 1
+    assert not attempt.retryable
+    assert len(provider.requests) == 1
+
+
+def test_a_timeout_after_the_request_was_sent_is_never_retried(
+    store: CrmStore, ozonetel: ConnectorConfig, fake_provider: Any
+) -> None:
+    # The provider may have queued the call: a retry would dial the customer twice.
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    provider = fake_provider(slow)
+    waits: list[float] = []
+    with provider.client() as client:
+        attempt = place_call(
+            store, client, ozonetel, "L-1001", "agent1", retries=3, sleep=waits.append
+        )
+    assert attempt.status is CallStatus.FAILED
+    assert attempt.outcome.reason is Reason.TIMEOUT
+    assert not attempt.retryable
+    assert (attempt.attempts, len(provider.requests), waits) == (1, 1, [])
+
+
+def test_a_failure_to_connect_is_retried_with_backoff(
+    store: CrmStore, ozonetel: ConnectorConfig, fake_provider: Any
+) -> None:
+    answers: list[Callable[[httpx.Request], httpx.Response]] = [
+        _refuse,
+        _refuse,
+        lambda request: httpx.Response(
+            200, json={"status": "queued successfully", "ucid": "9000000000000002"}
+        ),
+    ]
+
+    def next_answer(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0)(request)
+
+    provider = fake_provider(next_answer)
+    waits: list[float] = []
+    with provider.client() as client:
+        attempt = place_call(
+            store, client, ozonetel, "L-1001", "agent1", retries=3, sleep=waits.append
+        )
     assert attempt.initiated
-    assert attempt.attempts == 2
-    assert len(provider.requests) == 2
+    assert attempt.attempts == 3
+    assert attempt.call_id == "9000000000000002"
+    assert waits == [RETRY_BASE_S, RETRY_BASE_S * 2]  # exponential backoff
+    assert len(store.activities(lead_id="L-1001")) == 1  # one call, one activity
+
+
+def test_retries_stop_when_used_up_and_the_last_failure_is_recorded(
+    store: CrmStore, ozonetel: ConnectorConfig, fake_provider: Any
+) -> None:
+    provider = fake_provider(_refuse)
+    waits: list[float] = []
+    with provider.client() as client:
+        attempt = place_call(
+            store, client, ozonetel, "L-1001", "agent1", retries=2, sleep=waits.append
+        )
+    assert attempt.status is CallStatus.FAILED
+    assert (attempt.attempts, len(provider.requests), len(waits)) == (3, 3, 2)
+    assert attempt.retryable  # nothing reached the provider: trying later cannot dial twice
+    assert "connection refused" in attempt.message
 
 
 def test_without_retries_a_broken_provider_is_asked_once(
     store: CrmStore, ozonetel: ConnectorConfig, fake_provider: Any
 ) -> None:
-    provider = fake_provider(lambda request: httpx.Response(500, text="oops"))
+    provider = fake_provider(_refuse)
     with provider.client() as client:
         attempt = place_call(store, client, ozonetel, "L-1001", "agent1")
     assert attempt.status is CallStatus.FAILED
     assert attempt.retryable
     assert len(provider.requests) == 1
+
+
+def _refuse(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
 
 
 @pytest.mark.parametrize(
@@ -149,5 +219,5 @@ def test_bad_input_is_refused_before_any_request(
     lead, user, field, hint = case
     provider = fake_provider(_queued)
     with provider.client() as client, pytest.raises(FlowError, match=hint):
-        place_call(store, client, ozonetel, lead, user, field)
+        place_call(store, client, ozonetel, lead, user, number_field=field)
     assert provider.requests == []

@@ -12,8 +12,8 @@ import jsonschema_rs  # schemathesis's validator: no extra dependency
 import pytest
 import yaml
 
-from connector.crm import CrmStore
-from connector.service import create_service
+from calling.service import create_service
+from crm import CrmStore
 
 pytestmark = pytest.mark.flows
 

@@ -19,10 +19,10 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
-from connector.cli import cli
+from calling import cli as flows_cli
 from connector.client import Client
-from connector.crm import CrmStore
-from connector.flows import cli as flows_cli
+from crm import CrmStore
+from mcc.cli import cli
 
 pytestmark = pytest.mark.flows
 
@@ -138,7 +138,7 @@ def _serve(tmp_path: Path, *extra: str, token: str | None) -> subprocess.Popen[s
     command = [
         sys.executable,
         "-c",
-        "from connector.cli import main; main()",
+        "from mcc.cli import main; main()",
         "serve",
         "--port",
         "0",

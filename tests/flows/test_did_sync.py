@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from calling import DidGate, did_candidates, sync_dids
 from connector.config import ConnectorConfig
-from connector.crm import CrmStore
-from connector.flows import DidGate, did_candidates, sync_dids
+from crm import CrmStore
 
 pytestmark = pytest.mark.flows
 

@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from connector.service import DidSyncScheduler, create_service, serve_service, service_state
+from calling.scheduler import DidSyncScheduler
+from calling.service import create_service, serve_service, service_state
 
 pytestmark = pytest.mark.flows
 

@@ -11,9 +11,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from connector.crm import CallStatus, CrmStore
+from calling.service import create_service
+from connector.calllog import CallStatus
 from connector.errors import ConfigError
-from connector.service import create_service
+from crm import CrmStore
 
 pytestmark = pytest.mark.flows
 
@@ -42,7 +43,7 @@ def _form(record: dict[str, Any]) -> dict[str, Any]:
 def test_the_service_refuses_to_start_without_a_token(store: CrmStore) -> None:
     with pytest.raises(ConfigError, match="MCC_CALLLOG_TOKEN"):
         create_service(store)
-    assert create_service(store, allow_no_auth=True).name == "connector.service"
+    assert create_service(store, allow_no_auth=True).name == "calling.service"
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 schemathesis generates valid and invalid callbacks (form ``data=<JSON>``,
 JSON records and arrays of every provider shape, headers, query tokens) and
-posts them in-process to ``connector.service.create_service`` over a real CRM
+posts them in-process to ``calling.service.create_service`` over a real CRM
 store. Every answer must be no 5xx, a documented status code, the documented
 content type and a body matching the documented schema. About half the
 examples carry the right token, so both the 401 path and the parsing and
@@ -24,8 +24,8 @@ from flask import Flask
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from connector.crm import CrmStore, import_file
-from connector.service import create_service
+from calling.service import create_service
+from crm import CrmStore, import_file
 
 pytestmark = pytest.mark.flows
 

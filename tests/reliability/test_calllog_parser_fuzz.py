@@ -23,9 +23,9 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calling.service import create_service
 from connector.calllog import CallLogError, CallRecord, parse_callback
-from connector.crm import CrmStore, import_file
-from connector.service import create_service
+from crm import CrmStore, import_file
 
 pytestmark = pytest.mark.flows
 
@@ -180,7 +180,7 @@ def test_the_parser_reads_a_body_or_names_what_is_wrong(body: tuple[bytes, str |
     assert all(isinstance(record, CallRecord) for record in parsed)
     for record in parsed:
         assert record.call_id.strip()
-        assert record.customer_number.startswith("+")
+        assert record.customer_number.e164.startswith("+")
 
 
 @pytest.fixture(scope="module")

@@ -31,19 +31,20 @@ import pytest
 from click.testing import CliRunner, Result
 
 import simulator
+from calling.did_sync import sync_dids
+from calling.service import create_service
 from connector.calllog import parse_callback
-from connector.cli import cli
 from connector.client import Client
 from connector.config import with_base_url
-from connector.crm import CrmStore, import_file
 from connector.errors import ConnectorError, MissingSecretError
-from connector.flows.did_sync import sync_dids
+from connector.phone import parse_phone
 from connector.presets import load_preset
-from connector.service import create_service
 from connector.templating import MergeContext
 from contracts.cli import verify
 from contracts.fixtures import EMBEDDED, EMBEDDED_CAMPAIGN, ControlPlane, arrange_simulator
 from contracts.target import embedded_env
+from crm import CrmStore, import_file
+from mcc.cli import cli
 from simulator import get_simulator
 from simulator.serve import RunningServer, start_in_thread
 
@@ -383,7 +384,7 @@ def test_the_simulator_journal_state_and_callbacks_hold_no_canary(sim: Sim, cana
         config = with_base_url(load_preset("ozonetel"), sim.url)
         ctx = MergeContext(
             user={"TelephonyAgentId": "agent1", "mx_Custom_8": EMBEDDED_CAMPAIGN},
-            customer_number=CUSTOMER,
+            customer_number=parse_phone(CUSTOMER),
         )
         with Client(env=canaries.env()) as client:
             placed = client.call(config.apis["click_to_call"], ctx, name="click_to_call")
@@ -413,7 +414,7 @@ def test_error_texts_name_the_variable_never_the_value(canaries: Any) -> None:
     config = with_base_url(load_preset("ozonetel"), "http://127.0.0.1:9")
     ctx = MergeContext(
         user={"TelephonyAgentId": "agent1", "mx_Custom_8": EMBEDDED_CAMPAIGN},
-        customer_number=CUSTOMER,
+        customer_number=parse_phone(CUSTOMER),
     )
     env = {k: v for k, v in canaries.env().items() if k != "OZONETEL_USERNAME"}
     with Client(env=env) as client, pytest.raises(MissingSecretError) as missing:
@@ -458,7 +459,7 @@ def test_request_logs_hide_every_query_value(
     config = with_base_url(load_preset("generic"), sim.url)
     ctx = MergeContext(
         user={"TelephonyAgentId": "agent1", "mx_Custom_8": EMBEDDED_CAMPAIGN},
-        customer_number=CUSTOMER,
+        customer_number=parse_phone(CUSTOMER),
     )
     with Client(env=canaries.env()) as client:
         client.call(config.apis["click_to_call"], ctx)

@@ -1,6 +1,6 @@
 """A delivery of many call records is stored whole or not at all, even when the writer dies.
 
-``connector.activities.ingest`` writes every record of one delivery in one
+``calling.activities.ingest`` writes every record of one delivery in one
 SQLite transaction (WAL mode). A writer process killed with SIGKILL in the
 middle of that transaction, or with the whole batch written but not yet
 committed, must leave no record of the batch behind; a writer that finished
@@ -29,11 +29,10 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
-from connector.activities import ingest
+from calling.activities import ingest
+from calling.service import create_service
 from connector.calllog import parse_callback
-from connector.crm import CrmStore
-from connector.crm.models import CallEvent, RecordResult
-from connector.service import create_service
+from crm import CallEvent, CrmStore, RecordResult
 from simulator import create_app, get_simulator
 
 pytestmark = [pytest.mark.flows, pytest.mark.ozonetel]
@@ -47,9 +46,9 @@ _LINE_TIMEOUT_S = 60.0
 WRITER = """
 import sys, time
 from pathlib import Path
-from connector.activities import ingest
+from calling.activities import ingest
 from connector.calllog import parse_callback
-from connector.crm import CrmStore
+from crm import CrmStore
 
 db, body, pause_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
 records = parse_callback(Path(body).read_bytes(), "application/x-www-form-urlencoded")

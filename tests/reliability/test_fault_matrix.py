@@ -29,6 +29,7 @@ from flask import Flask
 import simulator
 from connector.client import Client
 from connector.config import ConnectorConfig, with_base_url
+from connector.phone import parse_phone
 from connector.presets import load_preset
 from connector.templating import MergeContext
 from simulator import get_simulator, serve
@@ -56,7 +57,7 @@ CONTEXT = MergeContext(
         "mx_Custom_8": "Inbound_918030000001",
         "PhoneMobile": "9800000001",
     },
-    customer_number="9812345678",
+    customer_number=parse_phone("9812345678"),
 )
 
 
@@ -74,8 +75,15 @@ class Fault:
 
 FAULTS = (
     # The server sleeps past the 1 s timeout, then frees its thread.
-    Fault("latency", {"fault": "latency", "latency_ms": 2000}, ("within 1 s",)),
-    Fault("hang", {"fault": "hang", "hang_s": 2}, ("within 1 s",)),
+    Fault(
+        "latency",
+        {"fault": "latency", "latency_ms": 2000},
+        ("within the 1 s timeout",),
+        reasons=("timeout",),
+    ),
+    Fault(
+        "hang", {"fault": "hang", "hang_s": 2}, ("within the 1 s timeout",), reasons=("timeout",)
+    ),
     Fault("refused", None, ("connection refused",)),
     Fault("reset", {"fault": "reset"}, ("closed the connection",)),
     Fault("http_500", {"fault": "status", "status": 500}, ("HTTP 500",), False, ("rule",)),
@@ -102,15 +110,21 @@ FAULTS = (
         False,
         ("unmapped",),
     ),
-    Fault("bad_utf8", {"fault": "bad_utf8"}, ("not valid UTF-8",)),
+    Fault("bad_utf8", {"fault": "bad_utf8"}, ("not valid UTF-8",), reasons=("not_text",)),
     Fault(
         "wrong_content_type",
         {"fault": "wrong_content_type"},
         ("content type application/octet-stream",),
+        reasons=("not_text",),
     ),
-    Fault("huge_20mb", {"fault": "huge"}, (f"more than {MAX_BODY} bytes",)),
-    Fault("redirect_other_host", {"fault": "redirect_other_host"}, ("redirected to another host",)),
-    Fault("redirect_loop", {"fault": "redirect_loop"}, ("redirect loop",)),
+    Fault("huge_20mb", {"fault": "huge"}, (f"more than {MAX_BODY} bytes",), reasons=("too_large",)),
+    Fault(
+        "redirect_other_host",
+        {"fault": "redirect_other_host"},
+        ("redirected to another host",),
+        reasons=("redirect",),
+    ),
+    Fault("redirect_loop", {"fault": "redirect_loop"}, ("redirect loop",), reasons=("redirect",)),
 )
 CELLS = [(preset, api, fault) for preset in PRESETS for api in APIS for fault in FAULTS]
 

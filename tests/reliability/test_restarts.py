@@ -44,8 +44,8 @@ import httpx
 import pytest
 from flask.testing import FlaskClient
 
-from connector.crm import CrmStore
-from connector.service import TOKEN_ENV
+from calling.auth import TOKEN_ENV
+from crm import CrmStore
 from simulator import FakeClock, create_app, get_simulator
 from simulator.callbacks import CallbackPayload, Outbox, redacted_url
 from simulator.state.runtime import Simulator
@@ -97,7 +97,7 @@ def _mcc() -> list[str]:
     script = Path(sys.executable).with_name("mcc")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from connector.cli import main; main()"]
+    return [sys.executable, "-c", "from mcc.cli import main; main()"]
 
 
 @dataclass

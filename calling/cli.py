@@ -1,0 +1,270 @@
+"""``mcc call``, ``mcc popup``, ``mcc dids`` and ``mcc serve``: the calling flows.
+
+Each takes ``--config FILE_OR_PRESET`` (default ``$MCC_CONFIG``), ``--db PATH``
+(default ``$MCC_DB``, else ``./mcc.sqlite3``) and ``--base-url URL`` (default
+``$MCC_BASE_URL``) to point a preset at the simulator or a partner's staging
+host. Secrets come from the environment variables the config names. Numbers
+are masked unless ``--show-numbers``. Exit codes: 0 done, 1 the provider
+refused or failed, 2 bad input (one clear line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from calling.click_to_call import NUMBER_FIELDS, call_options, place_call
+from calling.did_sync import DidGate, sync_dids
+from calling.popup import show_popup
+from connector.client import Client
+from connector.config import ConnectorConfig, with_base_url
+from connector.errors import ConnectorError
+from connector.phone import PhoneNumber
+from connector.presets import resolve_config
+from connector.redaction import mask_number
+from crm.cli import default_db_path
+from crm.store import CrmStore
+
+__all__ = ["call", "dids", "make_client", "popup", "serve"]
+
+BAD_INPUT = 2
+PROVIDER_FAILED = 1
+_OPTION_LABELS = {"cloud_call": "Cloud Call Lead", "default_call": "Call (phone dialer)"}
+
+
+class _BadInput(click.ClickException):
+    exit_code = BAD_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"mcc: {self.format_message()}", err=True)
+
+
+def make_client() -> Client:
+    """The provider client the commands use (secrets from ``os.environ``)."""
+    return Client()
+
+
+def _config(source: str | None, base_url: str | None) -> ConnectorConfig:
+    source = source or os.environ.get("MCC_CONFIG")
+    if not source:
+        raise _BadInput("no connector config: pass --config FILE_OR_PRESET or set MCC_CONFIG")
+    config = resolve_config(source)
+    base_url = base_url or os.environ.get("MCC_BASE_URL")
+    return with_base_url(config, base_url) if base_url else config
+
+
+@contextmanager
+def _session(db: Path | None) -> Iterator[CrmStore]:
+    """The CRM store, with every ``ConnectorError`` turned into bad input (exit 2)."""
+    try:
+        store = CrmStore(db or default_db_path())
+    except (ConnectorError, OSError) as exc:
+        raise _BadInput(f"cannot open the CRM database: {exc}") from None
+    try:
+        yield store
+    except ConnectorError as exc:
+        raise _BadInput(str(exc)) from None
+    finally:
+        store.close()
+
+
+def _shown(number: PhoneNumber | None, show: bool) -> str:
+    """A number in CRM form (``+91-9876543210``), masked unless asked otherwise."""
+    if number is None:
+        return "-"
+    return number.crm if show else mask_number(number.crm)
+
+
+_config_option = click.option(
+    "--config", "config_source", metavar="FILE_OR_PRESET", help="Config file or preset name."
+)
+_base_option = click.option(
+    "--base-url", metavar="URL", help="Send the APIs to this scheme://host:port instead."
+)
+_db_option = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CRM database file (default: $MCC_DB or ./mcc.sqlite3).",
+)
+_show_option = click.option("--show-numbers", is_flag=True, help="Show phone numbers in full.")
+
+
+@click.command("call")
+@click.option("--lead", "lead_id", required=True, help="Lead id (ProspectID).")
+@click.option("--user", "user_id", required=True, help="User id of the calling agent.")
+@click.option(
+    "--number",
+    "number_field",
+    type=click.Choice(sorted(NUMBER_FIELDS)),
+    default="phone",
+    show_default=True,
+    help="Which phone field of the lead to call.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 3),
+    default=0,
+    show_default=True,
+    help="Extra tries, with backoff, only when the provider could not be reached at all"
+    " (never after the request was sent, never for DND or refusals).",
+)
+@_config_option
+@_base_option
+@_db_option
+@_show_option
+def call(
+    *,
+    lead_id: str,
+    user_id: str,
+    number_field: str,
+    retries: int,
+    config_source: str | None,
+    base_url: str | None,
+    db: Path | None,
+    show_numbers: bool,
+) -> None:
+    """Place a cloud call from a user to a lead and record it on the lead's history."""
+    config = _config(config_source, base_url)
+    offers = ", ".join(_OPTION_LABELS[o] for o in call_options(config))
+    click.echo(f"mode {config.mode.value}: the app offers {offers}")
+    with _session(db) as store, make_client() as client:
+        attempt = place_call(
+            store, client, config, lead_id, user_id, number_field=number_field, retries=retries
+        )
+    who = f"{lead_id} at {_shown(attempt.customer_number, show_numbers)}"
+    if attempt.initiated:
+        click.echo(f"initiated: call to {who}, provider call id {attempt.call_id or '(none)'}")
+        click.echo(f"activity {attempt.activity_id} recorded (initiated)")
+        return
+    dnd = " [DND: not retried]" if attempt.dnd else ""
+    click.echo(f"failed: call to {who}: {attempt.message}{dnd}")
+    click.echo(f"activity {attempt.activity_id} recorded (failed)")
+    raise SystemExit(PROVIDER_FAILED)
+
+
+@click.command("popup")
+@click.option("--agent-phone", required=True, help="The agent's phone the call rings on.")
+@click.option("--caller", required=True, help="The caller id the agent's phone shows (a DID).")
+@_config_option
+@_base_option
+@_db_option
+@_show_option
+def popup(
+    *,
+    agent_phone: str,
+    caller: str,
+    config_source: str | None,
+    base_url: str | None,
+    db: Path | None,
+    show_numbers: bool,
+) -> None:
+    """Show the incoming pop-up for a call ringing on the agent's phone."""
+    config = _config(config_source, base_url)
+    with _session(db) as store, make_client() as client:
+        shown = show_popup(store, client, config, agent_phone=agent_phone, caller=caller)
+    if not shown.shown:
+        click.echo(f"no pop-up ({shown.reason}): {shown.message}")
+        if shown.reason in ("provider_error", "no_customer_number"):
+            raise SystemExit(PROVIDER_FAILED)
+        return
+    if shown.lead is not None:
+        lead = shown.lead
+        name = f"{lead.first_name} {lead.last_name}".strip() or lead.id
+        click.echo(f"pop-up: {name} (lead {lead.id})")
+        click.echo(f"  calling from {_shown(shown.customer_number, show_numbers)}")
+        return
+    click.echo(f"pop-up: {shown.message}")
+    if shown.add_contact is not None:
+        phone = _shown(shown.add_contact.phone, show_numbers)
+        click.echo(f"  [{shown.add_contact.label}] prefilled with {phone}")
+
+
+@click.group("dids")
+def dids() -> None:
+    """The DID list: sync it from the provider, list it."""
+
+
+@dids.command("sync")
+@_config_option
+@_base_option
+@_db_option
+def dids_sync(config_source: str | None, base_url: str | None, db: Path | None) -> None:
+    """Run the DID list API once and replace the stored list (or keep it and say why)."""
+    config = _config(config_source, base_url)
+    with _session(db) as store, make_client() as client:
+        result = sync_dids(store, client, config)
+    click.echo(("synced: " if result.ok else "sync failed: ") + result.message)
+    for entry in result.skipped:
+        click.echo(f"  skipped {entry!r}: not a phone number")
+    if not result.ok:
+        raise SystemExit(PROVIDER_FAILED)
+
+
+@dids.command("list")
+@_db_option
+def dids_list(db: Path | None) -> None:
+    """List the synced DIDs and the last sync's status."""
+    with _session(db) as store:
+        numbers = sorted(DidGate(store).dids)
+        status = store.did_sync_status()
+    for number in numbers:
+        click.echo(number)
+    when = status.last_success_at.isoformat() if status.last_success_at else "never"
+    click.echo(f"{len(numbers)} DID(s); last good sync: {when}")
+    if status.last_error:
+        click.echo(f"last sync failed: {status.last_error}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8081,
+    show_default=True,
+    help="Port (0 picks a free one).",
+)
+@click.option(
+    "--insecure-no-auth",
+    is_flag=True,
+    help="Accept call logs without a token (only on a trusted network).",
+)
+@_config_option
+@_base_option
+@_db_option
+def serve(
+    *,
+    host: str,
+    port: int,
+    insecure_no_auth: bool,
+    config_source: str | None,
+    base_url: str | None,
+    db: Path | None,
+) -> None:
+    """Run the connector's call-log service (and the DID sync schedule) until Ctrl-C."""
+    from calling.auth import TOKEN_ENV
+    from calling.service import create_service, serve_service
+
+    has_config = bool(config_source or os.environ.get("MCC_CONFIG"))
+    config = _config(config_source, base_url) if has_config else None
+    token = os.environ.get(TOKEN_ENV) or None
+    with _session(db) as store, make_client() as client:
+        app = create_service(store, config, token, client=client, allow_no_auth=insecure_no_auth)
+
+        def ready(url: str) -> None:
+            click.echo(f"call-log service on {url}/calllog (health: {url}/healthz)")
+            if token is None:
+                click.echo("WARNING: no token; anyone who can reach this port can post call logs")
+            if config is not None and "did_list" in config.apis:
+                every = config.apis["did_list"].sync_every or 0
+                click.echo(f"DID sync every {every:g} s, first run now")
+            click.echo("press Ctrl-C to stop")
+
+        serve_service(app, host, port, on_ready=ready)
+    click.echo("stopped")

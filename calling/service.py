@@ -1,0 +1,246 @@
+"""The connector's own HTTP service: the call-log endpoint providers post to.
+
+``create_service`` builds a Flask app (nothing at import time, state in
+``app.extensions``) with:
+
+- ``POST /calllog`` and ``POST /calllog/<provider>``: one provider callback
+  (Ozonetel's form field ``data`` holding JSON, a raw JSON object or array,
+  LeadSquared's generic call log, Knowlarity's webhook). Every record becomes
+  one activity through ``calling.activities.ingest``, in one transaction;
+  the answer is 200 only after the commit, so a provider that retries on
+  anything else never loses a call, and a retry of a stored call changes
+  nothing (idempotent on the call id). A malformed record is a 400 naming the
+  field, and nothing of that delivery is stored.
+- ``GET /healthz``: liveness plus the DID sync status (no secrets).
+- JSON answers for 401, 404, 405, 413 and 500.
+
+``serve_service`` runs the app with waitress and the DID sync schedule until
+Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from calling.activities import ingest
+from calling.auth import TOKEN_ENV, presented_token, token_matches
+from calling.did_sync import DidGate, DidSyncResult, sync_dids
+from calling.scheduler import DidSyncScheduler
+from connector.calllog import parse_callback
+from connector.client import Client
+from connector.config import ConnectorConfig
+from connector.errors import CallLogError, ConfigError
+from crm.errors import CrmStoreError
+from crm.store import CrmStore
+
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "ServiceState",
+    "create_service",
+    "serve_service",
+    "service_state",
+]
+
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+_EXTENSION = "mcc_service"
+_PROVIDER = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceState:
+    """What the service's views share; ``app.extensions["mcc_service"]``."""
+
+    store: CrmStore
+    config: ConnectorConfig | None
+    token: str | None = field(repr=False)
+    gate: DidGate
+    scheduler: DidSyncScheduler | None = None
+    last_sync: DidSyncResult | None = None
+
+
+def _error(status: int, message: str) -> tuple[Response, int]:
+    return jsonify({"status": "error", "message": message}), status
+
+
+def _state() -> ServiceState:
+    state: ServiceState = current_app.extensions[_EXTENSION]
+    return state
+
+
+def _healthz() -> Response:
+    state = _state()
+    sync = state.store.did_sync_status()
+    return jsonify(
+        {
+            "status": "ok",
+            "dids": len(state.gate.dids),
+            "did_sync": {
+                "healthy": sync.healthy,
+                "last_success_at": sync.last_success_at.isoformat()
+                if sync.last_success_at
+                else None,
+                "last_error": sync.last_error,
+                "scheduled": state.scheduler is not None,
+            },
+        }
+    )
+
+
+def _calllog(provider: str | None = None) -> tuple[Response, int]:
+    state = _state()
+    if state.token is not None and not token_matches(
+        presented_token(request.headers, request.args), state.token
+    ):
+        response, status = _error(
+            401,
+            "missing or wrong token: send Authorization: Bearer <token>, X-MCC-Token,"
+            " or ?token= (for providers that cannot send headers)",
+        )
+        response.headers["WWW-Authenticate"] = 'Bearer realm="mcc-calllog"'
+        return response, status
+    if provider is not None and not _PROVIDER.match(provider):
+        return _error(404, f"/calllog/{provider[:32]} is not a call-log path")
+    body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    try:
+        records = parse_callback(body, request.content_type)
+        if not records:
+            return _error(400, "body: holds no call record")
+        report = ingest(state.store, records)
+    except CallLogError as exc:
+        return _error(400, str(exc))
+    except CrmStoreError as exc:
+        # 503, not 4xx: the provider should retry; nothing was committed.
+        _log.warning("call log not stored: %s", exc)
+        return _error(503, f"the CRM store is not available, retry later: {exc}")
+    return jsonify(
+        {
+            "status": "ok",
+            "records": report.records,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "unmatched": report.unmatched,
+            "activity_ids": list(report.activity_ids),
+            "call_ids": [record.call_id for record in records],
+        }
+    ), 200
+
+
+def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    status = exc.code or 500
+    if status == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        return _error(413, f"body is larger than {limit} bytes; send one call per request")
+    if status == 405:
+        return _error(405, f"{request.method} is not allowed on {request.path}")
+    if status == 404:
+        return _error(404, f"{request.path} is not a path of this service (try POST /calllog)")
+    return _error(status, exc.description or exc.name)
+
+
+def _unexpected(exc: Exception) -> tuple[Response, int]:
+    _log.exception("unexpected error on %s", request.path)
+    return _error(500, f"internal error ({exc.__class__.__name__}); see the service log")
+
+
+def create_service(
+    store: CrmStore,
+    config: ConnectorConfig | None = None,
+    token: str | None = None,
+    *,
+    client: Client | None = None,
+    allow_no_auth: bool = False,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    gate: DidGate | None = None,
+) -> Flask:
+    """The call-log service for ``store``.
+
+    ``token`` is the shared secret (from ``MCC_CALLLOG_TOKEN`` at the edge);
+    without one the service refuses to be built unless ``allow_no_auth``.
+    With a ``config`` that has a ``did_list`` API and a ``client``, a DID sync
+    schedule is prepared; :func:`serve_service` starts it.
+    """
+    if not token and not allow_no_auth:
+        raise ConfigError(
+            f"no call-log token: set {TOKEN_ENV} to a long random secret,"
+            " or pass --insecure-no-auth to accept unauthenticated call logs"
+        )
+    app = Flask("calling.service")
+    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    region = config.default_region if config else store.region
+    state = ServiceState(
+        store=store, config=config, token=token or None, gate=gate or DidGate(store, region)
+    )
+    if config is not None and client is not None and "did_list" in config.apis:
+        every = config.apis["did_list"].sync_every or 4 * 3600.0
+
+        def job() -> DidSyncResult:
+            result = sync_dids(store, client, config, gate=state.gate)
+            state.last_sync = result
+            _log.info("DID sync: %s", result.message)
+            return result
+
+        state.scheduler = DidSyncScheduler(job, every)
+    app.extensions[_EXTENSION] = state
+    app.add_url_rule("/healthz", "healthz", _healthz, methods=["GET"])
+    app.add_url_rule("/calllog", "calllog", _calllog, methods=["POST"])
+    app.add_url_rule("/calllog/<provider>", "calllog_provider", _calllog, methods=["POST"])
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    return app
+
+
+def service_state(app: Flask) -> ServiceState:
+    """The state of a service app (its store, gate and scheduler)."""
+    state: ServiceState = app.extensions[_EXTENSION]
+    return state
+
+
+def serve_service(
+    app: Flask,
+    host: str = "127.0.0.1",
+    port: int = 8081,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Serve ``app`` with waitress (and its DID schedule) until Ctrl-C, SIGTERM or ``stop``."""
+    from waitress import wasyncore
+    from waitress.server import create_server
+
+    state = service_state(app)
+    stop = stop or threading.Event()
+    server: Any = create_server(app, host=host, port=port, threads=8, ident="mcc-connector")
+    thread = threading.Thread(target=server.run, name="mcc-service", daemon=True)
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda _s, _f: stop.set())
+    try:
+        thread.start()
+        if state.scheduler is not None:
+            state.scheduler.start()
+        shown = f"[{server.effective_host}]" if ":" in str(server.effective_host) else None
+        if on_ready is not None:
+            on_ready(f"http://{shown or server.effective_host}:{server.effective_port}")
+        while not stop.wait(0.2) and thread.is_alive():
+            pass
+    finally:
+        if state.scheduler is not None:
+            state.scheduler.stop(wait=False)
+        # Close inside waitress's loop thread: asyncore maps are not thread-safe.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(5)
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

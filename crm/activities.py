@@ -1,0 +1,249 @@
+"""Call activities: every event learnt about a call, folded into one activity.
+
+Events with the same provider call id build one activity; an event already
+recorded changes nothing; what the activity shows is ``fold_events`` of all
+its events, so delivery order does not matter. Each event row keeps its
+``source`` and provider call id as indexed columns (migration 0002), so a
+refused click-to-call and the provider's record of the same dial pair up by
+column, not by searching event JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta
+from typing import Any
+
+from connector.calllog import CallStatus, Direction
+from connector.redaction import ScrubbedRecord
+from crm.db import Database, iso, when
+from crm.errors import CrmStoreError
+from crm.models import Activity, CallEvent, RecordResult, UpsertResult, fold_events, stored_number
+from crm.people import People
+
+__all__ = ["PAIRING_WINDOW", "ActivityLog"]
+
+# How far apart the click-to-call attempt and the provider's record of the same
+# refused dial may start and still be one call (provider clocks drift, IST/UTC).
+PAIRING_WINDOW = timedelta(minutes=10)
+_COLUMNS = (
+    "lead_id",
+    "user_id",
+    "direction",
+    "status",
+    "dnd",
+    "duration_s",
+    "call_duration_s",
+    "started_at",
+    "ended_at",
+    "recording_url",
+    "disposition",
+    "agent",
+    "agent_phone",
+    "did",
+    "customer_number",
+    "provider",
+    "provider_call_id",
+    "message",
+    "raw",
+)
+_COLUMN_LIST = ", ".join(_COLUMNS)
+
+
+def _activity(row: sqlite3.Row) -> Activity:
+    return Activity(
+        id=row["id"],
+        lead_id=row["lead_id"],
+        user_id=row["user_id"],
+        direction=Direction(row["direction"]),
+        status=CallStatus(row["status"]),
+        dnd=bool(row["dnd"]),
+        duration_s=row["duration_s"],
+        call_duration_s=row["call_duration_s"],
+        started_at=when(row["started_at"]),
+        ended_at=when(row["ended_at"]),
+        recording_url=row["recording_url"],
+        disposition=row["disposition"],
+        agent=row["agent"],
+        agent_phone=stored_number(row["agent_phone"]),
+        did=row["did"],
+        customer_number=stored_number(row["customer_number"]),
+        provider=row["provider"],
+        provider_call_id=row["provider_call_id"],
+        message=row["message"],
+        raw=ScrubbedRecord.trusted(json.loads(row["raw"])),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+class ActivityLog:
+    """The call activities of the CRM's leads (and of unknown callers)."""
+
+    def __init__(self, db: Database, people: People) -> None:
+        self._db = db
+        self._people = people
+
+    def record(self, event: CallEvent) -> RecordResult:
+        """Add what ``event`` says about a call to its activity; create it if new.
+
+        The lead is the event's own ``lead_id`` or the lead holding the
+        customer number.
+        """
+        now = self._db.now()
+        payload = json.dumps(event.to_json(), sort_keys=True, default=str)
+        with self._db.transaction() as conn:
+            row = None
+            if event.provider_call_id is not None:
+                row = conn.execute(
+                    "SELECT * FROM activities WHERE provider_call_id = ?",
+                    (event.provider_call_id,),
+                ).fetchone()
+            if row is None:
+                row = self._counterpart(conn, event)
+            if row is None:
+                columns = self._values([event])
+                try:
+                    cursor = conn.execute(
+                        f"INSERT INTO activities ({_COLUMN_LIST}, created_at, updated_at)"
+                        f" VALUES ({', '.join('?' * (len(columns) + 2))})",
+                        (*columns, now, now),
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise CrmStoreError(
+                        f"lead {event.lead_id!r} or user {event.user_id!r} is not in the CRM"
+                        " store; import it first"
+                    ) from exc
+                activity_id = int(cursor.lastrowid or 0)
+                self._add_event(conn, activity_id, event, payload, now)
+                return RecordResult(activity_id, UpsertResult.CREATED, columns[0])
+            activity_id = int(row["id"])
+            if not self._add_event(conn, activity_id, event, payload, now):
+                return RecordResult(activity_id, UpsertResult.UNCHANGED, row["lead_id"])
+            events = [
+                CallEvent.from_json(json.loads(r["event"]))
+                for r in conn.execute(
+                    "SELECT event FROM activity_events WHERE activity_id = ?", (activity_id,)
+                )
+            ]
+            columns = self._values(events, keep_lead=row["lead_id"])
+            if columns == tuple(row[name] for name in _COLUMNS):
+                return RecordResult(activity_id, UpsertResult.UNCHANGED, row["lead_id"])
+            assignments = ", ".join(f"{name} = ?" for name in _COLUMNS)
+            conn.execute(
+                f"UPDATE activities SET {assignments}, updated_at = ? WHERE id = ?",
+                (*columns, now, activity_id),
+            )
+            return RecordResult(activity_id, UpsertResult.UPDATED, columns[0])
+
+    @staticmethod
+    def _counterpart(conn: sqlite3.Connection, event: CallEvent) -> sqlite3.Row | None:
+        """The other half of one outbound call whose halves share no call id.
+
+        A refused click-to-call (DND, failed dial) gets no call id from the
+        provider, yet the provider's callback for that dial carries one; without
+        this the lead would show two failed calls for one tap. Halves pair up
+        when they are for the same customer number within ``PAIRING_WINDOW``,
+        whichever arrives first.
+        """
+        if event.direction != Direction.OUTBOUND or event.started_at is None:
+            return None
+        if event.customer_number is None:
+            return None
+        low = iso(event.started_at - PAIRING_WINDOW, "started_at")
+        high = iso(event.started_at + PAIRING_WINDOW, "started_at")
+        if event.source == "callback" and event.provider_call_id is not None:
+            # An attempt recorded without a call id: only click-to-call writes those.
+            where = "provider_call_id IS NULL"
+        elif event.source == "click_to_call" and event.provider_call_id is None:
+            # A callback that came first for a refused dial, not yet paired.
+            where = (
+                "provider_call_id IS NOT NULL AND status = 'failed' AND user_id IS NULL"
+                " AND NOT EXISTS (SELECT 1 FROM activity_events e WHERE e.activity_id ="
+                " activities.id AND e.source = 'click_to_call')"
+            )
+        else:
+            return None
+        row: sqlite3.Row | None = conn.execute(
+            f"SELECT * FROM activities WHERE {where} AND direction = 'outbound'"
+            " AND customer_number = ? AND started_at BETWEEN ? AND ?"
+            " ORDER BY started_at DESC, id DESC LIMIT 1",
+            (event.customer_number.e164, low, high),
+        ).fetchone()
+        return row
+
+    @staticmethod
+    def _add_event(
+        conn: sqlite3.Connection,
+        activity_id: int,
+        event: CallEvent,
+        payload: str,
+        now: str,
+    ) -> bool:
+        cursor = conn.execute(
+            "INSERT OR IGNORE INTO activity_events"
+            " (activity_id, digest, event, received_at, source, provider_call_id)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (activity_id, event.digest, payload, now, event.source, event.provider_call_id),
+        )
+        return cursor.rowcount == 1
+
+    def _values(self, events: list[CallEvent], keep_lead: str | None = None) -> tuple[Any, ...]:
+        folded = fold_events(events)
+        lead_id = folded["lead_id"] or keep_lead
+        customer = folded.get("customer_number")
+        if lead_id is None and customer is not None:
+            lead = self._people.find_lead_by_phone(customer)
+            lead_id = lead.id if lead else None
+        agent_phone = folded.get("agent_phone")
+        raw: ScrubbedRecord = folded["raw"]
+        return (
+            lead_id,
+            folded["user_id"],
+            str(folded["direction"]),
+            str(folded["status"]),
+            int(folded["dnd"]),
+            int(folded.get("duration_s") or 0),
+            folded.get("call_duration_s"),
+            iso(folded.get("started_at"), "started_at"),
+            iso(folded.get("ended_at"), "ended_at"),
+            folded.get("recording_url"),
+            folded.get("disposition"),
+            folded.get("agent"),
+            agent_phone.e164 if agent_phone is not None else None,
+            folded.get("did"),
+            customer.e164 if customer is not None else None,
+            folded.get("provider"),
+            folded.get("provider_call_id"),
+            folded.get("message"),
+            json.dumps(raw.to_dict(), sort_keys=True, default=str),
+        )
+
+    def activities(self, lead_id: str | None = None) -> list[Activity]:
+        """Activities, newest call first; only the lead's when ``lead_id`` is given."""
+        query = "SELECT * FROM activities"
+        params: tuple[str, ...] = ()
+        if lead_id is not None:
+            query += " WHERE lead_id = ?"
+            params = (lead_id,)
+        query += " ORDER BY COALESCE(started_at, created_at) DESC, id DESC"
+        return [_activity(r) for r in self._db.conn().execute(query, params)]
+
+    def get(self, activity_id: int) -> Activity | None:
+        """One activity by id, or None."""
+        row = (
+            self._db.conn()
+            .execute("SELECT * FROM activities WHERE id = ?", (activity_id,))
+            .fetchone()
+        )
+        return None if row is None else _activity(row)
+
+    def get_by_call_id(self, provider_call_id: str) -> Activity | None:
+        """The activity of a provider call (UCID, CallSessionId, ...), or None."""
+        row = (
+            self._db.conn()
+            .execute("SELECT * FROM activities WHERE provider_call_id = ?", (provider_call_id,))
+            .fetchone()
+        )
+        return None if row is None else _activity(row)

@@ -1,0 +1,147 @@
+"""``mcc crm``: import users and leads, list leads and their call activities.
+
+Every command takes ``--db PATH`` (default: ``$MCC_DB``, else
+``./mcc.sqlite3``). Customer numbers are masked unless ``--show-numbers`` is
+given. Bad input prints one clear message on stderr and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from connector.errors import ConnectorError
+from connector.redaction import mask_number
+from crm.importer import import_file
+from crm.store import CrmStore
+
+__all__ = ["crm", "default_db_path"]
+
+BAD_INPUT = 2
+
+
+def default_db_path() -> Path:
+    """``$MCC_DB`` when set, else ``./mcc.sqlite3``."""
+    return Path(os.environ.get("MCC_DB") or "mcc.sqlite3")
+
+
+class _BadInput(click.ClickException):
+    exit_code = BAD_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"mcc: {self.format_message()}", err=True)
+
+
+def _open(db: Path | None) -> CrmStore:
+    try:
+        return CrmStore(db or default_db_path())
+    except (ConnectorError, OSError) as exc:
+        raise _BadInput(f"cannot open the CRM database: {exc}") from None
+
+
+def _number(value: str | None, show: bool) -> str:
+    if not value:
+        return ""
+    return value if show else mask_number(value)
+
+
+_db_option = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CRM database file (default: $MCC_DB or ./mcc.sqlite3).",
+)
+_show_option = click.option(
+    "--show-numbers", is_flag=True, help="Show phone numbers in full (masked by default)."
+)
+
+
+@click.group()
+def crm() -> None:
+    """The embedded CRM: users, leads and their call activities."""
+
+
+@crm.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_db_option
+def import_command(file: Path, db: Path | None) -> None:
+    """Import users and leads from FILE (.yaml with users:/leads:, or .csv with a kind column)."""
+    with _open(db) as store:
+        try:
+            summary = import_file(store, file)
+        except ConnectorError as exc:
+            raise _BadInput(str(exc)) from None
+    table = Table(title=f"Imported {file.name}")
+    for column in ("kind", "created", "updated", "unchanged"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    table.add_row(
+        "users",
+        str(summary.users_created),
+        str(summary.users_updated),
+        str(summary.users_unchanged),
+    )
+    table.add_row(
+        "leads",
+        str(summary.leads_created),
+        str(summary.leads_updated),
+        str(summary.leads_unchanged),
+    )
+    Console().print(table)
+
+
+@crm.command("leads")
+@_db_option
+@_show_option
+def leads_command(db: Path | None, show_numbers: bool) -> None:
+    """List the leads."""
+    with _open(db) as store:
+        leads = store.leads()
+    table = Table(title=f"Leads ({len(leads)})")
+    for column in ("id", "name", "Phone", "Mobile", "owner"):
+        table.add_column(column)
+    for lead in leads:
+        table.add_row(
+            lead.id,
+            f"{lead.first_name} {lead.last_name}".strip(),
+            _number(lead.phone, show_numbers),
+            _number(lead.mobile, show_numbers),
+            lead.owner_id or "",
+        )
+    Console().print(table)
+
+
+@crm.command("activities")
+@click.option("--lead", "lead_id", default=None, help="Only this lead's activities.")
+@_db_option
+@_show_option
+def activities_command(lead_id: str | None, db: Path | None, show_numbers: bool) -> None:
+    """List call activities, newest first (every lead's, or one lead's with --lead)."""
+    with _open(db) as store:
+        if lead_id is not None and store.get_lead(lead_id) is None:
+            raise _BadInput(f"lead {lead_id!r} is not in {store.path}; see `mcc crm leads`")
+        activities = store.activities(lead_id)
+    table = Table(title=f"Activities ({len(activities)})")
+    columns = ("id", "lead", "direction", "status", "started (UTC)", "talk s", "customer")
+    for column in (*columns, "agent", "disposition", "rec", "call id"):
+        table.add_column(column)
+    for item in activities:
+        status = str(item.status) + (" (DND)" if item.dnd else "")
+        table.add_row(
+            str(item.id),
+            item.lead_id or "(unknown)",
+            str(item.direction),
+            status,
+            item.started_at.strftime("%Y-%m-%d %H:%M:%S") if item.started_at else "",
+            str(item.duration_s),
+            _number(item.customer_number.e164 if item.customer_number else None, show_numbers),
+            item.agent or "",
+            item.disposition or "",
+            "yes" if item.recording_url else "",  # a URL would push the table past 80 columns
+            item.provider_call_id or "",
+        )
+    Console().print(table)

@@ -1,0 +1,122 @@
+"""Schema migrations for the CRM store: numbered ``.sql`` files applied in order.
+
+Each file in ``crm/migrations/`` is named ``NNNN_what.sql``. The
+database remembers the highest applied number in ``schema_version``; a
+migration and its version bump run in one transaction, so a crash leaves the
+database at the previous version, never half-migrated. Running the migrations
+again is a no-op.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+
+from crm.errors import SchemaVersionError
+
+__all__ = [
+    "Migration",
+    "SchemaVersionError",
+    "apply_migrations",
+    "current_version",
+    "load_migrations",
+]
+
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered migration file."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations() -> list[Migration]:
+    """The migrations shipped with the package, in version order."""
+    found: list[Migration] = []
+    for entry in resources.files("crm").joinpath("migrations").iterdir():
+        if not entry.name.endswith(".sql"):
+            continue
+        match = _NAME.match(entry.name)
+        if not match:
+            raise SchemaVersionError(
+                f"migration file {entry.name!r} must be named NNNN_what.sql"
+                " (e.g. 0002_add_tags.sql)"
+            )
+        found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise SchemaVersionError(
+            f"migration numbers must run 1, 2, 3, ... without gaps: {versions}"
+        )
+    return found
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a script into statements (``executescript`` would commit on its own)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
+    ):
+        raise SchemaVersionError(f"migration ends with an unfinished statement: {buffer.strip()!r}")
+    return statements
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    """The applied schema version (0 for a new database)."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT)"
+    )
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def apply_migrations(
+    conn: sqlite3.Connection, migrations: list[Migration] | None = None
+) -> list[int]:
+    """Apply every migration newer than the database; return the versions applied.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``): this
+    function opens and commits its own transactions.
+    """
+    todo = load_migrations() if migrations is None else migrations
+    known = max((m.version for m in todo), default=0)
+    applied: list[int] = []
+    for migration in todo:
+        # One transaction per migration: BEGIN IMMEDIATE makes one process the
+        # writer; another that opened the same file waits (busy_timeout), then
+        # sees the new version and skips.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = current_version(conn)
+            if version > known:
+                raise SchemaVersionError(
+                    f"the CRM database is at schema version {version}, newer than this"
+                    f" program knows ({known}); upgrade mcc or use another --db file"
+                )
+            if migration.version > version:
+                for statement in _statements(migration.sql):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                    (migration.version, datetime.now(UTC).isoformat()),
+                )
+                applied.append(migration.version)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return applied

@@ -1,0 +1,321 @@
+"""Records of the embedded CRM: users, leads, call activities, DID sync status.
+
+Also the one rule that decides what an activity shows when several events
+(the click-to-call attempt, one or more provider callbacks) speak about the
+same call: ``fold_events``. It sorts events by ``event_rank`` and lets the
+higher-ranked event win field by field, so duplicates and any delivery order
+give the same activity. Pure module: no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+from connector.calllog import CallStatus, Direction
+from connector.errors import PhoneNumberError
+from connector.phone import PhoneNumber, parse_phone
+from connector.redaction import ScrubbedRecord
+
+__all__ = [
+    "Activity",
+    "CallEvent",
+    "DidReplaceSummary",
+    "DidSyncStatus",
+    "Lead",
+    "RecordResult",
+    "UpsertResult",
+    "User",
+    "event_digest",
+    "event_rank",
+    "fold_events",
+]
+
+# Higher is more final. An answered report beats a not-answered one for the
+# same call (an answered call cannot become unanswered; the reverse happens
+# when one leg's report arrives first); anything beats "initiated".
+STATUS_RANK = {
+    CallStatus.INITIATED: 0,
+    CallStatus.FAILED: 1,
+    CallStatus.NOT_ANSWERED: 2,
+    CallStatus.ANSWERED: 3,
+}
+
+
+class UpsertResult(StrEnum):
+    """What an upsert did."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class User:
+    """A CRM user (an agent). ``fields`` holds custom fields such as ``mx_Custom_8``."""
+
+    id: str
+    name: str = ""
+    email: str | None = None
+    phone: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+    def merge_fields(self) -> dict[str, str]:
+        """The user as ``@{User:Field}`` sees it (LeadSquared schema names)."""
+        merged = {"UserId": self.id, "FirstName": self.name}
+        if self.email:
+            merged["EmailAddress"] = self.email
+        if self.phone:
+            merged["PhoneMobile"] = self.phone
+        merged.update(self.fields)
+        return merged
+
+
+@dataclass(frozen=True)
+class Lead:
+    """A CRM lead. ``fields`` holds any ``mx_`` field."""
+
+    id: str
+    first_name: str = ""
+    last_name: str = ""
+    phone: str | None = None
+    mobile: str | None = None
+    owner_id: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+    def merge_fields(self) -> dict[str, str]:
+        """The lead as ``@{Lead:Field}`` sees it (LeadSquared schema names)."""
+        merged = {"ProspectID": self.id, "FirstName": self.first_name, "LastName": self.last_name}
+        if self.phone:
+            merged["Phone"] = self.phone
+        if self.mobile:
+            merged["Mobile"] = self.mobile
+        if self.owner_id:
+            merged["OwnerId"] = self.owner_id
+        merged.update(self.fields)
+        return merged
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """One thing learnt about a call: a click-to-call attempt or a provider callback.
+
+    ``None`` means "this event does not say"; it never erases what another
+    event said. ``source`` is ``click_to_call`` or ``callback``.
+    """
+
+    direction: Direction
+    status: CallStatus
+    source: str = "callback"
+    provider: str | None = None
+    provider_call_id: str | None = None
+    lead_id: str | None = None
+    user_id: str | None = None
+    dnd: bool = False
+    duration_s: int | None = None
+    call_duration_s: int | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    recording_url: str | None = None
+    disposition: str | None = None
+    agent: str | None = None
+    agent_phone: PhoneNumber | None = None
+    did: str | None = None  # E.164 when it is a number, else as the provider wrote it
+    customer_number: PhoneNumber | None = None
+    message: str | None = None
+    raw: ScrubbedRecord = field(default_factory=ScrubbedRecord)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.raw, ScrubbedRecord):
+            # A plain mapping from a caller that skipped the call-log boundary:
+            # scrub it here, so no credential reaches the store either way.
+            object.__setattr__(self, "raw", ScrubbedRecord(self.raw))
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form: times as ISO text, numbers in E.164, ``raw`` as scrubbed."""
+        # Fields are scalars but ``raw``; asdict's deep copy was the ingest hot spot.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["raw"] = self.raw.to_dict()
+        for key in ("started_at", "ended_at"):
+            value = data[key]
+            data[key] = value.isoformat() if value is not None else None
+        for key in ("customer_number", "agent_phone"):
+            number = data[key]
+            data[key] = number.e164 if number is not None else None
+        data["direction"] = str(self.direction)
+        data["status"] = str(self.status)
+        return data
+
+    @cached_property
+    def digest(self) -> str:
+        """Content hash: the same event delivered twice has the same digest."""
+        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CallEvent:
+        """Inverse of ``to_json`` (the store's own rows: ``raw`` was scrubbed when written)."""
+        values = dict(data)
+        for key in ("started_at", "ended_at"):
+            if values.get(key) is not None:
+                values[key] = datetime.fromisoformat(values[key])
+        for key in ("customer_number", "agent_phone"):
+            values[key] = stored_number(values.get(key))
+        values["direction"] = Direction(values["direction"])
+        values["status"] = CallStatus(values["status"])
+        values["raw"] = ScrubbedRecord.trusted(dict(values.get("raw") or {}))
+        return cls(**values)
+
+
+def stored_number(text: str | None) -> PhoneNumber | None:
+    """A number the store wrote (E.164); rows from older versions may hold other forms."""
+    if not text:
+        return None
+    try:
+        return PhoneNumber(text) if text.startswith("+") else parse_phone(text)
+    except PhoneNumberError:
+        return None
+
+
+def event_digest(event: CallEvent) -> str:
+    """Content hash: the same event delivered twice has the same digest (cached per event)."""
+    return event.digest
+
+
+def event_rank(event: CallEvent) -> tuple[int, str, str, str]:
+    """Sort key, higher wins: status finality, then end time, then start time.
+
+    The digest breaks the last ties so the order is total and the fold never
+    depends on delivery order.
+    """
+    ended = event.ended_at.isoformat() if event.ended_at else ""
+    started = event.started_at.isoformat() if event.started_at else ""
+    return (STATUS_RANK[event.status], ended, started, event_digest(event))
+
+
+_FOLDED = (
+    "direction",
+    "status",
+    "provider",
+    "provider_call_id",
+    "duration_s",
+    "call_duration_s",
+    "started_at",
+    "ended_at",
+    "recording_url",
+    "disposition",
+    "agent",
+    "agent_phone",
+    "did",
+    "customer_number",
+    "message",
+    "raw",
+)
+
+
+def fold_events(events: Iterable[CallEvent]) -> dict[str, Any]:
+    """The activity's fields from all its events (any order, duplicates allowed).
+
+    Fields come from the highest-ranked event that states them. ``lead_id`` and
+    ``user_id`` prefer the click-to-call attempt, which knows exactly whom the
+    user called (a number may belong to two leads). ``dnd`` sticks once seen.
+    """
+    ordered = sorted(_unique(events), key=event_rank)
+    if not ordered:
+        raise ValueError("an activity needs at least one event")
+    result: dict[str, Any] = {"dnd": any(e.dnd for e in ordered)}
+    for event in ordered:
+        for name in _FOLDED:
+            value = getattr(event, name)
+            if value is not None and (name != "raw" or value):
+                result[name] = value
+    result.setdefault("raw", ScrubbedRecord())
+    for name in ("lead_id", "user_id"):
+        chosen = [getattr(e, name) for e in ordered if getattr(e, name) is not None]
+        clicked = [
+            getattr(e, name)
+            for e in ordered
+            if e.source == "click_to_call" and getattr(e, name) is not None
+        ]
+        result[name] = (clicked or chosen or [None])[-1]
+    return result
+
+
+def _unique(events: Iterable[CallEvent]) -> list[CallEvent]:
+    """Events without duplicates (by digest), keeping the first of each."""
+    seen: dict[str, CallEvent] = {}
+    for event in events:
+        seen.setdefault(event_digest(event), event)
+    return list(seen.values())
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A phone-call activity in a lead's history (``lead_id`` None: unknown caller)."""
+
+    id: int
+    lead_id: str | None
+    user_id: str | None
+    direction: Direction
+    status: CallStatus
+    dnd: bool
+    duration_s: int
+    call_duration_s: int | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    recording_url: str | None
+    disposition: str | None
+    agent: str | None
+    agent_phone: PhoneNumber | None
+    did: str | None
+    customer_number: PhoneNumber | None
+    provider: str | None
+    provider_call_id: str | None
+    message: str | None
+    raw: ScrubbedRecord
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def missed(self) -> bool:
+        """A call that rang but nobody answered."""
+        return self.status is CallStatus.NOT_ANSWERED
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What ``CrmStore.record_call_activity`` did with one event."""
+
+    activity_id: int
+    outcome: UpsertResult
+    lead_id: str | None
+
+
+@dataclass(frozen=True)
+class DidReplaceSummary:
+    """What ``CrmStore.replace_dids`` kept and skipped."""
+
+    stored: int
+    duplicates: int
+    invalid: Sequence[str]
+
+
+@dataclass(frozen=True)
+class DidSyncStatus:
+    """The last DID sync: when it last worked, when it was last tried, why it failed."""
+
+    last_success_at: datetime | None
+    last_attempt_at: datetime | None
+    last_error: str | None
+    count: int
+
+    @property
+    def healthy(self) -> bool:
+        """True when the last attempt succeeded."""
+        return self.last_error is None and self.last_success_at is not None
