@@ -138,12 +138,15 @@ def call(
             store, client, config, lead_id, user_id, number_field=number_field, retries=retries
         )
     who = f"{lead_id} at {_shown(attempt.customer_number, show_numbers)}"
+    tries = f" (attempt {attempt.attempts} of {retries + 1})" if attempt.attempts > 1 else ""
     if attempt.initiated:
-        click.echo(f"initiated: call to {who}, provider call id {attempt.call_id or '(none)'}")
+        click.echo(
+            f"initiated: call to {who}, provider call id {attempt.call_id or '(none)'}{tries}"
+        )
         click.echo(f"activity {attempt.activity_id} recorded (initiated)")
         return
     dnd = " [DND: not retried]" if attempt.dnd else ""
-    click.echo(f"failed: call to {who}: {attempt.message}{dnd}")
+    click.echo(f"failed: call to {who}: {attempt.message}{dnd}{tries}")
     click.echo(f"activity {attempt.activity_id} recorded (failed)")
     raise SystemExit(PROVIDER_FAILED)
 

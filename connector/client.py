@@ -209,9 +209,6 @@ class Client:
         self._env: Mapping[str, str] = os.environ if env is None else env
         self._max_body = max_body_bytes
         _guard_httpx_log()
-        # One Redactor per set of secrets: building one compiles a pattern,
-        # and a long-lived client meets few key sets.
-        self._redactors: dict[frozenset[str], Redactor] = {}
         self._http = httpx.Client(
             transport=transport,
             headers={"user-agent": USER_AGENT},
@@ -244,7 +241,9 @@ class Client:
 
     def send(self, request: RenderedRequest, api: ApiConfig, *, name: str = "") -> CallResult:
         """Send an already rendered request and map the answer with ``api.response``."""
-        scrub = self._redactor(request.secrets).text
+        # Every encoded form of each secret, and credential parameters; numbers
+        # stay: masking them is the caller's choice.
+        scrub = Redactor(request.secrets, show_numbers=True).text
         state = _Exchange(time.perf_counter(), api.timeout, scrub, self._max_body)
         try:
             response, raw = self._exchange(request, state)
@@ -284,16 +283,6 @@ class Client:
         return CallResult(request=request, outcome=outcome, answer=answer, headers=headers)
 
     # -- internals ---------------------------------------------------------
-
-    def _redactor(self, secrets: frozenset[str]) -> Redactor:
-        # Every encoded form of each secret, and credential parameters; numbers
-        # stay: masking them is the caller's choice.
-        redactor = self._redactors.get(secrets)
-        if redactor is None:
-            if len(self._redactors) >= 32:
-                self._redactors.clear()
-            redactor = self._redactors[secrets] = Redactor(secrets, show_numbers=True)
-        return redactor
 
     def _exchange(self, request: RenderedRequest, state: _Exchange) -> tuple[httpx.Response, bytes]:
         """Send and read; every failure is raised as a ``TransportError`` with a status."""

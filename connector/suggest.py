@@ -93,8 +93,9 @@ def _is_error_container(name: str, value: object) -> bool:
 
 
 def _addressable(name: str) -> bool:
-    """Whether a dotted path can reach this key (mapping trims keys and splits on dots)."""
-    return bool(name) and name == name.strip() and "." not in name
+    """Whether a dotted path can reach this key (mapping trims keys and splits on dots)
+    and an admin can read and type it (no control or line-separator characters)."""
+    return bool(name) and name == name.strip() and "." not in name and name.isprintable()
 
 
 def _walk(node: object, prefix: str, depth: int) -> Iterator[ResponseRule]:

@@ -41,9 +41,12 @@ simulator can play, over real sockets (waitress on 127.0.0.1). Each API has a
 1 s timeout and a 1 MiB read limit. What each cell must show:
 
 - an **error** outcome: never success, never an exception out of `Client.call`;
-- a message that names the host or the problem (`within 1 s`, `closed the
-  connection`, `HTTP 503`, `no response rule matched`, `more than N bytes`,
-  `redirect`);
+- the typed `reason` of the fault (`timeout`, `transport`, `rule`, `unmapped`,
+  `not_text`, `too_large`, `redirect`); when no usable answer came,
+  `Outcome.error` holds the matching `TransportError`;
+- a message that names the host or the problem (`within the 1 s timeout`,
+  `closed the connection`, `HTTP 503`, `no response rule matched`, `more than
+  N bytes`, `redirect`);
 - an answer within the timeout plus one second, whatever the server does;
 - no canary secret in the message, excerpt, captured data or body;
 - for `huge_20mb`, no more than the read limit read; for `redirect_other_host`,

@@ -17,9 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from calling import cli as flows_cli
+from calling import click_to_call
 from connector.client import Client
 from crm import CrmStore
 from mcc.cli import cli
@@ -179,3 +181,78 @@ def test_mcc_serve_refuses_to_start_without_a_token(tmp_path: Path) -> None:
     assert process.returncode == 2
     assert "MCC_CALLLOG_TOKEN" in err
     assert "--insecure-no-auth" in err
+
+
+def test_call_retries_only_a_refused_connection_with_backoff(
+    walk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run("crm", "import", str(ROOT / "examples" / "crm.yaml"))
+    tried: list[str] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        tried.append(request.url.path)
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    monkeypatch.setattr(
+        flows_cli, "make_client", lambda: Client(transport=httpx.MockTransport(refuse))
+    )
+    monkeypatch.setattr(click_to_call, "RETRY_BASE_S", 0.01)  # the backoff, kept short here
+    result = _run("call", "--lead", "L-1001", "--user", "agent1", "--retries", "2", *SIM)
+    assert result.exit_code == 1, result.output
+    assert "connection refused by sim.test" in result.output
+    assert "(attempt 3 of 3)" in result.output
+    assert len(tried) == 3
+
+
+def test_call_never_retries_once_the_request_was_sent(
+    walk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run("crm", "import", str(ROOT / "examples" / "crm.yaml"))
+    tried: list[str] = []
+
+    def silent(request: httpx.Request) -> httpx.Response:
+        tried.append(request.url.path)
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    monkeypatch.setattr(
+        flows_cli, "make_client", lambda: Client(transport=httpx.MockTransport(silent))
+    )
+    result = _run("call", "--lead", "L-1001", "--user", "agent1", "--retries", "3", *SIM)
+    assert result.exit_code == 1, result.output
+    assert "no complete answer from sim.test" in result.output
+    assert len(tried) == 1  # the provider may have queued the call: never dial twice
+
+
+def test_a_non_ascii_name_in_a_header_template_is_one_clear_line(walk: Any, tmp_path: Path) -> None:
+    config = yaml.safe_load((ROOT / "connector" / "presets" / "ozonetel.yaml").read_text())
+    config["apis"]["click_to_call"]["headers"] = {"X-Lead-Name": "@{Lead:FirstName}"}
+    path = tmp_path / "named.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    people = tmp_path / "people.yaml"
+    people.write_text(
+        "users: [{id: agent1, phone: '9800000001', TelephonyAgentId: agent1,"
+        " mx_Custom_8: Inbound_918030000001}]\n"
+        "leads: [{id: L-9, FirstName: 'Ünïcødé 名前', Phone: '9876543210'}]\n",
+        encoding="utf-8",
+    )
+    _run("crm", "import", str(people))
+    result = CliRunner().invoke(
+        cli,
+        [
+            "call",
+            "--lead",
+            "L-9",
+            "--user",
+            "agent1",
+            "--config",
+            str(path),
+            "--base-url",
+            "http://sim.test",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(
+        "mcc: headers.X-Lead-Name: the value of @{Lead:FirstName} holds non-ASCII characters"
+    )
+    assert "Traceback" not in result.output
+    assert walk.journal("/CAServices/AgentManualDial.php") == []

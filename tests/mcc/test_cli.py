@@ -9,9 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
-from connector.presets import preset_names
+from connector.presets import preset_names, preset_path
 from mcc import cli as cli_module
 from mcc import testapi
 from mcc.cli import PLUGIN_GROUP, cli, main
@@ -262,3 +263,35 @@ def test_test_api_unknown_api_name_exits_2() -> None:
     result = _run("test-api", "ozonetel", "click2call")
     assert result.exit_code == 2
     assert "click_to_call" in result.stderr
+
+
+def test_test_api_refuses_a_non_ascii_header_value_in_one_line(
+    provider: list[httpx.Request], tmp_path: Path
+) -> None:
+    # A lead named Ünïcødé in a header template used to end in a UnicodeEncodeError traceback.
+    config = yaml.safe_load(preset_path("ozonetel").read_text(encoding="utf-8"))
+    config["apis"]["click_to_call"]["headers"] = {"X-Lead-Name": "@{Lead:FirstName}"}
+    path = tmp_path / "named.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    samples = [*SAMPLES, "--sample", "Lead:FirstName=Ünïcødé 名前"]
+    result = _run("test-api", str(path), "click_to_call", *samples, env=ENV)
+    assert result.exit_code == 2
+    _no_traceback(result)
+    assert result.stderr.startswith(
+        "mcc: headers.X-Lead-Name: the value of @{Lead:FirstName} holds non-ASCII characters"
+    )
+    assert "Ünïcødé" not in result.stderr
+    assert provider == []
+
+
+def test_test_api_refuses_a_sample_number_that_is_no_number(
+    provider: list[httpx.Request],
+) -> None:
+    samples = SAMPLES[:4]  # all but CustomerNumber
+    result = _run(
+        "test-api", "ozonetel", "click_to_call", *samples, "--sample", "CustomerNumber=98x", env=ENV
+    )
+    assert result.exit_code == 2
+    _no_traceback(result)
+    assert "--sample CustomerNumber: '98x' is not a phone number" in result.stderr
+    assert provider == []

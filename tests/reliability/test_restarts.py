@@ -262,6 +262,7 @@ def _when(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+@pytest.mark.slow
 def test_call_logs_survive_service_restarts(service: Service) -> None:
     app = create_app(
         {
