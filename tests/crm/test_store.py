@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -365,3 +366,38 @@ def test_a_locked_database_is_a_store_error_and_writes_nothing(tmp_path: Path) -
                 other.upsert_user(User("U2", "Meera"))
         assert other.get_user("U1") is not None
         assert other.get_user("U2") is None
+
+
+def test_migration_0002_fills_the_event_columns_of_an_existing_store(tmp_path: Path) -> None:
+    # A store written before 0002 kept source and call id only inside the event JSON.
+    path = tmp_path / "v1.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    apply_migrations(conn, load_migrations()[:1])
+    stamp = "2024-05-01T10:00:00+00:00"
+    conn.execute(
+        "INSERT INTO activities (direction, status, created_at, updated_at)"
+        " VALUES ('outbound', 'failed', ?, ?)",
+        (stamp, stamp),
+    )
+    events = [
+        ("d1", {"source": "click_to_call", "provider_call_id": None}),
+        ("d2", {"source": "callback", "provider_call_id": "C1"}),
+    ]
+    conn.executemany(
+        "INSERT INTO activity_events (activity_id, digest, event, received_at) VALUES (1, ?, ?, ?)",
+        [(digest, json.dumps(event), stamp) for digest, event in events],
+    )
+    conn.close()
+    with CrmStore(path) as store:
+        rows = store.db.conn().execute(
+            "SELECT source, provider_call_id FROM activity_events ORDER BY id"
+        )
+        assert [tuple(row) for row in rows] == [("click_to_call", None), ("callback", "C1")]
+        plan = " ".join(
+            str(row[3])
+            for row in store.db.conn().execute(
+                "EXPLAIN QUERY PLAN SELECT 1 FROM activity_events"
+                " WHERE activity_id = 1 AND source = 'click_to_call'"
+            )
+        )
+        assert "activity_events_source" in plan
