@@ -35,6 +35,7 @@ from simulator.faults import FaultAction, fault_response
 from simulator.journal import redact_mapping
 from simulator.providers import DIALECTS
 from simulator.providers.params import CUSTOMER_FIELDS, find_problems, read_params
+from simulator.recordings import blueprint as recordings_blueprint
 from simulator.state.runtime import Simulator
 
 # current_simulator and get_simulator live in simulator.current (no blueprint
@@ -52,6 +53,7 @@ def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Fla
     for dialect in DIALECTS.values():
         app.register_blueprint(dialect.blueprint())
     app.register_blueprint(control_blueprint())
+    app.register_blueprint(recordings_blueprint())
     sim.operations = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
@@ -66,6 +68,8 @@ def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Fla
 
 def _before_request() -> BaseResponse | None:
     sim = current_simulator()
+    if sim.public_url is None:
+        sim.public_url = request.host_url.rstrip("/")  # where recordings are served
     sim.tick()
     dialect = DIALECTS.get(request.blueprint or "")
     if dialect is None:

@@ -13,6 +13,7 @@ lives beside the concept it guards; the ones that were ``ValueError`` or
     ├── UnknownFault (KeyError)        404  simulator.faults
     ├── CallbackModeError (ValueError) 400  simulator.callbacks
     ├── UnknownProfile (KeyError)      400  simulator.profiles
+    ├── BadProfileSwitch (ValueError)  400  simulator.profiles
     ├── BadCallInput (ValueError)      400  simulator.state.calls
     ├── InvalidTransition (ValueError) 409  simulator.state.calls
     ├── UnknownCall (KeyError)         404  simulator.state.runtime

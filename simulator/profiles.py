@@ -7,20 +7,31 @@ careless partner, to prove a connector's rules catch it:
 - pop-up (PullAPI) errors come back as an HTML page;
 - the DID list holds duplicates and invalid numbers;
 - the pop-up API answers 1.5 s late.
+
+Each switch can also be set on its own: ``{"name": "compliant",
+"echo_api_key": false}``. ``echo_api_key`` (on in both profiles) is Ozonetel's
+real habit of echoing the account's API key in every call-log callback
+(providers.md 2.7); ``mcc verify``'s ``callback.secrets`` clause fails it, and
+the conformance run's embedded simulator turns it off.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from simulator.errors import SimulatorError
 
-__all__ = ["PROFILES", "Profile", "UnknownProfile", "get_profile"]
+__all__ = ["PROFILES", "BadProfileSwitch", "Profile", "UnknownProfile", "get_profile"]
 
 
 class UnknownProfile(SimulatorError, KeyError):
     """No profile has the given name; the message lists the known ones."""
+
+
+class BadProfileSwitch(SimulatorError, ValueError):
+    """A switch that no profile has, or a value of the wrong type."""
 
 
 @dataclass(frozen=True)
@@ -32,10 +43,28 @@ class Profile:
     pull_errors_as_html: bool = False
     sloppy_did_list: bool = False
     popup_delay_s: float = 0.0
+    echo_api_key: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return asdict(self)
+
+    def with_switches(self, switches: Mapping[str, Any]) -> Profile:
+        """This profile with some switches set (``BadProfileSwitch`` names a bad one)."""
+        known = {f.name: f.type for f in fields(self) if f.name != "name"}
+        changes: dict[str, Any] = {}
+        for key, value in switches.items():
+            if key not in known:
+                raise BadProfileSwitch(
+                    f"unknown profile switch {key!r}; valid: {', '.join(sorted(known))}"
+                )
+            if known[key] == "bool":
+                if not isinstance(value, bool):
+                    raise BadProfileSwitch(f"{key} must be true or false")
+            elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise BadProfileSwitch(f"{key} must be a number of seconds >= 0")
+            changes[key] = value
+        return replace(self, **changes)
 
 
 PROFILES: dict[str, Profile] = {

@@ -14,7 +14,7 @@ POST     /_sim/faults                     add a rule -> 201 ``{"id": "f1", "rule
 GET      /_sim/faults[/<id>]              list / one rule
 DELETE   /_sim/faults[/<id>]              clear all / one rule
 GET      /_sim/profile                    the current profile
-POST     /_sim/profile                    ``{"name": "sloppy"|"compliant"}``
+POST     /_sim/profile                    ``{"name": "sloppy"|"compliant", <switch>: value...}``
 GET      /_sim/calls[/<ucid>]             calls and their history
 POST     /_sim/calls/<ucid>/advance       ``{"to": "ringing"|"connected"|...}``
 POST     /_sim/transitions                ``{"mode", "delays", "ucid" (optional)}``
@@ -156,10 +156,12 @@ def _fault(fault_id: str) -> Response:
 def _profile() -> Response:
     sim = current_simulator()
     if request.method == "POST":
-        name = _body().get("name")
+        body = _body()
+        name = body.get("name")
         if not isinstance(name, str):
             raise BadControlInput('send {"name": "compliant"} or {"name": "sloppy"}')
-        profile = get_profile(name)
+        switches = {key: value for key, value in body.items() if key != "name"}
+        profile = get_profile(name).with_switches(switches)
         with sim.lock:
             sim.profile = profile
     return _reply({"profile": sim.profile.to_dict()})

@@ -122,6 +122,8 @@ class Call:
     reason: str = ""
     history: list[Transition] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    callback_url: str | None = None  # where this call's record goes, when given per call
+    recording_url: str | None = None  # set when an answered call ends
 
     @property
     def state(self) -> CallState:
@@ -199,6 +201,7 @@ class Call:
             "reason": self.reason,
             "state": self.state.value,
             "history": [{"state": t.state.value, "at": t.at.isoformat()} for t in self.history],
+            "recording_url": self.recording_url,
         }
 
 

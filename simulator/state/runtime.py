@@ -39,7 +39,9 @@ __all__ = ["TICK_EVERY_S", "RecordBuilder", "Simulator", "UnknownCall"]
 #: How often pending timed calls are moved when no request arrives.
 TICK_EVERY_S = 0.1
 
-RecordBuilder = Callable[[Call, Account, Directory], CallbackPayload]
+#: A dialect's call-log builder: the record to POST when ``call`` ends, or None
+#: when the provider sends none for such a call.
+RecordBuilder = Callable[[Call, Account, Directory, Profile], CallbackPayload | None]
 
 
 class UnknownCall(SimulatorError, KeyError):
@@ -94,6 +96,9 @@ class Simulator:
         self.rate = RateLimiter()
         self.magic_hits: Counter[str] = Counter()
         self.profile: Profile = get_profile(config.profile)
+        #: scheme://host:port the simulator is reached at (set by the first request):
+        #: recording URLs in call records point here, where they can be played.
+        self.public_url: str | None = None
         self.mode = config.transitions
         self.delays = parse_delays(config.delays or {})
 
@@ -162,6 +167,7 @@ class Simulator:
         reason: str = "",
         ucid: str | None = None,
         extra: Mapping[str, Any] | None = None,
+        callback_url: str | None = None,
     ) -> Call:
         """Create an outbound call and move it as the transition mode says."""
         with self.lock:
@@ -183,6 +189,7 @@ class Simulator:
                 planned=planned,
                 reason=reason,
                 extra=dict(extra or {}),
+                callback_url=callback_url,
             )
             call.history.append(Transition(CallState.QUEUED, now))
             self.calls.add(call)
@@ -283,12 +290,25 @@ class Simulator:
                     self._ticker = None
                     return
 
+    def recording_url(self, call: Call, account: Account) -> str | None:
+        """Where an answered call's recording plays (``GET /recordings/...``), if known."""
+        if call.state != CallState.COMPLETED or self.public_url is None:
+            return None
+        return f"{self.public_url}/recordings/{account.username}/{call.ucid}.wav"
+
     def _ended(self, call: Call) -> None:
         builder = self.record_builders.get(call.dialect)
         account = self.directory.accounts.get(call.account)
         if builder is None or account is None:
             return
-        self.outbox.enqueue(call.ucid, account.callback_url, builder(call, account, self.directory))
+        call.recording_url = self.recording_url(call, account)
+        payload = builder(call, account, self.directory, self.profile)
+        if payload is None:
+            return
+        # A URL given with the call (the generic dialect's callback_url) wins
+        # over the account's, as providers with per-call status callbacks do.
+        url = call.callback_url or account.callback_url
+        self.outbox.enqueue(call.ucid, url, payload)
 
     def close(self) -> None:
         """Stop the callback worker and the ticker."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
+import wave
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs
@@ -100,7 +102,8 @@ def test_ozonetel_callback_is_form_field_data_holding_json() -> None:
     assert record["Did"] == "918030000001"
     assert record["CallerID"] == "9876543210"
     assert record["AgentPhoneNumber"] == "9800000001"
-    assert record["AudioFile"].endswith(f"_{ucid}_20240115100000.mp3")
+    # The simulator serves the recording itself, where the connector can play it.
+    assert record["AudioFile"] == f"http://localhost/recordings/demouser/{ucid}.wav"
     assert record["UserName"] == "demouser"
 
 
@@ -157,7 +160,7 @@ def test_generic_callback_is_a_leadsquared_call_log() -> None:
         "EndTime": "2024-01-15 04:30:36",
         "CallDuration": 30,
         "Status": "Answered",
-        "ResourceURL": f"https://recordings.simulator.invalid/demouser/{ucid}.mp3",
+        "ResourceURL": f"http://localhost/recordings/demouser/{ucid}.wav",
         "Direction": "Outbound",
         "CallSessionId": ucid,
     }
@@ -316,3 +319,112 @@ def test_background_worker_delivers_and_stops() -> None:
     sim.close()
     assert not sim.outbox.worker_running
     assert len(receiver.received) == 1
+
+
+def test_a_recording_url_plays_a_real_wav_file() -> None:
+    _, client, _ = _setup()
+    ucid = _dial(client)
+    url = f"/recordings/demouser/{ucid}.wav"
+    got = client.get(url)
+    assert got.status_code == 200
+    assert got.mimetype == "audio/wav"
+    with wave.open(io.BytesIO(got.data)) as audio:  # a real file: the wave module reads it
+        assert (audio.getnchannels(), audio.getframerate()) == (1, 8000)
+        assert audio.getnframes() == 8000
+    head = client.head(url)
+    assert (head.status_code, head.mimetype) == (200, "audio/wav")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/recordings/demouser/nosuchcall.wav", "/recordings/someoneelse/{ucid}.wav"],
+)
+def test_unknown_or_foreign_recordings_are_404(path: str) -> None:
+    _, client, _ = _setup()
+    ucid = _dial(client)
+    assert client.get(path.format(ucid=ucid)).status_code == 404
+
+
+def test_an_unanswered_call_has_no_recording_to_play() -> None:
+    _, client, _ = _setup()
+    ucid = _dial(client, customerNumber="9000000005")  # no answer
+    assert client.get(f"/recordings/demouser/{ucid}.wav").status_code == 404
+
+
+def test_the_echo_of_the_api_key_can_be_switched_off() -> None:
+    app, client, _ = _setup()
+    switched = client.post("/_sim/profile", json={"name": "compliant", "echo_api_key": False})
+    assert switched.status_code == 200
+    assert switched.get_json()["profile"]["echo_api_key"] is False
+    _dial(client)
+    record = get_simulator(app).outbox.deliveries()[0].payload.record
+    assert "Apikey" not in record
+    assert KEY.encode() not in get_simulator(app).outbox.deliveries()[0].payload.body
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"name": "compliant", "echo_apikey": False}, "unknown profile switch 'echo_apikey'"),
+        ({"name": "compliant", "echo_api_key": "no"}, "echo_api_key must be true or false"),
+        ({"name": "compliant", "popup_delay_s": -1}, "popup_delay_s must be a number"),
+    ],
+)
+def test_bad_profile_switches_are_400_naming_the_switch(
+    body: dict[str, object], message: str
+) -> None:
+    _, client, _ = _setup()
+    answer = client.post("/_sim/profile", json=body)
+    assert answer.status_code == 400
+    assert message in answer.get_json()["message"]
+
+
+def _generic_dial(client: FlaskClient, **changes: str) -> Any:
+    params = {
+        "api_key": KEY,
+        "username": "demouser",
+        "agentID": "agent1",
+        "campaignName": "918030000001",
+        "customerNumber": "9876543210",
+        **changes,
+    }
+    return client.get("/click2call", query_string=params).get_json()
+
+
+def test_a_generic_call_may_name_its_own_callback_url() -> None:
+    app, client, _ = _setup()
+    _generic_dial(client, callback_url="http://127.0.0.1:9/crm/calllog?token=t0k")
+    (delivery,) = get_simulator(app).outbox.deliveries()
+    assert delivery.url == "http://127.0.0.1:9/crm/calllog?token=t0k"
+    listed = client.get("/_sim/callbacks").get_json()["deliveries"][0]
+    assert "t0k" not in json.dumps(listed)  # the log hides the token
+
+
+def test_a_bad_per_call_callback_url_is_refused() -> None:
+    _, client, _ = _setup()
+    answer = _generic_dial(client, callback_url="ftp://files.example/x")
+    assert answer == {"status": "error", "message": "callback_url should be an http or https URL"}
+
+
+def test_a_refused_generic_dial_is_reported_failed_not_missed() -> None:
+    app, client, _ = _setup()
+    _generic_dial(client, customerNumber="9000000001")  # DND
+    (delivery,) = get_simulator(app).outbox.deliveries()
+    assert json.loads(delivery.payload.body)["Status"] == "Failed"
+
+
+def test_knowlarity_sends_no_record_for_a_dial_refused_before_ringing() -> None:
+    app, client, _ = _setup()
+    headers = {
+        "x-api-key": "knowlarity-app-key-demo",
+        "authorization": "00000000-0000-4000-8000-000000000001",
+    }
+    for customer in ("+919000000001", "+919876543210"):  # DND, then an ordinary call
+        client.post(
+            "/Basic/v1/account/call/makecall",
+            json={"k_number": "+918030000001", "agent_number": "+919800000001",
+                  "customer_number": customer},
+            headers=headers,
+        )  # fmt: skip
+    deliveries = get_simulator(app).outbox.deliveries()
+    assert [json.loads(d.payload.body)["caller_id"] for d in deliveries] == ["+919876543210"]

@@ -2,7 +2,9 @@
 
 Numbers in the CRM form ``+91-XXXXXXXXXX``, times in UTC ``YYYY-MM-DD
 HH:MM:SS``, ``CallDuration`` in whole seconds of talk. Outbound: the source is
-the agent, the destination the lead; inbound the other way round.
+the agent, the destination the lead; inbound the other way round. ``Status``
+is ``Answered``, ``NotAnswered`` (a missed call) or ``Failed`` (a dial refused
+before anyone's phone rang: DND, blacklisted, invalid number).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 
 from simulator.callbacks import CallbackPayload
 from simulator.clock import utc_text
+from simulator.profiles import Profile
 from simulator.providers.base import call_times
 from simulator.state.calls import Call, CallState
 from simulator.state.directory import Account, Directory
@@ -19,9 +22,20 @@ from simulator.state.numbers import crm
 __all__ = ["record"]
 
 
-def record(call: Call, account: Account, directory: Directory) -> CallbackPayload:
-    """The call-log JSON POSTed to the account's callback URL."""
-    del directory  # the call carries everything this shape needs
+def _recording(call: Call, account: Account) -> str:
+    # The simulator's own URL when it knows it (it serves the file there).
+    return (
+        call.recording_url
+        or f"https://recordings.simulator.invalid/{account.username}/{call.ucid}.mp3"
+    )
+
+
+_STATUS = {CallState.COMPLETED: "Answered", CallState.FAILED: "Failed"}
+
+
+def record(call: Call, account: Account, directory: Directory, profile: Profile) -> CallbackPayload:
+    """The call-log JSON POSTed to the call's (or the account's) callback URL."""
+    del directory, profile  # the call carries everything this shape needs
     times = call_times(call)
     agent = crm(call.agent_phone) if call.agent_phone else ""
     customer = crm(call.customer)
@@ -34,12 +48,8 @@ def record(call: Call, account: Account, directory: Directory) -> CallbackPayloa
         "StartTime": utc_text(call.started_at),
         "EndTime": utc_text(call.ended_at or call.started_at),
         "CallDuration": round(times.talk),
-        "Status": "Answered" if answered else "NotAnswered",
-        "ResourceURL": (
-            f"https://recordings.simulator.invalid/{account.username}/{call.ucid}.mp3"
-            if answered
-            else ""
-        ),
+        "Status": _STATUS.get(call.state, "NotAnswered"),
+        "ResourceURL": _recording(call, account) if answered else "",
         "Direction": "Outbound" if outbound else "Inbound",
         "CallSessionId": call.ucid,
     }

@@ -30,6 +30,7 @@ __all__ = [
     "CustomerInDnd",
     "GenericError",
     "InvalidAgentPhoneNumber",
+    "InvalidCallbackUrl",
     "InvalidCredentials",
     "InvalidCustomerNumber",
     "MaxLimitExceeded",
@@ -76,4 +77,11 @@ class BlackListedNumber(GenericError):
     """[I] Blacklisted number (Ozonetel's text, providers.md 2.10)."""
 
     message = "{number} is a black listed number"
+    inferred = True
+
+
+class InvalidCallbackUrl(GenericError):
+    """[I] The optional per-call ``callback_url`` is not an http(s) URL."""
+
+    message = "callback_url should be an http or https URL"
     inferred = True

@@ -8,6 +8,7 @@ texts).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from simulator.providers.base import dial_outcome
 from simulator.providers.generic import errors
@@ -33,6 +34,17 @@ def _check_rate(sim: Simulator, account: Account, customer: str | None = None) -
     )
     if behaviour_limited or not sim.allow(account):
         raise errors.MaxLimitExceeded()
+
+
+def _callback_url(values: Mapping[str, str]) -> str | None:
+    """The optional per-call ``callback_url``: where this call's record goes [I]."""
+    url = _get(values, "callback_url")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2048:
+        raise errors.InvalidCallbackUrl()
+    return url
 
 
 def click2call(sim: Simulator, values: Mapping[str, str]) -> Call:
@@ -66,6 +78,7 @@ def click2call(sim: Simulator, values: Mapping[str, str]) -> Call:
         campaign = sim.directory.campaigns.get(campaign_name)
         did = campaign.did if campaign else national(campaign_name)
         call = sim.place_call(
+            callback_url=_callback_url(values),
             dialect=DIALECT,
             operation="generic.click2call",
             account=account,

@@ -12,6 +12,7 @@ from datetime import UTC
 
 from simulator.callbacks import CallbackPayload
 from simulator.clock import IST
+from simulator.profiles import Profile
 from simulator.providers.base import call_times
 from simulator.state.calls import Call, CallState
 from simulator.state.directory import Account, Directory
@@ -20,9 +21,13 @@ from simulator.state.numbers import e164
 __all__ = ["record"]
 
 
-def record(call: Call, account: Account, directory: Directory) -> CallbackPayload:
-    """The webhook JSON."""
-    del directory
+def record(
+    call: Call, account: Account, directory: Directory, profile: Profile
+) -> CallbackPayload | None:
+    """The webhook JSON; none for a dial refused before anyone's phone rang [I]."""
+    del directory, profile
+    if call.reason in ("dnd", "blacklisted"):
+        return None  # nothing was dialled, so no call event to push
     times = call_times(call)
     answered = call.state == CallState.COMPLETED
     end = call.ended_at or call.started_at
@@ -38,7 +43,10 @@ def record(call: Call, account: Account, directory: Directory) -> CallbackPayloa
         "action": "6",
         "timezone": "Asia/Kolkata",
         "resource_url": (
-            f"https://recordings.simulator.invalid/{account.username}/{call.ucid}.mp3"
+            (
+                call.recording_url
+                or f"https://recordings.simulator.invalid/{account.username}/{call.ucid}.mp3"
+            )
             if answered
             else ""
         ),

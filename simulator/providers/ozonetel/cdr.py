@@ -5,7 +5,9 @@ Times are IST ``YYYY-MM-DD HH:MM:SS`` without a zone, durations ``HH:MM:SS``
 strings, and number formats are mixed in one payload as in real ones
 (``CallerID`` 12-digit ``91...`` on inbound, 10-digit on manual; ``DialedNumber``
 with a trunk ``0``). ``Apikey`` echoes the account's real key, as Ozonetel
-does: the receiver (the connector) must redact it.
+does: the receiver (the connector) must redact it. The profile switch
+``echo_api_key`` turns the echo off (what a partner that passes ``mcc verify``'s
+``callback.secrets`` does).
 
 Pre-dial failures (DND, blacklisted) look like Ozonetel's toolbar saves them:
 ``Status`` ``Fail``, ``HangupBy`` ``SystemHangup``, ``AudioFile`` ``-1``,
@@ -21,6 +23,7 @@ from urllib.parse import urlencode
 
 from simulator.callbacks import CallbackPayload
 from simulator.clock import IST, hms, ist_text
+from simulator.profiles import Profile
 from simulator.providers.base import call_times
 from simulator.state.calls import Call, CallState
 from simulator.state.directory import Account, Directory
@@ -39,6 +42,8 @@ _LEG_STATUS = {
 
 
 def _recording(account: Account, call: Call) -> str:
+    if call.recording_url:  # the simulator's own URL, where the file plays
+        return call.recording_url
     stamp = call.started_at.astimezone(IST).strftime("%Y%m%d%H%M%S")
     user = account.username
     return f"http://recordings.kookoo.in/{user}/{user}_{call.ucid}_{stamp}.mp3"
@@ -114,9 +119,11 @@ def cdr_fields(call: Call, account: Account, directory: Directory) -> dict[str, 
     }
 
 
-def record(call: Call, account: Account, directory: Directory) -> CallbackPayload:
+def record(call: Call, account: Account, directory: Directory, profile: Profile) -> CallbackPayload:
     """The callback: ``data=<JSON string>``, form-encoded."""
     fields = cdr_fields(call, account, directory)
+    if not profile.echo_api_key:
+        fields = {name: value for name, value in fields.items() if name != "Apikey"}
     body = urlencode({"data": json.dumps(fields)}).encode()
     return CallbackPayload(
         dialect="ozonetel",
