@@ -112,7 +112,9 @@ def _calllog(provider: str | None = None) -> tuple[Response, int]:
         return _error(404, f"/calllog/{provider[:32]} is not a call-log path")
     body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
     try:
-        records = parse_callback(body, request.content_type)
+        log = state.config.call_log if state.config is not None else None
+        # The config's call_log.format: the same parser mcc verify's receiver uses.
+        records = parse_callback(body, request.content_type, log.format if log else None)
         if not records:
             return _error(400, "body: holds no call record")
         report = ingest(state.store, records)

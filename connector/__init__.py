@@ -14,7 +14,7 @@ but may change without notice.
 
 from __future__ import annotations
 
-from connector.calllog import CallRecord, CallStatus, Direction, parse_callback
+from connector.calllog import CallLogFormat, CallRecord, CallStatus, Direction, parse_callback
 from connector.client import CallResult, Client
 from connector.config import (
     ApiConfig,
@@ -47,6 +47,7 @@ __all__ = [
     "ApiConfig",
     "BodyEncoding",
     "CallLogError",
+    "CallLogFormat",
     "CallRecord",
     "CallResult",
     "CallStatus",

@@ -32,6 +32,7 @@ from connector.redaction import ScrubbedRecord
 
 __all__ = [
     "IST",
+    "CallLogFormat",
     "CallRecord",
     "CallStatus",
     "Direction",
@@ -51,6 +52,14 @@ class Direction(StrEnum):
 
     INBOUND = "inbound"
     OUTBOUND = "outbound"
+
+
+class CallLogFormat(StrEnum):
+    """Which provider's record shape a call log has (its envelope is read either way)."""
+
+    OZONETEL = "ozonetel"  # monitorUCID/UCID/CallID, IST times, HH:MM:SS durations
+    GENERIC = "generic"  # LeadSquared's call log: CallSessionId, UTC times, seconds
+    KNOWLARITY = "knowlarity"  # callid, ISO times with their own offsets
 
 
 class CallStatus(StrEnum):
@@ -337,18 +346,26 @@ def _knowlarity(record: Mapping[str, Any]) -> CallRecord:
     )
 
 
-_SHAPES: tuple[tuple[tuple[str, ...], Callable[[Mapping[str, Any]], CallRecord]], ...] = (
-    (("CallSessionId",), _leadsquared),
-    (("callid",), _knowlarity),
-    (("monitorUCID", "UCID", "CallID"), _ozonetel),
+_Shape = tuple[CallLogFormat, tuple[str, ...], Callable[[Mapping[str, Any]], CallRecord]]
+_SHAPES: tuple[_Shape, ...] = (
+    (CallLogFormat.GENERIC, ("CallSessionId",), _leadsquared),
+    (CallLogFormat.KNOWLARITY, ("callid",), _knowlarity),
+    (CallLogFormat.OZONETEL, ("monitorUCID", "UCID", "CallID"), _ozonetel),
 )
+_NAMES = {
+    CallLogFormat.OZONETEL: "an Ozonetel call log (monitorUCID, UCID or CallID)",
+    CallLogFormat.GENERIC: "a LeadSquared call log (CallSessionId)",
+    CallLogFormat.KNOWLARITY: "a Knowlarity call webhook (callid)",
+}
 
 
-def parse_record(record: Mapping[str, Any]) -> CallRecord:
-    """One call-log record (a JSON object) of any known provider."""
-    for keys, parse in _SHAPES:
-        if any(key in record for key in keys):
+def parse_record(record: Mapping[str, Any], format: CallLogFormat | None = None) -> CallRecord:
+    """One call-log record (a JSON object): of ``format`` when given, else of any known shape."""
+    for shape, keys, parse in _SHAPES:
+        if (format is None or shape is format) and any(key in record for key in keys):
             return parse(record)
+    if format is not None:
+        raise CallLogError("record", f"not {_NAMES[format]}, as the config's call_log says")
     raise CallLogError(
         "record",
         "not a known call log: expected monitorUCID/UCID/CallID (Ozonetel),"
@@ -377,8 +394,14 @@ def _payload(text: str, content_type: str) -> Any:
     return _json(text, "body")
 
 
-def parse_callback(body: bytes, content_type: str | None) -> list[CallRecord]:
-    """Every call record in a callback body (form ``data=<JSON>``, JSON object or array)."""
+def parse_callback(
+    body: bytes, content_type: str | None, format: CallLogFormat | None = None
+) -> list[CallRecord]:
+    """Every call record in a callback body (form ``data=<JSON>``, JSON object or array).
+
+    ``format`` (a config's ``call_log.format``) accepts only that provider's
+    record shape; without it any known shape is read.
+    """
     if not body.strip():
         raise CallLogError("body", "empty: expected data=<JSON> or a JSON call log")
     try:
@@ -392,7 +415,7 @@ def parse_callback(body: bytes, content_type: str | None) -> list[CallRecord]:
         elif isinstance(payload.get("message"), list):
             payload = payload["message"]  # the CDR pull API's envelope
     if isinstance(payload, dict):
-        return [parse_record(payload)]
+        return [parse_record(payload, format)]
     if not isinstance(payload, list):
         raise CallLogError("body", "expected a JSON object or an array of objects")
     records: list[CallRecord] = []
@@ -402,7 +425,7 @@ def parse_callback(body: bytes, content_type: str | None) -> list[CallRecord]:
                 "record", f"expected an object, got {type(item).__name__}", index=index
             )
         try:
-            records.append(parse_record(item))
+            records.append(parse_record(item, format))
         except CallLogError as exc:
             raise CallLogError(exc.field, exc.problem, index=index) from None
     return records

@@ -27,8 +27,10 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from connector.calllog import CallLogFormat
 from connector.document import fold
 from connector.errors import ConfigError
+from connector.phone import NUMBER_FORMATS
 from connector.template import RequestTemplate
 
 __all__ = [
@@ -37,6 +39,8 @@ __all__ = [
     "NUMBER_FORMATS",
     "ApiConfig",
     "BodyEncoding",
+    "CallLogConfig",
+    "CallbackDelivery",
     "Claims",
     "ConnectorConfig",
     "Mode",
@@ -49,7 +53,6 @@ __all__ = [
 ]
 
 API_NAMES = ("click_to_call", "agent_popup", "did_list")
-NUMBER_FORMATS = ("crm", "e164", "with_country_code", "national", "trunk")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PLAIN_KEY = re.compile(r"^[^\s.:\x00-\x1f\x7f]+$")
@@ -245,14 +248,35 @@ class ApiConfig(_Model):
         return self.body or BodyEncoding.FORM
 
 
+class CallbackDelivery(StrEnum):
+    """How the provider learns where to push call logs."""
+
+    ACCOUNT = "account"  # the partner sets the URL once, in its portal
+    PER_CALL = "per_call"  # the click-to-call request carries it (@CallbackUrl)
+
+
+class CallLogConfig(_Model):
+    """The call logs the provider pushes after each call (the other half of an integration).
+
+    ``format`` picks the connector's parser (``ozonetel``: a form field
+    ``data`` holding JSON, raw JSON or an array of records; ``generic``:
+    LeadSquared's call log; ``knowlarity``: its call webhook); ``delivery`` says
+    how the provider is told the URL.
+    """
+
+    format: CallLogFormat
+    delivery: CallbackDelivery = CallbackDelivery.ACCOUNT
+
+
 class ConnectorConfig(_Model):
-    """A whole integration: mode, DID field and the three APIs."""
+    """A whole integration: mode, DID field, the three APIs and the call logs."""
 
     name: str = "custom"
     mode: Mode = Mode.CLOUD_ONLY
     virtual_number_field: str = Field(default="mx_Custom_8", min_length=1)
     default_region: str = Field(default="IN", min_length=2, max_length=2)
     apis: dict[str, ApiConfig]
+    call_log: CallLogConfig | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -274,6 +298,20 @@ class ConnectorConfig(_Model):
         if did is not None and did.sync_every is None:
             # 4 hours: the seed's "for example, once every 4 hours".
             self.apis["did_list"] = did.model_copy(update={"sync_every": 4 * 3600.0})
+        return self
+
+    @model_validator(mode="after")
+    def _callback_url_is_sent(self) -> ConnectorConfig:
+        log = self.call_log
+        if log is not None and log.delivery is CallbackDelivery.PER_CALL:
+            click = self.apis.get("click_to_call")
+            texts = [] if click is None else [click.url, *click.params.values()]
+            texts += [click.body_template or ""] if click is not None else []
+            if not any("@CallbackUrl" in text for text in texts):
+                raise ValueError(
+                    "call_log.delivery: per_call needs the @CallbackUrl token in the"
+                    ' click_to_call request (a parameter such as callback_url: "@CallbackUrl")'
+                )
         return self
 
     def api(self, name: str) -> ApiConfig:

@@ -17,10 +17,12 @@ from functools import cached_property
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
-from connector.config import NUMBER_FORMATS
 from connector.errors import PhoneNumberError
 
 __all__ = ["NUMBER_FORMATS", "PhoneNumber", "is_valid_phone", "parse_phone"]
+
+#: The written forms a number renders in (``PhoneNumber.format``).
+NUMBER_FORMATS = ("crm", "e164", "with_country_code", "national", "trunk")
 
 # Only what people put between digits; letters would let phonenumbers read
 # vanity numbers ("1800-FLOWERS") or junk like "null" as digits.

@@ -105,6 +105,10 @@ class Redactor:
         ordered = sorted(forms, key=lambda form: (-len(form), form))
         self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
+    def reveals(self, value: str) -> bool:
+        """True when ``value`` holds one of the secrets, in any of the forms it travels in."""
+        return self._pattern is not None and self._pattern.search(value) is not None
+
     def text(self, value: str) -> str:
         """Redact one text: secrets, credential parameters and (unless shown) numbers."""
         if self._pattern is not None:

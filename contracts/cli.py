@@ -96,6 +96,19 @@ def _could_not_test(summary: RunSummary) -> str:
     metavar="PREFIX",
     help="Run only clauses whose id starts with PREFIX (repeatable), e.g. agent_popup.",
 )
+@click.option(
+    "--callback-listen",
+    metavar="HOST:PORT",
+    default=None,
+    help="Where the run's call-log receiver listens; default: a free loopback port.",
+)
+@click.option(
+    "--callback-url",
+    metavar="URL",
+    default=None,
+    help="The receiver's address as the partner reaches it (NAT, tunnel); default: the"
+    " listen address. /calllog is added when the URL has no path.",
+)
 def verify(  # noqa: PLR0917 - click passes every option by keyword
     config_name: str,
     target: str | None,
@@ -107,6 +120,8 @@ def verify(  # noqa: PLR0917 - click passes every option by keyword
     show_numbers: bool,
     formats: tuple[str, ...],
     only: tuple[str, ...],
+    callback_listen: str | None,
+    callback_url: str | None,
 ) -> None:
     """Verify a partner's APIs against a connector config; write a scorecard and reports."""
     try:
@@ -128,6 +143,8 @@ def verify(  # noqa: PLR0917 - click passes every option by keyword
         fuzz_examples=fuzz_examples,
         show_numbers=show_numbers,
         only=only,
+        callback_listen=callback_listen,
+        callback_url=callback_url,
     )
     summary: RunSummary | None = None
     try:

@@ -132,6 +132,10 @@ class RunInfo:
     tool_version: str
     clauses: tuple[ClauseInfo, ...]
     options: Mapping[str, Any] = field(default_factory=dict)
+    # Where the partner pushes call logs during the run, and how it learns it
+    # ("account": set once in its portal; "per_call": sent with each call).
+    call_log_url: str | None = None
+    call_log_delivery: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,11 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qs, quote, quote_plus
 
 import connector
 from contracts.events import Evidence
+from contracts.receiver import Delivery
 
 __all__ = [
     "ANSWER_HEADERS",
@@ -27,6 +28,7 @@ __all__ = [
     "SafeText",
     "build_evidence",
     "curl_command",
+    "delivery_evidence",
 ]
 
 EXCERPT_CHARS = 500
@@ -164,4 +166,47 @@ def build_evidence(
         outcome_message=safe.text(outcome.message),
         elapsed_ms=outcome.elapsed * 1000.0,
         curl=curl_command(request, show_numbers=show_numbers),
+    )
+
+
+def _delivery_summary(delivery: Delivery) -> str:
+    if delivery.problem is not None:
+        return f"could not be read: {delivery.problem}"
+    return "; ".join(
+        f"call {record.call_id}: {record.status}, customer {record.customer_number.crm}"
+        for record in delivery.records
+    )
+
+
+def delivery_evidence(delivery: Delivery, label: str, url: str, safe: SafeText) -> Evidence:
+    """Evidence of one call log the partner pushed: its body and what the receiver made of it.
+
+    Told from the partner's side: the request is the partner's POST to ``url``,
+    the answer what the receiver answered (503 when it refused on purpose).
+    """
+    text = delivery.body.decode("utf-8", errors="replace")
+    form = parse_qs(text) if "form-urlencoded" in (delivery.content_type or "") else {}
+    words = ["curl", "-sS", "-X", "POST", '"' + _double_quoted(safe.text(url)) + '"']
+    if "data" in form:
+        # Ozonetel's shape, data=<JSON>: shown decoded, so it can be read and redacted.
+        body = "data=" + safe.answer(form["data"][-1], limit=2000)
+        words += ["--data-urlencode", '"' + _double_quoted(body) + '"']
+    else:
+        body = safe.answer(text, limit=2000)
+        if delivery.content_type:
+            words += ["-H", '"' + _double_quoted(f"content-type: {delivery.content_type}") + '"']
+        words += ["--data-raw", '"' + _double_quoted(body) + '"']
+    return Evidence(
+        label=label,
+        method="POST",
+        url=safe.text(url),
+        headers=safe.headers(delivery.headers),
+        body=body,
+        status=delivery.answered,
+        answer_headers=(),
+        answer_excerpt=f"received {delivery.received_at.isoformat(timespec='seconds')}",
+        outcome="unreadable" if delivery.problem is not None else "read",
+        outcome_message=safe.text(_delivery_summary(delivery)),
+        elapsed_ms=0.0,
+        curl=" ".join(words),
     )

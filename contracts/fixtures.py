@@ -37,6 +37,19 @@ _FIELDS_HELP = {
     "idle_agent_phone": "an agent phone with no call at this moment",
     "invalid_agent_number": "an agent phone number the partner does not know",
     "rate_limited_agent_phone": "an agent phone the partner answers 'max limit exceeded' for",
+    "answering_number": (
+        "a customer number whose call is answered, with a recording (default: customer_number)"
+    ),
+    "no_answer_number": "a customer number that rings out unanswered (a missed call)",
+    "callback_budget_s": "seconds to wait for a call log after a call ends (default 120)",
+    "callback_timing_budget_s": (
+        "p95 seconds from a call's end to its call log's arrival (default 60)"
+    ),
+    "callback_quiet_s": (
+        "seconds to wait for a call log that may rightly never come, the refused DND dial's"
+        " (default 15)"
+    ),
+    "recordings": "false when the account records no calls (callback.recording skips)",
 }
 
 
@@ -52,6 +65,13 @@ class Fixtures(BaseModel):
     idle_agent_phone: str | None = None
     invalid_agent_number: str | None = None
     rate_limited_agent_phone: str | None = None
+    # Call logs (callback clauses): the numbers that end a call each way, and budgets.
+    answering_number: str | None = None
+    no_answer_number: str | None = None
+    callback_budget_s: float = Field(default=120.0, gt=0, le=3600)
+    callback_timing_budget_s: float = Field(default=60.0, gt=0, le=3600)
+    callback_quiet_s: float = Field(default=15.0, ge=0, le=600)
+    recordings: bool = True
     # Values for mail-merge tokens: @{User:TelephonyAgentId,}, @VirtualNumber
     # (the config's virtual_number_field), @{Lead:Phone,} ...
     user: dict[str, str] = Field(default_factory=dict)
@@ -107,6 +127,11 @@ EMBEDDED = Fixtures(
     idle_agent_phone="9800000002",
     invalid_agent_number="9811111119",
     rate_limited_agent_phone=None,  # arranged through the control plane rate limit
+    answering_number="9812345678",
+    no_answer_number="9000000005",  # the simulator's "no answer" magic number
+    # The simulator delivers at once and retries after 0.5 s: short waits suffice.
+    callback_budget_s=20.0,
+    callback_quiet_s=0.5,
     user={"TelephonyAgentId": "agent1", "PhoneMobile": "9800000001"},
 )
 EMBEDDED_DID = "918030000001"
@@ -141,9 +166,9 @@ class ControlPlane:
         """Merge a seed document (accounts, agents, dids, dnd, rate_limits)."""
         self._post("/seed", document)
 
-    def profile(self, name: str) -> None:
-        """Switch to a named behaviour set (``compliant`` or ``sloppy``)."""
-        self._post("/profile", {"name": name})
+    def profile(self, name: str, **switches: Any) -> None:
+        """Switch to a named behaviour set (``compliant`` or ``sloppy``), switches overridden."""
+        self._post("/profile", {"name": name, **switches})
 
     def incoming(self, customer: str, agent_phone: str, did: str) -> str:
         """Start a ringing incoming call to ``agent_phone``; returns its UCID."""

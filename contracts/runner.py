@@ -38,6 +38,7 @@ from contracts.events import (
 )
 from contracts.evidence import SafeText
 from contracts.fixtures import Fixtures
+from contracts.receiver import CallLogReceiver, parse_listen
 from contracts.target import (
     Target,
     config_secrets,
@@ -147,9 +148,11 @@ def run(
         config, target, fixtures, default_env() if env is None else env
     )
     client = connector.Client(env=run_env)
+    receiver: CallLogReceiver | None = None
     try:
-        secrets = [run_env[name] for name in config_secrets(config) if run_env.get(name)]
-        safe = SafeText(secrets, show_numbers=options.show_numbers)
+        named = {name: run_env[name] for name in config_secrets(config) if run_env.get(name)}
+        safe = SafeText(named.values(), show_numbers=options.show_numbers)
+        receiver = _receiver(config, options, clauses, opened)
         try:
             dialect = dialect_for(config)
         except SpecError:  # the fuzz clause, if it runs, reports the same problem
@@ -165,6 +168,8 @@ def run(
             dialect=dialect,
             rearm=opened.rearm if opened.control is not None else None,
             limit_rate=opened.limit_rate if opened.control is not None else None,
+            receiver=receiver,
+            secrets=named,
         )
         info = RunInfo(
             target=opened.base_url,
@@ -174,6 +179,10 @@ def run(
             tool_version=tool_version(),
             clauses=tuple(c.info for c in clauses),
             options=options.to_dict(),
+            call_log_url=safe.text(receiver.url) if receiver else None,
+            call_log_delivery=str(config.call_log.delivery)
+            if receiver and config.call_log
+            else None,
         )
         yield RunStarted(info)
         results: list[ClauseResult] = []
@@ -192,8 +201,30 @@ def run(
             )
         )
     finally:
+        if receiver is not None:
+            receiver.close()
         client.close()
         opened.close()
+
+
+def _receiver(
+    config: connector.ConnectorConfig, options: Options, clauses: list[Clause], opened: Target
+) -> CallLogReceiver | None:
+    """The run's call-log receiver, started, when the config has a call_log and a
+    callback clause runs; the embedded simulator is pointed at it."""
+    log = config.call_log
+    if log is None or not any(c.info.api == "call_log" for c in clauses):
+        return None
+    listen = parse_listen(options.callback_listen) if options.callback_listen else None
+    receiver = CallLogReceiver(
+        log.format, listen=listen or ("127.0.0.1", 0), public_url=options.callback_url
+    ).start()
+    try:
+        opened.push_call_logs_to(receiver.url, per_call=log.delivery == "per_call")
+    except Exception:
+        receiver.close()
+        raise
+    return receiver
 
 
 def verify(

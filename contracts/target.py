@@ -74,6 +74,21 @@ class Target:
             self._server.stop()
             self._server = None
 
+    def push_call_logs_to(self, url: str, *, per_call: bool) -> None:
+        """Embedded: make the simulator a partner that passes the call-log clauses.
+
+        The account's callback URL is the run's receiver (unless the config
+        sends the URL with each call), and the Ozonetel key echo is off: real
+        Ozonetel echoes it, and ``callback.secrets`` fails that (the simulator's
+        default, ``echo_api_key``, shows it).
+        """
+        if self.control is None:
+            return
+        if not per_call:
+            self.account = {**self.account, "callback_url": url}
+            self.control.seed({"accounts": {EMBEDDED_ACCOUNT: dict(self.account)}})
+        self.control.profile("compliant", echo_api_key=False)
+
     def rearm(self) -> None:
         """Embedded: make sure the test agent has a ringing call (an earlier probe may
         have ended it)."""

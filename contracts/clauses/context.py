@@ -18,6 +18,7 @@ from contracts.clauses.signals import CannotTest, SkipClause
 from contracts.events import Evidence
 from contracts.evidence import build_evidence
 from contracts.fixtures import ControlPlane, Fixtures
+from contracts.receiver import CallLogReceiver
 
 __all__ = ["DEFAULT_BUDGETS_MS", "Context", "Options", "Seen"]
 
@@ -39,6 +40,10 @@ class Options:
     fuzz_examples: int = 10
     show_numbers: bool = False
     only: tuple[str, ...] = ()  # clause id prefixes to run; empty runs all
+    # The call-log receiver: where it listens (HOST:PORT) and the URL the partner
+    # reaches it at (for NAT or a tunnel); None: a free loopback port, its own URL.
+    callback_listen: str | None = None
+    callback_url: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """For the report's run metadata."""
@@ -49,6 +54,7 @@ class Options:
             "fuzz_examples": self.fuzz_examples,
             "show_numbers": self.show_numbers,
             "only": list(self.only),
+            "callback_listen": self.callback_listen,
         }
 
 
@@ -77,6 +83,8 @@ class Context:
         dialect: str | None = None,
         rearm: Callable[[], None] | None = None,
         limit_rate: Callable[[str], AbstractContextManager[None]] | None = None,
+        receiver: CallLogReceiver | None = None,
+        secrets: Mapping[str, str] | None = None,
     ) -> None:
         self.config = config
         self.client = client
@@ -89,8 +97,15 @@ class Context:
         # Embedded only: ring the test agent again; rate-limit one API for a block.
         self.rearm = rearm
         self.limit_rate = limit_rate
+        # The call logs the partner pushes during the run (None: no call_log in the config).
+        self.receiver = receiver
+        # The config's secrets, variable name -> value: never in a report.
+        self.secrets: Mapping[str, str] = dict(secrets or {})
         self.seen: list[Seen] = []
         self.metadata: dict[str, Any] = {}
+        # Results a clause module computes once and its clauses share (the call-log
+        # probes of contracts.clauses.callback), by key.
+        self.shared: dict[str, object] = {}
 
     @property
     def embedded(self) -> bool:

@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 # Run order: the answers clauses go last because they judge every answer seen.
-MODULES = ("click_to_call", "agent_popup", "did_list", "latency", "fuzz", "answers")
+MODULES = ("click_to_call", "agent_popup", "did_list", "callback", "latency", "fuzz", "answers")
 
 
 @dataclass(frozen=True)

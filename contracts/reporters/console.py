@@ -51,6 +51,18 @@ class ConsoleReporter:
                 f"[bold]mcc verify[/] {info.config_name} against {info.target}"
                 f" ({info.target_kind}), {len(info.clauses)} clauses"
             )
+            if info.call_log_url and info.call_log_delivery == "account":
+                where = (
+                    "seeded in the simulator"
+                    if info.target_kind == "embedded"
+                    else ("set this URL in the partner's account before the call-log clauses run")
+                )
+                self.console.print(f"call logs to {info.call_log_url} ({where})", markup=False)
+            elif info.call_log_url:
+                self.console.print(
+                    f"call logs to {info.call_log_url} (sent with each click-to-call)",
+                    markup=False,
+                )
             if self._show_progress:
                 self._progress = Progress(
                     TextColumn("{task.description}"),

@@ -87,6 +87,7 @@ def test_clause_ids_are_unique_and_grouped_by_api() -> None:
         "click_to_call",
         "agent_popup",
         "did_list",
+        "call_log",
         "answers",
         "fuzz",
     }
