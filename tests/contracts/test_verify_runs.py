@@ -88,13 +88,15 @@ def _invoke(args: list[str], reports: Path) -> Run:
 
 
 @contextmanager
-def sloppy_partner() -> Iterator[tuple[str, dict[str, Any]]]:
-    """A sloppy partner at a URL, with the fixtures a partner would write."""
+def sloppy_partner(callback_port: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A sloppy partner at a URL, with the fixtures a partner would write; its call
+    logs go to a receiver on ``callback_port`` (as a partner sets it in its portal)."""
     config = connector.resolve_config("generic")
     with start_in_thread(simulator.create_app()) as server:
         control = ControlPlane(server.base_url)
         control.profile("sloppy")
         _env, account = embedded_env(config, CANARY_ENV)
+        account["callback_url"] = f"http://127.0.0.1:{callback_port}/calllog"
         user = {**EMBEDDED.user, config.virtual_number_field: EMBEDDED_CAMPAIGN}
         fixtures = EMBEDDED.model_copy(update={"user": user})
         arrange_simulator(control, account=account, fixtures=fixtures)
@@ -155,10 +157,12 @@ def test_a_sloppy_partner_fails_exactly_the_matching_clauses(
 ) -> None:
     # One run, many checks: the sloppy pop-up answers 1.5 s late, so the run
     # takes ~15 s and is worth doing once.
-    with sloppy_partner() as (url, fixtures):
+    port = _free_port()
+    with sloppy_partner(port) as (url, fixtures):
         fixtures_file = tmp_path / "fixtures.yaml"
         fixtures_file.write_text(yaml.safe_dump(fixtures), encoding="utf-8")
         args = ["--config", "generic", "--target", url, "--fixtures", str(fixtures_file)]
+        args += ["--callback-listen", f"127.0.0.1:{port}"]
         run = _invoke(args, tmp_path / "reports")
     assert run.result.exit_code == 1, run.result.output
     failed = {cid for cid, status in run.statuses().items() if status == "fail"}
@@ -194,6 +198,12 @@ def test_a_sloppy_partner_fails_exactly_the_matching_clauses(
         assert "0001" in text
     assert run.report["run"]["target_kind"] == "url"
     _common_report_checks(run, subtests)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _free_url() -> str:
