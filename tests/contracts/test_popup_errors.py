@@ -22,7 +22,12 @@ from simulator.serve import start_in_thread
 
 pytestmark = pytest.mark.conformance
 
-ENV = {"ACME_USERNAME": "canary-acme-user", "ACME_API_KEY": "CANARYacmeKEY00000000000000000013"}
+ENV = {
+    "ACME_USERNAME": "canary-acme-user",
+    "ACME_API_KEY": "CANARYacmeKEY00000000000000000013",
+    "GENERIC_USERNAME": "canary-generic-user",
+    "GENERIC_API_KEY": "CANARYgenericKEY000000000000000015",
+}
 RINGING, IDLE, UNKNOWN, LIMITED = "9800000001", "9800000002", "9811111119", "9800000009"
 CALLER = "9876501234"
 FIXTURES = contracts.Fixtures(
@@ -92,10 +97,12 @@ def acme_partner(every_answer: str | None = None) -> Flask:
     return app
 
 
-def _verify(app: Flask) -> dict[str, contracts.ClauseResult]:
+def _verify(
+    app: Flask, config: connector.ConnectorConfig = ACME
+) -> dict[str, contracts.ClauseResult]:
     with start_in_thread(app) as server:
         summary = contracts.verify(
-            ACME,
+            config,
             server.base_url,
             FIXTURES,
             contracts.Options(latency_calls=0, only=("agent_popup.",)),
@@ -117,6 +124,7 @@ def test_a_partner_with_its_own_parameter_names_passes_every_popup_clause() -> N
     assert "userName or apiKey is Invalid" in results["error.invalid_credentials"].message
 
 
+@pytest.mark.parametrize("config_name", ["acme", "generic"])
 @pytest.mark.parametrize(
     ("every_answer", "says"),
     [
@@ -128,9 +136,10 @@ def test_a_partner_with_its_own_parameter_names_passes_every_popup_clause() -> N
     ids=["seed-text", "own-text"],
 )
 def test_a_partner_with_one_answer_for_every_popup_fails_the_state_cases(
-    every_answer: str, says: str
+    every_answer: str, says: str, config_name: str
 ) -> None:
-    results = _verify(acme_partner(every_answer))
+    config = ACME if config_name == "acme" else connector.resolve_config(config_name)
+    results = _verify(acme_partner(every_answer), config)
     for case in STATE_CASES:
         result = results[f"error.{case}"]
         assert result.status is Status.FAIL, (case, result.message)
