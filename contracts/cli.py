@@ -2,8 +2,9 @@
 
 Exit codes: 0 every clause passed (skips allowed), 1 the partner failed a
 clause, 2 we could not test (bad config, unreachable target, missing
-variable, a clause that could not run), always with one line on stderr and
-never a traceback.
+variable, a clause that could not run), always with one line on stderr (a
+bad config: that line, then one line per problem, as ``mcc config check``
+prints them) and never a traceback.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ __all__ = ["verify"]
 FORMATS = ("console", *FILE_FORMATS)
 
 
-def _fail(message: str) -> None:
-    click.echo(f"mcc verify: {message.splitlines()[0] if message else 'failed'}", err=True)
+def _fail(message: str, *, every_line: bool = False) -> None:
+    lines = message.splitlines() or ["failed"]
+    # A bad config lists each problem on its own line, as `mcc config check` does.
+    text = "\n".join(lines if every_line else lines[:1])
+    click.echo(f"mcc verify: {text}", err=True)
     sys.exit(2)
 
 
@@ -127,7 +131,10 @@ def verify(  # noqa: PLR0917 - click passes every option by keyword
     try:
         config = connector.resolve_config(config_name)
         fixtures = load_fixtures(fixtures_path) if fixtures_path is not None else None
-    except (connector.ConfigError, ContractsError) as exc:
+    except connector.ConfigError as exc:
+        _fail(str(exc), every_line=True)
+        return
+    except ContractsError as exc:
         _fail(str(exc))
         return
     chosen = formats or (("console", *FILE_FORMATS) if report_dir else ("console",))

@@ -8,7 +8,7 @@ A clause ends in one of four states, kept strictly apart:
 
 - ``pass``  the partner's API did what the contract asks;
 - ``fail``  the partner broke the contract (exit code 1);
-- ``error`` we could not test it, e.g. the target did not answer (exit code 2);
+- ``error`` we could not test it, e.g. the target could not be reached (exit code 2);
 - ``skip``  not applicable or a fixture is missing, always with the reason.
 """
 

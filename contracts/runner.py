@@ -23,7 +23,7 @@ from contracts.clauses.context import DEFAULT_BUDGETS_MS, Context, Options
 from contracts.clauses.fuzz import dialect_for
 from contracts.clauses.latency import measure_client_overhead
 from contracts.clauses.registry import Clause, Verdict, registered
-from contracts.clauses.signals import CannotTest, SkipClause
+from contracts.clauses.signals import CannotTest, PartnerFault, SkipClause
 from contracts.errors import CannotRunError, ContractsError, SpecError
 from contracts.events import (
     ClauseFinished,
@@ -89,6 +89,8 @@ def _run_one(item: Clause, ctx: Context, safe: SafeText) -> ClauseResult:
         verdict = item.check(ctx)
     except SkipClause as skip:
         verdict = Verdict(Status.SKIP, str(skip))
+    except PartnerFault as fault:
+        verdict = Verdict(Status.FAIL, str(fault), fault.evidence)
     except CannotTest as cannot:
         verdict = Verdict(Status.ERROR, str(cannot), cannot.evidence)
     except (ContractsError, connector.ConnectorError) as exc:  # deliberate: we could not test

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import connector
 from contracts.clauses.context import Context
 from contracts.clauses.expect import answered, describe_answer, expect_error
-from contracts.clauses.mutation import CREDENTIAL_NAMES, replace_values, set_named
+from contracts.clauses.mutation import replace_values, set_named
 from contracts.clauses.registry import Verdict, clause, failed, passed
+from contracts.clauses.roles import roles
 from contracts.clauses.signals import SkipClause
 
 API = "click_to_call"
@@ -52,14 +55,24 @@ def dnd(ctx: Context) -> Verdict:
     return expect_error(ctx, ctx.call(API, label, customer=number), label, "a DND number")
 
 
-def wrong_credentials(request: connector.RenderedRequest) -> connector.RenderedRequest:
-    """``request`` with every key-like parameter and header set to a wrong value."""
-    # Secrets from ${ENV} first (wherever they sit), then key-named parameters.
-    edited, count = replace_values(request, request.secrets, WRONG_KEY)
-    edited, named = set_named(edited, CREDENTIAL_NAMES, WRONG_KEY)
-    if count + named == 0:
-        raise SkipClause("the request carries no credential (no ${ENV} secret, no key parameter)")
-    return edited
+def wrong_credentials(
+    api: connector.ApiConfig,
+) -> Callable[[connector.RenderedRequest], connector.RenderedRequest]:
+    """An edit that sets every credential of ``api``'s request to a wrong value.
+
+    The credentials are the parameters whose templates hold a ``${VAR}``
+    (:mod:`contracts.clauses.roles`), and each secret's value wherever else it landed.
+    """
+    names = roles(api).credentials
+
+    def edit(request: connector.RenderedRequest) -> connector.RenderedRequest:
+        edited, count = replace_values(request, request.secrets, WRONG_KEY)
+        edited, named = set_named(edited, names, WRONG_KEY)
+        if count + named == 0:
+            raise SkipClause("the request carries no credential (no ${VAR} secret in the config)")
+        return edited
+
+    return edit
 
 
 @clause("click_to_call.invalid_credentials", API, "A wrong API key maps to error")
@@ -67,7 +80,7 @@ def invalid_credentials(ctx: Context) -> Verdict:
     """A wrong key must never place a call."""
     customer = ctx.fixture("customer_number")
     label = "call with a wrong API key"
-    result = ctx.call(API, label, customer=customer, edit=wrong_credentials)
+    result = ctx.call(API, label, customer=customer, edit=wrong_credentials(ctx.api(API)))
     return expect_error(ctx, result, label, "a wrong API key")
 
 

@@ -1,34 +1,93 @@
-"""Judgements shared by the checks: did an answer map to error, to success?
+"""Judgements shared by the checks: was there a usable answer, did it map to error?
 
-A probe whose request never got an answer (refused, reset, timed out) cannot
-judge the partner's mapping: that is ``CannotTest`` (an ``error`` result),
-not a failure.
+Who is to blame when no usable answer came is read from the connector's typed
+outcome (``Outcome.reason`` and ``Outcome.error.sent``), never from message
+text:
+
+- **could not test** (``CannotTest``, an ``error`` result): the request could
+  not be built (``render``), or it never reached the partner: the connection
+  was refused, the host did not resolve, TLS failed, or connecting alone
+  outlasted the timeout (``transport``/``timeout`` with ``error.sent`` False);
+- **the partner's fault** (``PartnerFault``, a ``fail`` result): the partner
+  got the request and its answer cannot be used: it did not come within the
+  API's timeout (``timeout`` with ``sent``), the connection was dropped in the
+  middle of it (``transport`` with ``sent``), it is not text or not its
+  declared charset (``not_text``), it is larger than the connector reads
+  (``too_large``), or it redirects elsewhere (``redirect``). The message names
+  what the partner must fix.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import connector
 from contracts.clauses.context import Context
 from contracts.clauses.registry import Verdict, failed, passed
-from contracts.clauses.signals import CannotTest
+from contracts.clauses.signals import CannotTest, PartnerFault
 
-__all__ = ["NO_ANSWER", "answered", "describe_answer", "expect_error", "fired_rules"]
+__all__ = [
+    "answered",
+    "could_not_reach",
+    "describe_answer",
+    "expect_error",
+    "fired_rules",
+    "partner_fault",
+]
 
-# Outcomes where nothing came back to judge: the target could not be reached,
-# or said nothing before the deadline. An answer that came but could not be
-# used (too large, not text, a refused redirect) is the partner's to fix.
-NO_ANSWER = frozenset(
-    {connector.Reason.TRANSPORT, connector.Reason.TIMEOUT, connector.Reason.RENDER}
-)
+_R = connector.Reason
+# What the partner must fix, per reason an answer was unusable.
+_FIXES: Mapping[connector.Reason, str] = {
+    _R.TIMEOUT: "the partner must answer within the API's timeout",
+    _R.TRANSPORT: "the partner must send its whole answer before closing the connection",
+    _R.NOT_TEXT: (
+        "the partner must answer text (JSON, XML or plain text) with a matching content type"
+        " (application/json, text/...), in UTF-8 or the charset it declares"
+    ),
+    _R.TOO_LARGE: "the partner must answer a short document, within the connector's read limit",
+    _R.REDIRECT: (
+        "the partner must answer at the configured URL: the connector follows redirects only"
+        " on the same host (or http to https), never in a loop"
+    ),
+}
+
+
+def could_not_reach(outcome: connector.Outcome) -> bool:
+    """True when we could not test: the request was not built or never reached the partner."""
+    if outcome.reason is _R.RENDER:
+        return True
+    if outcome.reason in (_R.TRANSPORT, _R.TIMEOUT):
+        return outcome.error is None or not outcome.error.sent
+    return False
+
+
+def partner_fault(outcome: connector.Outcome) -> str | None:
+    """What the partner must fix when its answer cannot be used; ``None`` when it can.
+
+    ``None`` also when the partner could not be reached (see :func:`could_not_reach`).
+    """
+    if could_not_reach(outcome):
+        return None
+    fix = _FIXES.get(outcome.reason)
+    return None if fix is None else f"{outcome.message}; {fix}"
 
 
 def answered(ctx: Context, result: connector.CallResult, label: str) -> connector.CallResult:
-    """``result`` if an answer came back; ``CannotTest`` with evidence otherwise."""
-    if result.outcome.reason in NO_ANSWER or result.outcome.status == 0:
+    """``result`` when a usable answer came; otherwise end the clause.
+
+    ``CannotTest`` (error) when the partner could not be reached or the request
+    not built; ``PartnerFault`` (fail), naming the fix, when the partner's
+    answer cannot be used. Both carry the evidence.
+    """
+    outcome = result.outcome
+    if could_not_reach(outcome):
         raise CannotTest(
-            f"{label}: no answer from the target ({result.outcome.message})",
+            f"{label}: could not reach the target ({outcome.message})",
             ctx.evidence(result, label),
         )
+    fault = partner_fault(outcome)
+    if fault is not None:
+        raise PartnerFault(f"{label}: no usable answer: {fault}", ctx.evidence(result, label))
     return result
 
 
@@ -60,7 +119,7 @@ def expect_error(ctx: Context, result: connector.CallResult, label: str, what: s
             f" the partner must answer an error here",
             evidence,
         )
-    if outcome.reason != "rule":
+    if outcome.reason is not _R.RULE:
         return failed(
             f"{what}: no rule maps the answer ({describe_answer(result)},"
             f" {evidence.answer_excerpt[:80]!r}); answer JSON with status 'error' and a message,"
@@ -69,4 +128,4 @@ def expect_error(ctx: Context, result: connector.CallResult, label: str, what: s
         )
     if not outcome.message.strip():
         return failed(f"{what} was mapped to error but carries no message", evidence)
-    return passed(f"{what} -> error: {ctx.evidence(result, label).outcome_message}")
+    return passed(f"{what} -> error: {evidence.outcome_message}")

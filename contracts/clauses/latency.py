@@ -15,7 +15,7 @@ from collections.abc import Callable
 import httpx
 
 from contracts.clauses.context import Context
-from contracts.clauses.expect import NO_ANSWER
+from contracts.clauses.expect import could_not_reach, partner_fault
 from contracts.clauses.registry import Verdict, clause, failed, passed
 from contracts.clauses.signals import CannotTest, SkipClause
 
@@ -38,6 +38,19 @@ def _probe_args(ctx: Context, api: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _figures(samples: list[float], calls: int, no_answer: int, budget: float) -> dict[str, float]:
+    """The clause's figures; percentiles only when some call was timed."""
+    figures = {"calls": float(calls), "no_answer": float(no_answer), "budget_p95_ms": budget}
+    if samples:
+        figures.update(
+            p50_ms=percentile(samples, 0.50),
+            p95_ms=percentile(samples, 0.95),
+            max_ms=max(samples),
+            mean_ms=statistics.fmean(samples),
+        )
+    return figures
+
+
 def _latency(api: str) -> Callable[[Context], Verdict]:
     def check(ctx: Context) -> Verdict:
         ctx.api(api)
@@ -52,34 +65,37 @@ def _latency(api: str) -> Callable[[Context], Verdict]:
             ctx.call(api, f"latency call {index + 1}", customer=customer, agent_phone=agent_phone)
             for index in range(calls)
         ]
-        samples = [r.outcome.elapsed * 1000.0 for r in results if r.outcome.reason not in NO_ANSWER]
-        unanswered = [r for r in results if r.outcome.reason in NO_ANSWER]
-        no_answer = len(unanswered)
-        if not samples:
-            raise CannotTest(
-                f"none of {calls} calls got an answer: {unanswered[-1].outcome.message}",
-                ctx.evidence(unanswered[-1], "last latency call"),
-            )
+        # Only usable answers are timed. An unusable one (no answer within the
+        # timeout, not text, too large, a refused redirect) is the partner's
+        # fault; a call that never reached the partner could not be tested.
+        faults = [r for r in results if partner_fault(r.outcome) is not None]
+        unreached = [r for r in results if could_not_reach(r.outcome)]
+        samples = [
+            r.outcome.elapsed * 1000.0
+            for r in results
+            if partner_fault(r.outcome) is None and not could_not_reach(r.outcome)
+        ]
         budget = ctx.options.budgets_ms.get(api, 0.0)
-        figures = {
-            "p50_ms": percentile(samples, 0.50),
-            "p95_ms": percentile(samples, 0.95),
-            "max_ms": max(samples),
-            "mean_ms": statistics.fmean(samples),
-            "calls": float(calls),
-            "no_answer": float(no_answer),
-            "budget_p95_ms": budget,
-        }
+        figures = _figures(samples, calls, calls - len(samples), budget)
         summary = (
             f"p50 {figures['p50_ms']:.0f} ms, p95 {figures['p95_ms']:.0f} ms,"
             f" max {figures['max_ms']:.0f} ms over {len(samples)} calls"
+            if samples
+            else "no call was timed"
         )
-        if no_answer:
+        if faults:
             return failed(
-                f"{no_answer} of {calls} calls got no answer; {summary}",
-                ctx.evidence(unanswered[-1], "last unanswered latency call"),
+                f"{len(faults)} of {calls} calls got no usable answer ({summary}); last:"
+                f" {partner_fault(faults[-1].outcome)}",
+                ctx.evidence(faults[-1], "last latency call without a usable answer"),
                 figures=figures,
                 samples_ms=tuple(samples),
+            )
+        if unreached:
+            raise CannotTest(
+                f"{len(unreached)} of {calls} calls could not reach the target:"
+                f" {unreached[-1].outcome.message}",
+                ctx.evidence(unreached[-1], "last latency call that could not reach the target"),
             )
         if budget and figures["p95_ms"] > budget:
             return failed(

@@ -4,7 +4,9 @@ The error-case clauses send the config's own request with one thing changed
 (an empty ``userName``, a wrong key, the customer number in another format).
 Editing the rendered request, not the config, reaches parameters wherever the
 config put them: in the URL's own query string, in ``params``, in a form or
-JSON body, or in a header.
+JSON body, or in a header. Which parameter is the username, the key or the
+agent phone is read from the config (:mod:`contracts.clauses.roles`), never
+guessed from usual names.
 """
 
 from __future__ import annotations
@@ -18,29 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import connector
 
-__all__ = [
-    "CREDENTIAL_NAMES",
-    "USERNAME_NAMES",
-    "normalise",
-    "replace_values",
-    "set_named",
-]
-
-# Names compared after normalise(): lower case, no "_", "-" or spaces.
-CREDENTIAL_NAMES = frozenset(
-    {
-        "apikey",
-        "key",
-        "token",
-        "secret",
-        "secretkey",
-        "accesskey",
-        "password",
-        "authorization",
-        "xapikey",
-    }
-)
-USERNAME_NAMES = frozenset({"username", "user", "login", "accountname"})
+__all__ = ["normalise", "replace_values", "set_named"]
 
 Edit = Callable[[str, str], str | None]  # (name, value) -> new value, or None to keep
 

@@ -3,9 +3,10 @@
 A check takes the run's :class:`~contracts.clauses.context.Context` and
 returns a :class:`Verdict`. It may raise one of the signals of
 :mod:`contracts.clauses.signals`, ``SkipClause`` (a fixture is missing, the
-config claims nothing to check) or ``CannotTest`` (the target did not
-answer); the runner turns any other exception into an ``error`` result,
-never into a pass.
+config claims nothing to check), ``CannotTest`` (the target could not be
+reached) or ``PartnerFault`` (the partner's answer cannot be used: a fail);
+the runner turns any other exception into an ``error`` result, never into a
+pass.
 """
 
 from __future__ import annotations

@@ -27,6 +27,19 @@ Feature: A telephony partner proves its APIs with mcc verify
       | latency.agent_popup              | latency.agent_popup              | over the 1000 ms budget      |
       | agent_popup.error.no_call,answers | answers.json_or_nonjson         | neither JSON nor matched     |
 
+  Scenario Outline: An answer the connector cannot use is the partner's to fix
+    Given a "compliant" partner for the "generic" config
+    And the partner answers every request with the fault "<fault>"
+    When the partner runs mcc verify with the clauses "did_list.numbers"
+    Then the exit code is 1
+    And the clause "did_list.numbers" fails naming "<fix>"
+
+    Examples:
+      | fault               | fix                               |
+      | wrong_content_type  | must answer text                  |
+      | huge                | must answer a short document      |
+      | redirect_other_host | must answer at the configured URL |
+
   Scenario: A clause whose fixture is missing is skipped with the reason
     Given a "compliant" partner for the "generic" config
     And the fixtures file has no "dnd_number"

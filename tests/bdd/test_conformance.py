@@ -67,6 +67,15 @@ def _partner(
     partner_state.update(target=server.base_url, config=config_name, fixtures=fixtures)
 
 
+@given(parsers.parse('the partner answers every request with the fault "{fault}"'))
+def _fault(partner_state: dict[str, Any], fault: str) -> None:
+    control = ControlPlane(partner_state["target"])
+    try:
+        control.fault({"fault": fault})
+    finally:
+        control.close()
+
+
 @given(parsers.parse('the fixtures file has no "{name}"'))
 def _drop_fixture(partner_state: dict[str, Any], name: str) -> None:
     partner_state["drop"].append(name)
