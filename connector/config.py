@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from connector.document import fold
 from connector.errors import ConfigError
 from connector.template import RequestTemplate
+from connector.tokens import NUMBER_FORMATS
 
 __all__ = [
     "API_NAMES",
@@ -49,7 +50,6 @@ __all__ = [
 ]
 
 API_NAMES = ("click_to_call", "agent_popup", "did_list")
-NUMBER_FORMATS = ("crm", "e164", "with_country_code", "national", "trunk")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PLAIN_KEY = re.compile(r"^[^\s.:\x00-\x1f\x7f]+$")
