@@ -2,7 +2,8 @@
 
 Mirrors what an admin enters in the connector's set-up screens: the calling
 mode, the user field holding the agent's DID, and three provider APIs, each a
-GET or POST URL with parameters, headers, optional body and response rules.
+GET or POST URL with parameters, headers, optional body and response rules
+(an API the provider does not have is listed under ``not_offered`` with why).
 Validation is pydantic's; ``load_config`` turns its errors into
 ``ConfigError`` lines of the form ``apis.click_to_call.method: 'PUT' is not GET
 or POST``.
@@ -246,13 +247,36 @@ class ApiConfig(_Model):
 
 
 class ConnectorConfig(_Model):
-    """A whole integration: mode, DID field and the three APIs."""
+    """A whole integration: mode, DID field and the three APIs.
+
+    ``not_offered`` maps an API the provider does not have (Knowlarity has no
+    agent pop-up) to the reason, so tools can say why it is missing.
+    """
 
     name: str = "custom"
     mode: Mode = Mode.CLOUD_ONLY
     virtual_number_field: str = Field(default="mx_Custom_8", min_length=1)
     default_region: str = Field(default="IN", min_length=2, max_length=2)
     apis: dict[str, ApiConfig]
+    not_offered: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("not_offered", mode="before")
+    @classmethod
+    def _reasons(cls, value: object) -> dict[str, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ValueError(f"{value!r} is not a mapping of API names to reasons")
+        out: dict[str, str] = {}
+        for name, reason in value.items():
+            if name not in API_NAMES:
+                raise ValueError(f"{name!r} is not one of {', '.join(API_NAMES)}")
+            if not isinstance(reason, str) or not reason.strip():
+                raise ValueError(
+                    f"the reason for {name} is empty; say why the provider does not offer it"
+                )
+            out[name] = reason.strip()
+        return out
 
     @model_validator(mode="before")
     @classmethod
@@ -269,6 +293,15 @@ class ConnectorConfig(_Model):
         return data
 
     @model_validator(mode="after")
+    def _offered_or_not(self) -> ConnectorConfig:
+        both = [name for name in API_NAMES if name in self.apis and name in self.not_offered]
+        if both:
+            raise ValueError(
+                f"not_offered.{both[0]}: {both[0]} is also configured under 'apis'; keep one"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _did_sync_default(self) -> ConnectorConfig:
         did = self.apis.get("did_list")
         if did is not None and did.sync_every is None:
@@ -280,6 +313,12 @@ class ConnectorConfig(_Model):
         try:
             return self.apis[name]
         except KeyError:
+            reason = self.not_offered.get(name)
+            if reason is not None:
+                raise ConfigError(
+                    f"{self.name}: API {name!r} is not configured: the provider does not"
+                    f" offer it ({reason})"
+                ) from None
             raise ConfigError(
                 f"{self.name}: API {name!r} is not configured; add it under 'apis'"
             ) from None

@@ -105,6 +105,20 @@ def _run_one(item: Clause, ctx: Context, safe: SafeText) -> ClauseResult:
     )
 
 
+def _offered_only(item: Clause) -> Clause:
+    """``item`` skipping, with the config's reason, when its API is not offered.
+
+    The skip comes before the check asks for a fixture, so every clause of an
+    API the provider does not have gives the same reason.
+    """
+
+    def check(ctx: Context) -> Verdict:
+        ctx.skip_if_not_offered(item.info.api)
+        return item.check(ctx)
+
+    return Clause(item.info, check)
+
+
 def _open(
     config: connector.ConnectorConfig,
     target: str | None,
@@ -179,7 +193,7 @@ def run(
         results: list[ClauseResult] = []
         for index, item in enumerate(clauses, start=1):
             yield ClauseStarted(item.info, index, len(clauses))
-            result = _run_one(item, ctx, safe)
+            result = _run_one(_offered_only(item), ctx, safe)
             results.append(result)
             yield ClauseFinished(result)
         yield RunFinished(

@@ -97,10 +97,20 @@ class Context:
         """True when the target is the embedded simulator (its control plane is ours)."""
         return self.control is not None
 
+    def skip_if_not_offered(self, name: str) -> None:
+        """Skip the clause, with the config's reason, when API ``name`` is ``not_offered``."""
+        reason = self.config.not_offered.get(name)
+        if reason is not None:
+            raise SkipClause(f"the provider does not offer the {name} API: {reason}")
+
     def api(self, name: str) -> connector.ApiConfig:
-        """The config's API ``name``; skips the clause when it is not configured."""
+        """The config's API ``name``; skips the clause when it is not configured.
+
+        The skip gives the config's reason when it lists the API as not offered.
+        """
         api = self.config.apis.get(name)
         if api is None:
+            self.skip_if_not_offered(name)
             raise SkipClause(f"the config does not configure the {name} API")
         return api
 
