@@ -157,7 +157,8 @@ def start_embedded(config: connector.ConnectorConfig, env: Mapping[str, str]) ->
     server = serve.start_in_thread(simulator.create_app({"random_seed": 20240607}))
     control = ControlPlane(server.base_url)
     user = dict(EMBEDDED.user)
-    user[config.virtual_number_field] = EMBEDDED_CAMPAIGN
+    # A config whose DID field the test user does not have gets the campaign name.
+    user.setdefault(config.virtual_number_field, EMBEDDED_CAMPAIGN)
     target = Target(
         base_url=server.base_url,
         kind="embedded",
