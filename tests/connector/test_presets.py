@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -78,12 +79,14 @@ def test_preset_renders_with_samples_and_env(name: str) -> None:
     ctx = MergeContext(
         user={
             "TelephonyAgentId": "agent1",
-            "mx_Custom_8": "918030000001",
+            "mx_Custom_8": "Inbound_918030000001",
             "mx_Custom_10": "agent3",
+            "mx_Custom_11": "918030000002",
             "PhoneMobile": "9800000001",
         },
         customer_number=parse_phone("9876543210"),
         agent_phone=parse_phone("9800000001"),
+        virtual_number_field=config.virtual_number_field,
         env=env,
     )
     for api in config.apis.values():
@@ -123,6 +126,28 @@ def test_knowlarity_posts_json_with_header_keys() -> None:
         "authorization": "${KNOWLARITY_SR_KEY}",
     }
     assert set(api.params) == {"k_number", "agent_number", "customer_number"}
+
+
+@pytest.mark.knowlarity
+def test_knowlarity_sends_every_number_in_e164_and_offers_no_pop_up() -> None:
+    config = load_preset("knowlarity")
+    api = config.api("click_to_call")
+    ctx = MergeContext(
+        user={"mx_Custom_11": "918030000002", "PhoneMobile": "09800000001"},
+        customer_number=parse_phone("+91-9876543210"),
+        virtual_number_field=config.virtual_number_field,
+        env={"KNOWLARITY_API_KEY": "k", "KNOWLARITY_SR_KEY": "sr"},
+    )
+    body = render_request(api, ctx).body
+    assert body is not None
+    assert json.loads(body) == {
+        "k_number": "+918030000002",
+        "agent_number": "+919800000001",
+        "customer_number": "+919876543210",
+    }
+    assert api.claims.number_formats == ("e164",)
+    assert "agent_popup" not in config.apis
+    assert "pop-up" in config.not_offered["agent_popup"]
 
 
 @pytest.mark.generic
