@@ -150,6 +150,18 @@ def test_knowlarity_sends_every_number_in_e164_and_offers_no_pop_up() -> None:
     assert "pop-up" in config.not_offered["agent_popup"]
 
 
+@pytest.mark.ozonetel
+def test_phone_manual_dial_reads_the_documented_user_fields() -> None:
+    config = load_preset("ozonetel_phone_manual_dial")
+    params = config.api("click_to_call").params
+    assert params["phoneName"] == "@{User:mx_Custom_10,}"
+    assert params["did"] == "@VirtualNumber"
+    assert config.virtual_number_field == "mx_Custom_11"
+    comment = preset_path("ozonetel_phone_manual_dial").read_text(encoding="utf-8")
+    for field in ("mx_Custom_10", "mx_Custom_11", "PhoneMobile"):
+        assert f"#   {field}" in comment
+
+
 @pytest.mark.generic
 def test_generic_claims_both_methods_and_two_formats() -> None:
     for api in load_preset("generic").apis.values():

@@ -24,7 +24,13 @@ from click.testing import CliRunner, Result
 import connector
 import simulator
 from contracts.cli import verify
-from contracts.fixtures import EMBEDDED, EMBEDDED_CAMPAIGN, ControlPlane, arrange_simulator
+from contracts.fixtures import (
+    EMBEDDED,
+    EMBEDDED_CAMPAIGN,
+    ControlPlane,
+    arrange_simulator,
+    load_fixtures,
+)
 from contracts.runner import clause_ids
 from contracts.target import embedded_env
 from simulator.serve import start_in_thread
@@ -147,6 +153,41 @@ def test_a_compliant_simulator_passes_every_clause(
     assert isinstance(metadata["client_overhead_ms"], float)
     assert metadata["dialect"] == preset
     _common_report_checks(run, subtests)
+
+
+def _doc_fixtures(first_line: str) -> str:
+    """The YAML block of docs/conformance.md that starts with ``first_line``."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "conformance.md").read_text("utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", doc, flags=re.DOTALL)
+    found = [block for block in blocks if block.startswith(first_line)]
+    assert len(found) == 1, f"docs/conformance.md has no fixtures block {first_line!r}"
+    return found[0]
+
+
+def test_the_documented_phone_manual_dial_fixtures_verify_a_partner(tmp_path: Path) -> None:
+    # The simulator stands in for a partner at a URL: only the documented file
+    # tells mcc verify the offline agent's phoneName and the offline DID.
+    text = _doc_fixtures("# fixtures for mcc verify --config ozonetel_phone_manual_dial")
+    fixtures_file = tmp_path / "fixtures.yaml"
+    fixtures_file.write_text(text, encoding="utf-8")
+    fixtures = load_fixtures(fixtures_file)
+    assert {"mx_Custom_10", "mx_Custom_11"} <= set(fixtures.user)
+    config = connector.resolve_config("ozonetel_phone_manual_dial")
+    with start_in_thread(simulator.create_app()) as server:
+        control = ControlPlane(server.base_url)
+        _env, account = embedded_env(config, CANARY_ENV)
+        arrange_simulator(control, account=account, fixtures=fixtures)
+        control.close()
+        args = ["--config", "ozonetel_phone_manual_dial", "--target", server.base_url]
+        args += ["--fixtures", str(fixtures_file), "--latency-calls", "1", "--format", "json"]
+        result = CliRunner().invoke(
+            verify, [*args, "--report-dir", str(tmp_path / "reports")], env=CANARY_ENV
+        )
+    assert result.exit_code == 0, result.output
+    statuses = Run(result, tmp_path / "reports").statuses()
+    # max_limit needs rate_limited_agent_phone, which the example leaves out.
+    skipped = {cid for cid, status in statuses.items() if status != "pass"}
+    assert skipped == {"fuzz.contract", "agent_popup.error.max_limit"}
 
 
 @pytest.mark.slow
