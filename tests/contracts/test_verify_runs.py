@@ -23,6 +23,7 @@ from click.testing import CliRunner, Result
 
 import connector
 import simulator
+from connector.presets import preset_names
 from contracts.cli import verify
 from contracts.fixtures import (
     EMBEDDED,
@@ -155,6 +156,35 @@ def test_a_compliant_simulator_passes_every_clause(
     _common_report_checks(run, subtests)
 
 
+# What a shipped preset may skip against the embedded simulator, and why.
+PRESET_SKIPS = {
+    "generic": {"fuzz.contract"},
+    "ozonetel": {"fuzz.contract"},
+    "ozonetel_phone_manual_dial": {"fuzz.contract"},
+    # No pop-up API (not_offered), and makecall is POST only (claims.methods).
+    "knowlarity": {"fuzz.contract", "click_to_call.methods"}
+    | {cid for cid in clause_ids() if cid.startswith(("agent_popup.", "latency.agent_popup"))},
+}
+
+
+@pytest.mark.parametrize("preset", preset_names())
+def test_every_shipped_preset_is_conformant_against_the_embedded_simulator(
+    preset: str, tmp_path: Path
+) -> None:
+    # A preset that stops verifying (a template the simulator refuses, a fixture
+    # the embedded run lacks) fails here, not in `make verify` only.
+    args = ["--config", preset, "--latency-calls", "1", "--format", "json"]
+    result = CliRunner().invoke(verify, [*args, "--report-dir", str(tmp_path)], env=CANARY_ENV)
+    assert result.exit_code == 0, result.output
+    run = Run(result, tmp_path)
+    statuses = run.statuses()
+    assert {cid for cid, status in statuses.items() if status != "pass"} == PRESET_SKIPS[preset]
+    assert {statuses[cid] for cid in PRESET_SKIPS[preset]} == {"skip"}
+    if preset == "knowlarity":
+        reason = run.clause("agent_popup.success")["message"]
+        assert reason.startswith("the provider does not offer the agent_popup API: Knowlarity")
+
+
 def _doc_fixtures(first_line: str) -> str:
     """The YAML block of docs/conformance.md that starts with ``first_line``."""
     doc = (Path(__file__).resolve().parents[2] / "docs" / "conformance.md").read_text("utf-8")
@@ -188,6 +218,19 @@ def test_the_documented_phone_manual_dial_fixtures_verify_a_partner(tmp_path: Pa
     # max_limit needs rate_limited_agent_phone, which the example leaves out.
     skipped = {cid for cid, status in statuses.items() if status != "pass"}
     assert skipped == {"fuzz.contract", "agent_popup.error.max_limit"}
+
+
+def test_make_verify_runs_every_preset_into_its_own_report_folder() -> None:
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text("utf-8")
+    target = makefile.split("\nverify:", 1)[1].split("\n\n", 1)[0]
+    runs = re.findall(r"mcc verify --config (\S+) --report-dir reports/(\S+)$", target, re.M)
+    assert [config for config, _ in runs] == preset_names()
+    assert all(config == folder for config, folder in runs)
+
+
+def test_preset_skips_name_only_real_clauses() -> None:
+    assert set(PRESET_SKIPS) == set(preset_names())
+    assert set().union(*PRESET_SKIPS.values()) <= set(clause_ids())
 
 
 @pytest.mark.slow
