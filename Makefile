@@ -27,10 +27,13 @@ unit: $(STAMP)
 
 test: lint types unit
 
-# The main job: a conformance run against the embedded simulator.
+# The main job: a conformance run of every shipped preset (mcc presets)
+# against the embedded simulator, one report folder each.
 verify: $(STAMP)
 	$(BIN)/mcc verify --config generic --report-dir reports/generic
+	$(BIN)/mcc verify --config knowlarity --report-dir reports/knowlarity
 	$(BIN)/mcc verify --config ozonetel --report-dir reports/ozonetel
+	$(BIN)/mcc verify --config ozonetel_phone_manual_dial --report-dir reports/ozonetel_phone_manual_dial
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

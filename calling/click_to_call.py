@@ -161,6 +161,7 @@ def place_call(
         agent_phone=store.people.number(user.phone),
         virtual_number_field=config.virtual_number_field,
         region=region,
+        callback_url=config.call_log.url if config.call_log else None,
     )
     retrying = Retrying(
         stop=stop_after_attempt(retries + 1),

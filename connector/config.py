@@ -2,7 +2,8 @@
 
 Mirrors what an admin enters in the connector's set-up screens: the calling
 mode, the user field holding the agent's DID, and three provider APIs, each a
-GET or POST URL with parameters, headers, optional body and response rules.
+GET or POST URL with parameters, headers, optional body and response rules
+(an API the provider does not have is listed under ``not_offered`` with why).
 Validation is pydantic's; ``load_config`` turns its errors into
 ``ConfigError`` lines of the form ``apis.click_to_call.method: 'PUT' is not GET
 or POST``.
@@ -266,10 +267,17 @@ class CallLogConfig(_Model):
 
     format: CallLogFormat
     delivery: CallbackDelivery = CallbackDelivery.ACCOUNT
+    # The CRM's call-log URL that @CallbackUrl sends with each call (the calling
+    # flows use it; mcc verify sends its own receiver's); ${VAR}s allowed.
+    url: str | None = None
 
 
 class ConnectorConfig(_Model):
-    """A whole integration: mode, DID field, the three APIs and the call logs."""
+    """A whole integration: mode, DID field, the three APIs and the call logs.
+
+    ``not_offered`` maps an API the provider does not have (Knowlarity has no
+    agent pop-up) to the reason, so tools can say why it is missing.
+    """
 
     name: str = "custom"
     mode: Mode = Mode.CLOUD_ONLY
@@ -277,6 +285,25 @@ class ConnectorConfig(_Model):
     default_region: str = Field(default="IN", min_length=2, max_length=2)
     apis: dict[str, ApiConfig]
     call_log: CallLogConfig | None = None
+    not_offered: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("not_offered", mode="before")
+    @classmethod
+    def _reasons(cls, value: object) -> dict[str, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ValueError(f"{value!r} is not a mapping of API names to reasons")
+        out: dict[str, str] = {}
+        for name, reason in value.items():
+            if name not in API_NAMES:
+                raise ValueError(f"{name!r} is not one of {', '.join(API_NAMES)}")
+            if not isinstance(reason, str) or not reason.strip():
+                raise ValueError(
+                    f"the reason for {name} is empty; say why the provider does not offer it"
+                )
+            out[name] = reason.strip()
+        return out
 
     @model_validator(mode="before")
     @classmethod
@@ -293,6 +320,15 @@ class ConnectorConfig(_Model):
         return data
 
     @model_validator(mode="after")
+    def _offered_or_not(self) -> ConnectorConfig:
+        both = [name for name in API_NAMES if name in self.apis and name in self.not_offered]
+        if both:
+            raise ValueError(
+                f"not_offered.{both[0]}: {both[0]} is also configured under 'apis'; keep one"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _did_sync_default(self) -> ConnectorConfig:
         did = self.apis.get("did_list")
         if did is not None and did.sync_every is None:
@@ -306,11 +342,11 @@ class ConnectorConfig(_Model):
         if log is not None and log.delivery is CallbackDelivery.PER_CALL:
             click = self.apis.get("click_to_call")
             texts = [] if click is None else [click.url, *click.params.values()]
-            texts += [click.body_template or ""] if click is not None else []
+            texts += [] if click is None else [*click.headers.values(), click.body_template or ""]
             if not any("@CallbackUrl" in text for text in texts):
                 raise ValueError(
-                    "call_log.delivery: per_call needs the @CallbackUrl token in the"
-                    ' click_to_call request (a parameter such as callback_url: "@CallbackUrl")'
+                    "apis.click_to_call: call_log.delivery per_call needs the @CallbackUrl"
+                    ' token in this request (a parameter such as callback_url: "@CallbackUrl")'
                 )
         return self
 
@@ -318,6 +354,12 @@ class ConnectorConfig(_Model):
         try:
             return self.apis[name]
         except KeyError:
+            reason = self.not_offered.get(name)
+            if reason is not None:
+                raise ConfigError(
+                    f"{self.name}: API {name!r} is not configured: the provider does not"
+                    f" offer it ({reason})"
+                ) from None
             raise ConfigError(
                 f"{self.name}: API {name!r} is not configured; add it under 'apis'"
             ) from None

@@ -8,8 +8,15 @@ Tokens (the LeadSquared connector's, see docs/interfaces.md):
 ``@CustomerNumber``                             the number being called, ``+91-N``
 ``@AssociatedPhoneNumberWithoutCountryCode``    the agent's phone, national form
 ``{{Agent_Number}}``                            the agent's phone, national form
+``@CallbackUrl``                                where the provider pushes the call log
 ``${ENV_VAR}``                                  a secret from the environment
 =============================================  ===================================
+
+The four number tokens take a written form: ``@CustomerNumber[e164]``,
+``@AssociatedPhoneNumberWithoutCountryCode[e164]``, ``{{Agent_Number[e164]}}``,
+``@VirtualNumber[with_country_code]`` (``PhoneNumber.format``; the forms are
+``connector.config.NUMBER_FORMATS``). With a form, ``@VirtualNumber``'s field
+must hold a phone number; without one it is sent as written (a campaign name).
 
 Every value is encoded for where it lands (path segment, query, form, JSON
 string), after the template's own structure has been parsed
@@ -65,8 +72,10 @@ class MergeContext:
 
     The numbers are parsed already (``parse_phone``, at the edge where they
     came in): ``@CustomerNumber`` renders ``customer_number.crm``, the agent
-    tokens ``agent_phone.national``. Without ``agent_phone`` the user's
-    ``PhoneMobile`` (then ``Phone``) field is parsed.
+    tokens ``agent_phone.national``, or the form a ``[form]`` suffix asks for.
+    Without ``agent_phone`` the user's ``PhoneMobile`` (then ``Phone``) field is
+    parsed. ``callback_url`` is the URL the provider should push the call log
+    to (``@CallbackUrl``); its ``${VAR}`` references are resolved like any.
     """
 
     lead: Mapping[str, str] = field(default_factory=dict)
@@ -77,6 +86,7 @@ class MergeContext:
     virtual_number_field: str = "mx_Custom_8"
     region: str = "IN"
     env: Mapping[str, str] = field(default_factory=dict)
+    callback_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,10 +153,10 @@ class _Resolver:
     def _fail(self, token: Token, reason: str) -> UnresolvedTokenError:
         return UnresolvedTokenError(token.text, token.position, where_text(token.where), reason)
 
-    def _agent(self, token: Token) -> str:
-        """The agent's phone, national form: the context's, else the user's phone field."""
+    def _agent(self, token: Token) -> PhoneNumber:
+        """The agent's phone: the context's, else the user's phone field."""
         if self.ctx.agent_phone is not None:
-            return self.ctx.agent_phone.national
+            return self.ctx.agent_phone
         what = "agent phone (agent_phone, user PhoneMobile or Phone)"
         raw = next(
             (found for key in _AGENT_FIELDS if not _is_empty(found := _lookup(self.ctx.user, key))),
@@ -155,9 +165,27 @@ class _Resolver:
         if raw is None:
             raise self._fail(token, f"no {what} is known; set it before calling")
         try:
-            return parse_phone(str(raw), self.ctx.region).national
+            return parse_phone(str(raw), self.ctx.region)
         except PhoneNumberError as exc:
             raise self._fail(token, f"the {what} is not usable: {exc}") from None
+
+    def _virtual_number(self, token: Token) -> str:
+        """The user's DID field as written, or in the form the token asks for."""
+        name = self.ctx.virtual_number_field
+        found = _lookup(self.ctx.user, name)
+        if _is_empty(found):
+            raise self._fail(token, f"user field {name} (virtual number) is empty")
+        text = str(found).strip()
+        if token.number_format is None:
+            return text
+        try:
+            return parse_phone(text, self.ctx.region).format(token.number_format)
+        except PhoneNumberError as exc:
+            raise self._fail(
+                token,
+                f"user field {name} (virtual number) is not a phone number, so it has no"
+                f" {token.number_format} form: {exc}",
+            ) from None
 
     def value(self, token: Token) -> str:
         ctx = self.ctx
@@ -182,17 +210,21 @@ class _Resolver:
                 token, f"{token.kind} field {token.field} is empty and the token has no default"
             )
         if token.kind == "virtual_number":
-            found = _lookup(ctx.user, ctx.virtual_number_field)
-            if _is_empty(found):
-                raise self._fail(
-                    token, f"user field {ctx.virtual_number_field} (virtual number) is empty"
-                )
-            return str(found).strip()
+            return self._virtual_number(token)
         if token.kind == "customer_number":
             if ctx.customer_number is None:
                 raise self._fail(token, "no customer number is known; set it before calling")
-            return ctx.customer_number.crm
-        return self._agent(token)
+            return ctx.customer_number.format(token.number_format or "crm")
+        if token.kind == "callback_url":
+            if ctx.callback_url is None or not ctx.callback_url.strip():
+                raise self._fail(
+                    token,
+                    "no call-log URL is known (MergeContext.callback_url); set the URL the"
+                    " provider should push call logs to",
+                )
+            # A config's URL may name secrets itself (a ?token=${MCC_CALLLOG_TOKEN}).
+            return self.render(scan(ctx.callback_url.strip(), "call_log.url"), str)
+        return self._agent(token).format(token.number_format or "national")
 
     def render(self, parts: Sequence[Token | str], encode: Callable[[str], str]) -> str:
         return "".join(

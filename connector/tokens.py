@@ -2,9 +2,17 @@
 
 ``@{Lead:Field,Default}`` (also User, Owner; comma and default optional),
 ``@VirtualNumber``, ``@CustomerNumber``, ``@AssociatedPhoneNumberWithoutCountryCode``,
-``{{Agent_Number}}`` and ``${ENV_VAR}``. A malformed token is a ``TemplateError``
-naming its position; :mod:`connector.template` parses whole API templates once
-and :mod:`connector.templating` resolves and encodes the tokens per call.
+``{{Agent_Number}}``, ``@CallbackUrl`` and ``${ENV_VAR}``. A malformed token is a
+``TemplateError`` naming its position; :mod:`connector.template` parses whole API
+templates once and :mod:`connector.templating` resolves and encodes the tokens per
+call.
+
+The four number tokens take a written form in square brackets right after the
+name: ``@CustomerNumber[e164]``, ``@VirtualNumber[with_country_code]``,
+``{{Agent_Number[e164]}}`` (one of ``connector.config.NUMBER_FORMATS``). A ``[``
+never follows a token name otherwise, and ``@{Entity:Field,Default}`` uses
+braces, so the suffix cannot be confused with a default. An unknown form is a
+``TemplateError`` at the token's position naming the known forms.
 """
 
 from __future__ import annotations
@@ -13,23 +21,37 @@ import re
 from dataclasses import dataclass
 
 from connector.errors import TemplateError
+from connector.phone import NUMBER_FORMATS
 
-__all__ = ["ENTITIES", "MERGE", "Token", "find_tokens", "scan", "where_text"]
+__all__ = [
+    "ENTITIES",
+    "MERGE",
+    "NUMBER_FORMATS",
+    "NUMBER_KINDS",
+    "Token",
+    "find_tokens",
+    "scan",
+    "where_text",
+]
 
 ENTITIES = ("lead", "user", "owner")
 _SPECIAL = {
-    # Longest first: the regex alternation must not stop at a shorter prefix.
     "@AssociatedPhoneNumberWithoutCountryCode": "agent_phone",
+    "@CallbackUrl": "callback_url",
     "@CustomerNumber": "customer_number",
     "@VirtualNumber": "virtual_number",
 }
+#: Token kinds whose value is a phone number and that take a ``[form]`` suffix.
+NUMBER_KINDS = frozenset({"customer_number", "agent_phone", "agent_number", "virtual_number"})
 _START = re.compile(
-    r"@\{|\$\{|\{\{\s*(?P<dbl>\w+)\s*\}\}|(?P<special>"
-    + "|".join(re.escape(name) for name in _SPECIAL)
+    r"@\{|\$\{|\{\{\s*(?P<dbl>\w+)\s*(?P<dbl_suffix>\[[^{}]*)?\}\}|(?P<special>"
+    # Longest first: the regex alternation must not stop at a shorter prefix.
+    + "|".join(re.escape(name) for name in sorted(_SPECIAL, key=len, reverse=True))
     + r")(?!\w)"
 )
 MERGE = re.compile(r"@\{(?P<entity>[^:{}]*):(?P<field>[^,{}]*)(?:,(?P<default>[^{}]*))?\}")
 _FIELD = re.compile(r"^[A-Za-z_][\w.\-]*$")
+_SUFFIX = re.compile(r"\[(?P<format>[^\[\]{}]*)\]")
 _ENV = re.compile(r"\$\{(?P<name>[A-Za-z_]\w*)\}")
 
 
@@ -43,6 +65,7 @@ class Token:
     default: str | None
     position: int
     where: str
+    number_format: str | None = None  # ``e164`` of ``@CustomerNumber[e164]``; None: the default
 
 
 def where_text(where: str) -> str:
@@ -90,15 +113,57 @@ def _parse_token(template: str, start: int, where: str) -> tuple[Token, int]:
     match = _START.match(template, start)
     assert match is not None  # only called where _START matched
     if match.group("special"):
-        return Token(match.group(0), _SPECIAL[match.group(0)], None, None, start, where), (
-            match.end()
-        )
+        name = match.group("special")
+        kind = _SPECIAL[name]
+        end = match.end()
+        fmt: str | None = None
+        if template.startswith("[", end):
+            suffix = _SUFFIX.match(template, end)
+            if suffix is None:
+                raise TemplateError(
+                    f"{where_text(where)}: the number format after {name} at position {start}"
+                    f" is not closed; write {name}[e164]"
+                )
+            fmt, end = suffix.group("format"), suffix.end()
+        text = template[start:end]
+        number_format = _number_format(text, kind, fmt, start, where)
+        return Token(text, kind, None, None, start, where, number_format), end
     if match.group("dbl") != "Agent_Number":
         raise TemplateError(
             f"{where_text(where)}: unknown token {match.group(0)} at position {start}; "
             "the only {{...}} token is {{Agent_Number}}"
         )
-    return Token(match.group(0), "agent_number", None, None, start, where), match.end()
+    fmt = None
+    if match.group("dbl_suffix") is not None:
+        suffix = _SUFFIX.fullmatch(match.group("dbl_suffix").rstrip())
+        if suffix is None:
+            raise TemplateError(
+                f"{where_text(where)}: malformed number format in {match.group(0)} at position"
+                f" {start}; write {{{{Agent_Number[e164]}}}}"
+            )
+        fmt = suffix.group("format")
+    number_format = _number_format(match.group(0), "agent_number", fmt, start, where)
+    return Token(match.group(0), "agent_number", None, None, start, where, number_format), (
+        match.end()
+    )
+
+
+def _number_format(text: str, kind: str, fmt: str | None, start: int, where: str) -> str | None:
+    """The form asked for in ``[...]``, checked; ``None`` when there is no suffix."""
+    if fmt is None:
+        return None
+    if kind not in NUMBER_KINDS:
+        raise TemplateError(
+            f"{where_text(where)}: token {text} at position {start} takes no number format;"
+            " remove the [...] after it"
+        )
+    name = fmt.strip()
+    if name not in NUMBER_FORMATS:
+        raise TemplateError(
+            f"{where_text(where)}: token {text} at position {start} asks for number format"
+            f" {name!r}; use one of {', '.join(NUMBER_FORMATS)}"
+        )
+    return name
 
 
 def scan(template: str, where: str) -> tuple[Token | str, ...]:

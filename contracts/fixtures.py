@@ -73,7 +73,8 @@ class Fixtures(BaseModel):
     callback_quiet_s: float = Field(default=15.0, ge=0, le=600)
     recordings: bool = True
     # Values for mail-merge tokens: @{User:TelephonyAgentId,}, @VirtualNumber
-    # (the config's virtual_number_field), @{Lead:Phone,} ...
+    # (the config's virtual_number_field), @{User:mx_Custom_10,} (PhoneManualDial's
+    # phoneName), @{Lead:Phone,} ...
     user: dict[str, str] = Field(default_factory=dict)
     lead: dict[str, str] = Field(default_factory=dict)
 
@@ -115,10 +116,27 @@ def load_fixtures(path: str | Path) -> Fixtures:
 
 
 # The embedded simulator's default seed (simulator/seed/default.yaml) and
-# magic numbers (README): agent1 is logged in and ready, agent2 is idle.
+# magic numbers (README): agent1 is logged in and ready, agent2 is idle,
+# agent3 is an offline phone agent (phoneName agent3).
 EMBEDDED_ACCOUNT = "demo"
 EMBEDDED_USERNAME = "demouser"
 EMBEDDED_API_KEY = "KKdemo0000000000000000000000000001"
+EMBEDDED_DID = "918030000001"
+EMBEDDED_CAMPAIGN = "Inbound_918030000001"
+# The DID of the seed's offline campaign (Offline_918030000002): PhoneManualDial
+# dials out only on an offline campaign's DID; Knowlarity takes any DID as k_number.
+EMBEDDED_OFFLINE_DID = "918030000002"
+# The test user's record, one field per thing a shipped preset reads
+# (docs/conformance.md, "The embedded run"); the config's virtual_number_field
+# gets the campaign name when the record has no such field.
+EMBEDDED_USER = {
+    "TelephonyAgentId": "agent1",  # @{User:TelephonyAgentId,}: AgentManualDial's agentID
+    "PhoneMobile": "9800000001",  # the agent tokens ({{Agent_Number}}...): agent1's phone
+    "mx_Custom_8": EMBEDDED_CAMPAIGN,  # @VirtualNumber of generic, ozonetel: a campaign name
+    "mx_Custom_10": "agent3",  # @{User:mx_Custom_10,}: PhoneManualDial's phoneName
+    "mx_Custom_11": EMBEDDED_OFFLINE_DID,  # @VirtualNumber of ozonetel_phone_manual_dial,
+    # knowlarity: a DID of the account (a phone number, not a campaign name)
+}
 EMBEDDED = Fixtures(
     customer_number="9812345678",
     dnd_number="9000000001",
@@ -132,11 +150,9 @@ EMBEDDED = Fixtures(
     # The simulator delivers at once and retries after 0.5 s: short waits suffice.
     callback_budget_s=20.0,
     callback_quiet_s=0.5,
-    user={"TelephonyAgentId": "agent1", "PhoneMobile": "9800000001"},
+    user=EMBEDDED_USER,
 )
-EMBEDDED_DID = "918030000001"
 _LIVE_STATES = ("agent_ringing", "ringing", "connected")
-EMBEDDED_CAMPAIGN = "Inbound_918030000001"
 
 
 class ControlPlane:

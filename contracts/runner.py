@@ -108,6 +108,20 @@ def _run_one(item: Clause, ctx: Context, safe: SafeText) -> ClauseResult:
     )
 
 
+def _offered_only(item: Clause) -> Clause:
+    """``item`` skipping, with the config's reason, when its API is not offered.
+
+    The skip comes before the check asks for a fixture, so every clause of an
+    API the provider does not have gives the same reason.
+    """
+
+    def check(ctx: Context) -> Verdict:
+        ctx.skip_if_not_offered(item.info.api)
+        return item.check(ctx)
+
+    return Clause(item.info, check)
+
+
 def _open(
     config: connector.ConnectorConfig,
     target: str | None,
@@ -154,7 +168,7 @@ def run(
     try:
         named = {name: run_env[name] for name in config_secrets(config) if run_env.get(name)}
         safe = SafeText(named.values(), show_numbers=options.show_numbers)
-        receiver = _receiver(config, options, clauses, opened)
+        receiver = _receiver(config, options, opened)
         try:
             dialect = dialect_for(config)
         except SpecError:  # the fuzz clause, if it runs, reports the same problem
@@ -190,7 +204,7 @@ def run(
         results: list[ClauseResult] = []
         for index, item in enumerate(clauses, start=1):
             yield ClauseStarted(item.info, index, len(clauses))
-            result = _run_one(item, ctx, safe)
+            result = _run_one(_offered_only(item), ctx, safe)
             results.append(result)
             yield ClauseFinished(result)
         yield RunFinished(
@@ -210,12 +224,16 @@ def run(
 
 
 def _receiver(
-    config: connector.ConnectorConfig, options: Options, clauses: list[Clause], opened: Target
+    config: connector.ConnectorConfig, options: Options, opened: Target
 ) -> CallLogReceiver | None:
-    """The run's call-log receiver, started, when the config has a call_log and a
-    callback clause runs; the embedded simulator is pointed at it."""
+    """The run's call-log receiver, started when the config has a call_log; the
+    embedded simulator is pointed at it.
+
+    Started whatever clauses run: a per-call config's every click-to-call
+    carries the receiver's URL (@CallbackUrl), so every probe can be rendered.
+    """
     log = config.call_log
-    if log is None or not any(c.info.api == "call_log" for c in clauses):
+    if log is None:
         return None
     listen = parse_listen(options.callback_listen) if options.callback_listen else None
     receiver = CallLogReceiver(

@@ -117,8 +117,12 @@ class Target:
 
 
 def config_secrets(config: connector.ConnectorConfig) -> list[str]:
-    """Names of the ``${ENV_VAR}`` references in ``config``, sorted."""
-    return sorted(set(_ENV_REF.findall(config.model_dump_json())))
+    """Names of the ``${ENV_VAR}`` references of ``config``'s APIs, sorted.
+
+    ``call_log.url`` is left out: it is the CRM's own URL, which a run replaces
+    with its receiver's, so its variables are neither needed nor seeded.
+    """
+    return sorted(set(_ENV_REF.findall(config.model_dump_json(exclude={"call_log"}))))
 
 
 def _account_field(variable: str) -> str:
@@ -172,7 +176,8 @@ def start_embedded(config: connector.ConnectorConfig, env: Mapping[str, str]) ->
     server = serve.start_in_thread(simulator.create_app({"random_seed": 20240607}))
     control = ControlPlane(server.base_url)
     user = dict(EMBEDDED.user)
-    user[config.virtual_number_field] = EMBEDDED_CAMPAIGN
+    # A config whose DID field the test user does not have gets the campaign name.
+    user.setdefault(config.virtual_number_field, EMBEDDED_CAMPAIGN)
     target = Target(
         base_url=server.base_url,
         kind="embedded",

@@ -136,6 +136,8 @@ def _summary(source: str, config: ConnectorConfig) -> list[str]:
     for name in API_NAMES:
         api = config.apis.get(name)
         if api is None:
+            if name in config.not_offered:
+                lines.append(f"  {name}: not offered ({config.not_offered[name]})")
             continue
         extra = f", every {api.sync_every:g} s" if api.sync_every else ""
         lines.append(

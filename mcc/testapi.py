@@ -3,7 +3,8 @@
 The command-line twin of the connector's "Test And Map Response" screen: the
 admin gives a sample value for every token in the API (``Lead:Phone``,
 ``User:TelephonyAgentId``, ``VirtualNumber``, ``CustomerNumber``,
-``Agent_Number``...), the request is rendered and sent, and the answer is shown
+``Agent_Number``, ``CallbackUrl``...; a number token's ``[form]`` suffix does
+not change its key), the request is rendered and sent, and the answer is shown
 with its outcome and the response rules one could paste under ``response:``.
 Secrets come from the environment only (never from the command line, where
 shell history would keep them) and are shown as ``***``.
@@ -48,8 +49,13 @@ SHOWN_HEADERS = ("content-type", "content-length", "location", "server", "date")
 BODY_EXCERPT_CHARS = 1000
 AGENT_KEYS = ("Agent_Number", "AssociatedPhoneNumberWithoutCountryCode")
 _ENTITY = {"lead": "Lead", "user": "User", "owner": "Owner"}
+# A token's spelling as a sample key; a number form (``@CustomerNumber[e164]``,
+# ``{{Agent_Number[e164]}}``) gives the same key: the sample is the number itself.
+_FORM = r"(?:\s*\[[^\]]*\])?"
 _WRAPPED = re.compile(
-    r"^(?:@\{(?P<merge>[^,}]*)(?:,[^}]*)?\}|\{\{\s*(?P<dbl>\w+)\s*\}\}|@(?P<at>\w+))$"
+    r"^(?:@\{(?P<merge>[^,}]*)(?:,[^}]*)?\}"
+    rf"|\{{\{{\s*(?P<dbl>\w+){_FORM}\s*\}}\}}"
+    rf"|@?(?P<at>\w+){_FORM})$"
 )
 
 
@@ -62,6 +68,7 @@ def sample_key(token: Token) -> str | None:
         "customer_number": "CustomerNumber",
         "agent_phone": "AssociatedPhoneNumberWithoutCountryCode",
         "agent_number": "Agent_Number",
+        "callback_url": "CallbackUrl",
     }.get(token.kind)
 
 
@@ -111,6 +118,8 @@ def missing_samples(
         key = sample_key(token)
         if key is None or key in missing:
             continue
+        if token.kind == "callback_url" and config.call_log and config.call_log.url:
+            continue  # the config's own call-log URL stands in (call_log.url)
         if not _satisfied(token, key, samples, config.virtual_number_field):
             missing.append(key)
     return missing
@@ -149,6 +158,8 @@ def build_context(
         virtual_number_field=config.virtual_number_field,
         region=config.default_region,
         env=env,
+        callback_url=samples.get("CallbackUrl")
+        or (config.call_log.url if config.call_log else None),
     )
 
 

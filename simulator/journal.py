@@ -3,13 +3,16 @@
 Tests and the conformance runner read it (``GET /_sim/journal``) to see what a
 connector really sent. Secrets never enter it: parameters and headers whose
 name says "key", "token", "secret", "password" or "authorization" are stored
-as ``***``. Flags mark what a provider would have choked on
-(``unresolved_token``, ``null_value``) and which fault answered (``fault:reset``).
+as ``***``, and so are such parameters inside a value (a per-call
+``callback_url=https://crm.example/calllog?token=...``). Flags mark what a
+provider would have choked on (``unresolved_token``, ``null_value``) and which
+fault answered (``fault:reset``).
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -39,12 +42,23 @@ _SECRET_NAMES = frozenset(
 KEPT_HEADERS = ("accept", "authorization", "content-type", "user-agent", "x-api-key")
 
 
+# name=value inside a value (a URL passed as a parameter), names as above.
+_NESTED_SECRET = re.compile(
+    r"(?i)((?:^|[?&;])(?:" + "|".join(map(re.escape, sorted(_SECRET_NAMES))) + r")=)[^&#\s]+"
+)
+
+
+def _redacted(key: str, value: Any) -> Any:
+    if key.lower() in _SECRET_NAMES and value not in ("", None):
+        return REDACTED
+    if isinstance(value, str) and "=" in value:
+        return _NESTED_SECRET.sub(lambda m: m.group(1) + REDACTED, value)
+    return value
+
+
 def redact_mapping(values: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy with secret-named keys replaced by ``***``."""
-    return {
-        key: (REDACTED if key.lower() in _SECRET_NAMES and value not in ("", None) else value)
-        for key, value in values.items()
-    }
+    """A copy with secret-named keys, and secret parameters inside values, as ``***``."""
+    return {key: _redacted(key, value) for key, value in values.items()}
 
 
 @dataclass(frozen=True)

@@ -118,34 +118,64 @@ def methods(ctx: Context) -> Verdict:
     return passed(f"GET and POST both answer {kinds['GET']}")
 
 
+def declared_formats(api: connector.ApiConfig) -> list[str]:
+    """The forms the config sends the customer number in: ``@CustomerNumber[form]``.
+
+    A token without a suffix sends ``crm`` (``+91-N``), the seed's form.
+    """
+    found = [t.number_format or "crm" for t in api.template.tokens() if t.kind == "customer_number"]
+    return list(dict.fromkeys(found))
+
+
 @clause(
     "click_to_call.number_formats",
     API,
-    "Every claimed customer number format gets the same outcome",
+    "The declared and every claimed customer number format place the call",
 )
 def number_formats(ctx: Context) -> Verdict:
-    """+91-N, 91N, 0N and N must all place the call when claimed."""
+    """+91-N, +91N, 91N, 0N and N must all place the call when claimed.
+
+    Each probe is the config's own request with the customer number, in the
+    form the config declares (``@CustomerNumber[form]``), swapped for another
+    form. The declared form is probed too: it is what the connector sends.
+    """
     api = ctx.api(API)
-    formats = list(api.claims.number_formats)
-    if not formats:
+    claimed = list(api.claims.number_formats)
+    if not claimed:
         raise SkipClause("claims.number_formats is empty")
+    declared = declared_formats(api)
+    if not declared:
+        raise SkipClause("the request carries no @CustomerNumber parameter to reformat")
     customer = ctx.fixture("customer_number")
-    number = connector.parse_phone(customer, ctx.config.default_region)
-    # What @CustomerNumber renders to; each probe swaps it for another form.
-    rendered = {number.crm, number.e164, number.national, number.with_country_code}
+    number = ctx.number(customer, "customer number")
+    assert number is not None  # ctx.fixture gave a value
+    # What the config's tokens render to; each probe swaps it for one form.
+    rendered = {number.format(fmt) for fmt in declared}
+    formats = list(dict.fromkeys([*declared, *claimed]))
+    request = ctx.render(API, customer=customer)
     results = {}
     for fmt in formats:
         label = f"call {ctx.mask(number.format(fmt))} ({fmt})"
-        request = ctx.render(API, customer=customer)
         edited, count = replace_values(request, rendered, number.format(fmt))
         if count == 0:
-            raise SkipClause("the request carries no @CustomerNumber parameter to reformat")
+            raise SkipClause(
+                "the customer number is not a whole parameter value (it sits in the path or"
+                " inside other text), so it cannot be swapped for another form"
+            )
         results[fmt] = answered(ctx, ctx.send(API, edited, label), label)
     kinds = {fmt: r.outcome.kind for fmt, r in results.items()}
+    sent = f"the config sends {', '.join(declared)}"
+    every = "answers" if len(formats) == 1 else "all answer"
     if len(set(kinds.values())) > 1:
         odd = ", ".join(f"{fmt}: {kind}" for fmt, kind in kinds.items())
         return failed(
-            f"claimed number formats answer differently ({odd})",
+            f"number formats answer differently ({odd}; {sent}): claim only the forms"
+            " that place the call",
             *(ctx.evidence(r, fmt) for fmt, r in results.items()),
         )
-    return passed(f"{', '.join(formats)} all answer {next(iter(kinds.values()))}")
+    if set(kinds.values()) == {"error"}:
+        return failed(
+            f"no number format places the call ({', '.join(formats)} {every} error; {sent})",
+            *(ctx.evidence(r, fmt) for fmt, r in results.items()),
+        )
+    return passed(f"{', '.join(formats)} {every} success ({sent})")

@@ -112,10 +112,20 @@ class Context:
         """True when the target is the embedded simulator (its control plane is ours)."""
         return self.control is not None
 
+    def skip_if_not_offered(self, name: str) -> None:
+        """Skip the clause, with the config's reason, when API ``name`` is ``not_offered``."""
+        reason = self.config.not_offered.get(name)
+        if reason is not None:
+            raise SkipClause(f"the provider does not offer the {name} API: {reason}")
+
     def api(self, name: str) -> connector.ApiConfig:
-        """The config's API ``name``; skips the clause when it is not configured."""
+        """The config's API ``name``; skips the clause when it is not configured.
+
+        The skip gives the config's reason when it lists the API as not offered.
+        """
         api = self.config.apis.get(name)
         if api is None:
+            self.skip_if_not_offered(name)
             raise SkipClause(f"the config does not configure the {name} API")
         return api
 
@@ -152,6 +162,8 @@ class Context:
             virtual_number_field=self.config.virtual_number_field,
             region=self.config.default_region,
             env=self.env,
+            # @CallbackUrl: this run's call-log receiver (per_call delivery).
+            callback_url=self.receiver.url if self.receiver is not None else None,
         )
 
     def render(

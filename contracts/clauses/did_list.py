@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import connector
 from contracts.clauses.context import Context
@@ -10,12 +11,24 @@ from contracts.clauses.expect import answered, describe_answer
 from contracts.clauses.registry import Verdict, clause, failed, passed
 
 API = "did_list"
+# A list of objects (Knowlarity's numbers API) holds each number under one of
+# these keys: the ones the connector's DID sync reads (calling.did_sync).
+NUMBER_KEYS = ("number", "did", "Number", "DID", "k_number", "phone_number")
+
+
+def _entry(item: object) -> str:
+    """One list entry as text: the number of an object, or the item itself."""
+    if isinstance(item, Mapping):
+        key = next((k for k in NUMBER_KEYS if k in item), None)
+        return str(item if key is None else item[key]).strip()
+    return str(item).strip()
 
 
 def as_list(value: object) -> list[str] | None:
-    """A captured value as a list of texts: a JSON list, or comma-separated text."""
+    """A captured value as a list of texts: a JSON list (of numbers, or of objects
+    with a ``number``), or comma-separated text."""
     if isinstance(value, list | tuple):
-        return [str(item).strip() for item in value]
+        return [_entry(item) for item in value]
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("["):
@@ -24,7 +37,7 @@ def as_list(value: object) -> list[str] | None:
             except ValueError:
                 loaded = None
             if isinstance(loaded, list):
-                return [str(item).strip() for item in loaded]
+                return [_entry(item) for item in loaded]
         if "," in text or text.isdigit():
             return [part.strip() for part in text.split(",") if part.strip()]
     return None

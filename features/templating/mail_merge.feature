@@ -4,10 +4,12 @@ Feature: Mail-merge templating
   mail-merge tokens: the CRM fields @{Lead:Field,Default}, @{User:...} and
   the owner's @{Owner:...}, the special tokens @VirtualNumber,
   the tokens @CustomerNumber, @AssociatedPhoneNumberWithoutCountryCode and
-  {{Agent_Number}}, and ${ENV_VAR} for secrets. Each value is encoded for where
-  it lands, so no value can change the host, the path or the parameters. A
-  token without a value stops the request before anything is sent: a provider
-  never receives a literal @{...} or the word null.
+  {{Agent_Number}}, @CallbackUrl (where the provider pushes the call log), and
+  ${ENV_VAR} for secrets. A number token takes the written form a provider
+  expects in square brackets (@CustomerNumber[e164], {{Agent_Number[e164]}}).
+  Each value is encoded for where it lands, so no value can change the host,
+  the path or the parameters. A token without a value stops the request before
+  anything is sent: a provider never receives a literal @{...} or the word null.
 
   Background:
     Given a lead with:
@@ -71,6 +73,55 @@ Feature: Mail-merge templating
       | +91-9876543210   |
       | +91 98765 43210  |
       | 98765 43210      |
+
+  Scenario Outline: A number token renders the written form its suffix asks for
+    When the text "<template>" is rendered
+    Then the rendered text is "<result>"
+
+    Examples:
+      | template                                       | result         |
+      | @CustomerNumber[crm]                           | +91-9876543210 |
+      | @CustomerNumber[e164]                          | +919876543210  |
+      | @CustomerNumber[with_country_code]             | 919876543210   |
+      | @CustomerNumber[national]                      | 9876543210     |
+      | @CustomerNumber[trunk]                         | 09876543210    |
+      | @AssociatedPhoneNumberWithoutCountryCode[e164] | +919800000001  |
+      | {{Agent_Number[e164]}}                         | +919800000001  |
+      | {{Agent_Number[with_country_code]}}            | 919800000001   |
+
+  Scenario: A virtual number holding a DID renders in the form asked for
+    Given the user field "mx_Custom_8" holds "918030000001"
+    When the text "k_number=@VirtualNumber[e164]" is rendered
+    Then the rendered text is "k_number=+918030000001"
+
+  Scenario: A virtual number that is a campaign name has no E.164 form
+    When the text "k_number=@VirtualNumber[e164]" is rendered
+    Then rendering fails because "@VirtualNumber[e164]" in "step" cannot be resolved
+
+  Scenario Outline: An unknown number form is refused with its position and the known forms
+    Given an API whose URL is "https://calls.example/v1/dial?to=<token>"
+    When the request is rendered
+    Then rendering fails because the token at position 33 is malformed
+    And the error message names every number format
+
+    Examples:
+      | token                     |
+      | @CustomerNumber[e165]     |
+      | @CustomerNumber[]         |
+      | {{Agent_Number[intl]}}    |
+      | @VirtualNumber[E164]      |
+
+  Scenario: The call-log URL is a value like any other
+    Given the call-log URL is "https://crm.example/calllog?key=a&b=c#top"
+    And an API that sends "@CallbackUrl" as parameter "callback" in the query
+    When the request is rendered
+    Then the query carries exactly the parameters "fixed,callback,k"
+    And the parameter "callback" arrives as "https://crm.example/calllog?key=a&b=c#top"
+
+  Scenario: A missing call-log URL stops the request
+    Given an API that sends "@CallbackUrl" as parameter "callback" in the query
+    When the request is rendered
+    Then rendering fails because "@CallbackUrl" in "params.callback" cannot be resolved
 
   Scenario Outline: A hostile value keeps the request's structure wherever it lands
     Given the lead field "Name" holds "<value>"

@@ -53,7 +53,7 @@ CHECKED_HEADERS = ("x-api-key", "authorization")
 
 _TOKEN = re.compile(
     r"@\{[^}]*\}?"  # @{Lead:Phone,} (also unclosed)
-    r"|@(?:VirtualNumber|CustomerNumber|AssociatedPhoneNumberWithoutCountryCode)\b"
+    r"|@(?:VirtualNumber|CustomerNumber|AssociatedPhoneNumberWithoutCountryCode|CallbackUrl)\b"
     r"|\{\{[^}]*\}\}"  # {{Agent_Number}}
     r"|\$\{[A-Za-z_][A-Za-z0-9_]*\}"  # ${ENV_VAR} the connector did not expand
 )

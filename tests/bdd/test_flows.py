@@ -50,6 +50,8 @@ ENV = {
     "OZONETEL_USERNAME": "demouser",
     "GENERIC_API_KEY": "KKdemo0000000000000000000000000001",
     "GENERIC_USERNAME": "demouser",
+    # @CallbackUrl of the generic preset: the service of this world, with its token.
+    "MCC_CALLLOG_URL": "http://connector.test/calllog?token=bdd-token-0123456789abcdef",
 }
 DIAL_PATHS = {"ozonetel": "/CAServices/AgentManualDial.php", "generic": "/click2call"}
 POPUP_PATH = "/CAServices/LeadSquare/PullAPI.php"

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from connector.config import ApiConfig, BodyEncoding
+from connector.config import NUMBER_FORMATS, ApiConfig, BodyEncoding
 from connector.errors import MissingSecretError, TemplateError, UnresolvedTokenError
 from connector.phone import parse_phone
 from connector.templating import MergeContext, RenderedRequest, render_request, render_text
@@ -80,6 +80,16 @@ def _env(merge: Merge, name: str, value: str) -> None:
 @given(parsers.parse('the lead field "{name}" holds "{value}"'))
 def _lead_field(merge: Merge, name: str, value: str) -> None:
     merge.ctx = replace(merge.ctx, lead={**merge.ctx.lead, name: value})
+
+
+@given(parsers.parse('the user field "{name}" holds "{value}"'))
+def _user_field(merge: Merge, name: str, value: str) -> None:
+    merge.ctx = replace(merge.ctx, user={**merge.ctx.user, name: value})
+
+
+@given(parsers.parse('the call-log URL is "{url}"'))
+def _callback_url(merge: Merge, url: str) -> None:
+    merge.ctx = replace(merge.ctx, callback_url=url)
 
 
 @given(parsers.parse('an API whose URL is "{url}"'))
@@ -199,6 +209,12 @@ def _missing_secret(merge_result: Rendered, name: str) -> None:
 def _error_hides(merge_result: Rendered, text: str) -> None:
     assert merge_result.error is not None
     assert text not in str(merge_result.error)
+
+
+@then("the error message names every number format")
+def _names_formats(merge_result: Rendered) -> None:
+    assert merge_result.error is not None
+    assert ", ".join(NUMBER_FORMATS) in str(merge_result.error)
 
 
 @then(parsers.parse('the redacted URL shows "{text}"'))

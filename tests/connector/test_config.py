@@ -225,6 +225,40 @@ def test_unconfigured_api_tells_what_to_add() -> None:
         config.api("agent_popup")
 
 
+def test_an_api_not_offered_carries_its_reason() -> None:
+    config = parse_config({**_config(), "not_offered": {"agent_popup": " no pop-up API "}})
+    assert config.not_offered == {"agent_popup": "no pop-up API"}
+    assert "agent_popup" not in config.apis
+    with pytest.raises(ConfigError) as info:
+        config.api("agent_popup")
+    assert str(info.value) == (
+        "custom: API 'agent_popup' is not configured: the provider does not offer it"
+        " (no pop-up API)"
+    )
+    assert parse_config(_config()).not_offered == {}
+
+
+@pytest.mark.parametrize(
+    ("not_offered", "problem"),
+    [
+        ({"popup": "x"}, "not_offered: 'popup' is not one of click_to_call, agent_popup, did_list"),
+        ({"agent_popup": ""}, "not_offered: the reason for agent_popup is empty"),
+        ({"agent_popup": None}, "not_offered: the reason for agent_popup is empty"),
+        (["agent_popup"], "not_offered: ['agent_popup'] is not a mapping of API names"),
+        (
+            {"click_to_call": "none"},
+            "not_offered.click_to_call: click_to_call is also configured under 'apis'; keep one",
+        ),
+    ],
+)
+def test_not_offered_names_only_known_apis_that_are_not_configured(
+    not_offered: object, problem: str
+) -> None:
+    problems = _problems({**_config(), "not_offered": not_offered})
+    assert len(problems) == 1
+    assert problems[0].startswith(problem)
+
+
 def test_load_config_reports_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         load_config(tmp_path / "absent.yaml")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -74,17 +75,21 @@ def test_preset_renders_with_samples_and_env(name: str) -> None:
         "OZONETEL_USERNAME": "demouser",
         "KNOWLARITY_API_KEY": "k-key",
         "KNOWLARITY_SR_KEY": "sr-key",
+        "MCC_CALLLOG_URL": "https://crm.example/calllog?token=t0k",
     }
     ctx = MergeContext(
         user={
             "TelephonyAgentId": "agent1",
-            "mx_Custom_8": "918030000001",
+            "mx_Custom_8": "Inbound_918030000001",
             "mx_Custom_10": "agent3",
+            "mx_Custom_11": "918030000002",
             "PhoneMobile": "9800000001",
         },
         customer_number=parse_phone("9876543210"),
         agent_phone=parse_phone("9800000001"),
+        virtual_number_field=config.virtual_number_field,
         env=env,
+        callback_url=config.call_log.url if config.call_log else None,
     )
     for api in config.apis.values():
         rendered = render_request(api, ctx)
@@ -123,6 +128,40 @@ def test_knowlarity_posts_json_with_header_keys() -> None:
         "authorization": "${KNOWLARITY_SR_KEY}",
     }
     assert set(api.params) == {"k_number", "agent_number", "customer_number"}
+
+
+@pytest.mark.knowlarity
+def test_knowlarity_sends_every_number_in_e164_and_offers_no_pop_up() -> None:
+    config = load_preset("knowlarity")
+    api = config.api("click_to_call")
+    ctx = MergeContext(
+        user={"mx_Custom_11": "918030000002", "PhoneMobile": "09800000001"},
+        customer_number=parse_phone("+91-9876543210"),
+        virtual_number_field=config.virtual_number_field,
+        env={"KNOWLARITY_API_KEY": "k", "KNOWLARITY_SR_KEY": "sr"},
+    )
+    body = render_request(api, ctx).body
+    assert body is not None
+    assert json.loads(body) == {
+        "k_number": "+918030000002",
+        "agent_number": "+919800000001",
+        "customer_number": "+919876543210",
+    }
+    assert api.claims.number_formats == ("e164",)
+    assert "agent_popup" not in config.apis
+    assert "pop-up" in config.not_offered["agent_popup"]
+
+
+@pytest.mark.ozonetel
+def test_phone_manual_dial_reads_the_documented_user_fields() -> None:
+    config = load_preset("ozonetel_phone_manual_dial")
+    params = config.api("click_to_call").params
+    assert params["phoneName"] == "@{User:mx_Custom_10,}"
+    assert params["did"] == "@VirtualNumber"
+    assert config.virtual_number_field == "mx_Custom_11"
+    comment = preset_path("ozonetel_phone_manual_dial").read_text(encoding="utf-8")
+    for field in ("mx_Custom_10", "mx_Custom_11", "PhoneMobile"):
+        assert f"#   {field}" in comment
 
 
 @pytest.mark.generic

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
-from connector.config import ApiConfig, BodyEncoding
+from connector.config import NUMBER_FORMATS, ApiConfig, BodyEncoding
 from connector.errors import MissingSecretError, TemplateError, UnresolvedTokenError
 from connector.phone import parse_phone
 from connector.templating import (
@@ -422,3 +422,151 @@ def test_rendered_output_never_holds_a_token_or_null() -> None:
         ("b", "x"),
         ("c", "+91-9876543210"),
     ]
+
+
+# -- number forms and the call-log URL -----------------------------------------
+
+NUMBERS = MergeContext(
+    user={"mx_Custom_8": "918030000001", "mx_Custom_9": "Inbound_918030000001"},
+    customer_number=parse_phone("09876543210"),
+    agent_phone=parse_phone("+91 98000 00001"),
+)
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("@CustomerNumber", "+91-9876543210"),
+        ("@CustomerNumber[crm]", "+91-9876543210"),
+        ("@CustomerNumber[e164]", "+919876543210"),
+        ("@CustomerNumber[with_country_code]", "919876543210"),
+        ("@CustomerNumber[national]", "9876543210"),
+        ("@CustomerNumber[trunk]", "09876543210"),
+        ("@AssociatedPhoneNumberWithoutCountryCode", "9800000001"),
+        ("@AssociatedPhoneNumberWithoutCountryCode[e164]", "+919800000001"),
+        ("{{Agent_Number}}", "9800000001"),
+        ("{{Agent_Number[e164]}}", "+919800000001"),
+        ("{{ Agent_Number[trunk] }}", "09800000001"),
+        ("@VirtualNumber", "918030000001"),
+        ("@VirtualNumber[e164]", "+918030000001"),
+        ("@VirtualNumber[crm]", "+91-8030000001"),
+        ("c=@CustomerNumber[e164]&d=@VirtualNumber[national]", "c=+919876543210&d=8030000001"),
+    ],
+)  # fmt: skip
+def test_a_number_token_renders_the_form_its_suffix_asks_for(template: str, expected: str) -> None:
+    assert render_text(template, NUMBERS) == expected
+
+
+def test_every_number_format_is_a_suffix_of_every_number_token() -> None:
+    number = parse_phone("9876543210")
+    ctx = MergeContext(
+        user={"mx_Custom_8": "9876543210"}, customer_number=number, agent_phone=number
+    )
+    for fmt in NUMBER_FORMATS:
+        for name in (
+            "@CustomerNumber",
+            "@AssociatedPhoneNumberWithoutCountryCode",
+            "@VirtualNumber",
+        ):
+            assert render_text(f"{name}[{fmt}]", ctx) == number.format(fmt)
+        assert render_text(f"{{{{Agent_Number[{fmt}]}}}}", ctx) == number.format(fmt)
+
+
+def test_the_agent_form_applies_to_the_user_record_fallback_too() -> None:
+    ctx = MergeContext(user={"PhoneMobile": "09800000001"})
+    assert render_text("{{Agent_Number[e164]}}", ctx) == "+919800000001"
+
+
+def test_a_suffix_is_part_of_the_token_text() -> None:
+    template = "a=@CustomerNumber[e164]&b={{Agent_Number[national]}}&c=@VirtualNumber"
+    tokens = find_tokens(template)
+    assert [(t.text, t.kind, t.number_format) for t in tokens] == [
+        ("@CustomerNumber[e164]", "customer_number", "e164"),
+        ("{{Agent_Number[national]}}", "agent_number", "national"),
+        ("@VirtualNumber", "virtual_number", None),
+    ]
+    assert all(template[t.position :].startswith(t.text) for t in tokens)
+
+
+@pytest.mark.parametrize(
+    ("template", "needle"),
+    [
+        ("x @CustomerNumber[e165]", "number format 'e165'; use one of crm, e164"),
+        ("x @CustomerNumber[]", "number format ''; use one of"),
+        ("x @VirtualNumber[E164]", "number format 'E164'"),
+        ("x {{Agent_Number[intl]}}", "number format 'intl'"),
+        ("x @CustomerNumber[e164", "not closed; write @CustomerNumber[e164]"),
+        ("x {{Agent_Number[e164}}", "write {{Agent_Number[e164]}}"),
+        ("x @CallbackUrl[e164]", "takes no number format"),
+    ],
+)
+def test_a_bad_number_form_is_a_template_error_at_the_token(template: str, needle: str) -> None:
+    with pytest.raises(TemplateError) as info:
+        render_text(template, NUMBERS, where="params.to")
+    assert not isinstance(info.value, UnresolvedTokenError)
+    assert needle in str(info.value)
+    assert str(info.value).startswith("params.to: ")
+    assert "position 2" in str(info.value)
+
+
+def test_an_unknown_form_stops_the_config_before_any_call() -> None:
+    api = ApiConfig(url="https://h.example/x", params={"to": "@CustomerNumber[intl]"})
+    with pytest.raises(TemplateError) as info:
+        render_request(api, NUMBERS)
+    assert str(info.value).startswith("params.to: token @CustomerNumber[intl] at position 0")
+    assert "use one of crm, e164, with_country_code, national, trunk" in str(info.value)
+
+
+def test_a_virtual_number_that_is_no_number_has_no_form() -> None:
+    ctx = MergeContext(user={"mx_Custom_8": "Inbound_918030000001"})
+    assert render_text("@VirtualNumber", ctx) == "Inbound_918030000001"  # as written
+    with pytest.raises(UnresolvedTokenError) as info:
+        render_text("k=@VirtualNumber[e164]", ctx, where="params.k_number")
+    assert info.value.token == "@VirtualNumber[e164]"
+    assert info.value.position == 2
+    assert "user field mx_Custom_8 (virtual number) is not a phone number" in str(info.value)
+
+
+def test_a_suffix_is_never_read_inside_a_default() -> None:
+    # @{...} defaults are literal text: a bracket there is not a number form.
+    ctx = MergeContext(lead={})
+    assert render_text("@{Lead:Phone,[e164]}", ctx) == "[e164]"
+    assert render_text("n[@CustomerNumber]", NUMBERS) == "n[+91-9876543210]"
+
+
+def test_number_forms_are_encoded_like_any_value() -> None:
+    api = ApiConfig(url="https://h.example/x?to=@CustomerNumber[e164]&crm=@CustomerNumber")
+    request = render_request(api, NUMBERS)
+    assert "to=%2B919876543210" in request.url
+    assert parse_qsl(urlsplit(request.url).query) == [
+        ("to", "+919876543210"),
+        ("crm", "+91-9876543210"),
+    ]
+
+
+def test_callback_url_renders_encoded_for_where_it_lands() -> None:
+    url = "https://crm.example/calllog?token=a&b=c#frag"
+    ctx = MergeContext(callback_url=url)
+    query = render_request(ApiConfig(url="https://h.example/x?cb=@CallbackUrl&k=1"), ctx)
+    assert parse_qsl(urlsplit(query.url).query) == [("cb", url), ("k", "1")]
+    body = render_request(
+        ApiConfig(
+            method="POST",
+            url="https://h.example/x",
+            body=BodyEncoding.RAW,
+            body_template='{"webhook": "@CallbackUrl"}',
+        ),
+        ctx,
+    )
+    assert body.body is not None
+    assert json.loads(body.body) == {"webhook": url}
+
+
+@pytest.mark.parametrize("missing", [None, "", "  "])
+def test_a_missing_callback_url_is_unresolved_before_sending(missing: str | None) -> None:
+    api = ApiConfig(url="https://h.example/x", params={"callback": "@CallbackUrl"})
+    with pytest.raises(UnresolvedTokenError) as info:
+        render_request(api, MergeContext(callback_url=missing))
+    assert info.value.token == "@CallbackUrl"
+    assert info.value.where == "params.callback"
+    assert "no call-log URL is known" in str(info.value)

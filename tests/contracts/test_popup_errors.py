@@ -182,7 +182,14 @@ SEED_POPUP = Roles(frozenset({"userName"}), frozenset({"apiKey"}), frozenset({"a
         ("generic", POPUP, SEED_POPUP),
         ("ozonetel", POPUP, SEED_POPUP),
         ("ozonetel", "click_to_call", Roles(frozenset({"username"}), frozenset({"api_key"}))),
-        ("knowlarity", "click_to_call", Roles(api_key=frozenset({"x-api-key", "authorization"}))),
+        (
+            "knowlarity",
+            "click_to_call",
+            Roles(
+                api_key=frozenset({"x-api-key", "authorization"}),
+                agent_phone=frozenset({"agent_number"}),  # {{Agent_Number[e164]}}
+            ),
+        ),
     ],
 )
 def test_roles_of_the_presets(preset: str, api: str, expected: Roles) -> None:

@@ -18,7 +18,7 @@ from contracts.events import (
     Status,
 )
 from contracts.evidence import SafeText
-from contracts.runner import CannotRunError, Options, _run_one, run
+from contracts.runner import CannotRunError, Options, _run_one, run, verify
 
 pytestmark = pytest.mark.conformance
 
@@ -55,6 +55,24 @@ def test_an_unknown_clause_prefix_is_refused_before_anything_starts() -> None:
     config = connector.resolve_config("generic")
     with pytest.raises(CannotRunError, match="no clause id starts with nothing"):
         next(run(config, options=Options(only=("nothing",)), env=ENV))
+
+
+def test_every_clause_of_an_api_not_offered_skips_with_the_reason() -> None:
+    generic = connector.resolve_config("generic")
+    config = generic.model_copy(
+        update={
+            "apis": {name: api for name, api in generic.apis.items() if name != "agent_popup"},
+            "not_offered": {"agent_popup": "this partner has no pop-up API"},
+        }
+    )
+    only = ("agent_popup", "latency.agent_popup")
+    summary = verify(config, options=Options(latency_calls=1, only=only), env=ENV)
+    assert len(summary.results) == 9
+    assert {r.status for r in summary.results} == {Status.SKIP}
+    assert {r.message for r in summary.results} == {
+        "the provider does not offer the agent_popup API: this partner has no pop-up API"
+    }
+    assert summary.exit_code == 0
 
 
 def _clause(check: Any) -> Clause:

@@ -25,6 +25,9 @@ PROVIDER_ENV = {
     "OZONETEL_USERNAME": "demouser",
     "GENERIC_API_KEY": API_KEY,
     "GENERIC_USERNAME": "demouser",
+    # The CRM's call-log URL the generic preset sends with each call (@CallbackUrl);
+    # the rig's simulator delivers every call log to its in-process service.
+    "MCC_CALLLOG_URL": "http://connector.test/calllog/generic?token=rig-token-0123456789abcdef",
 }
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -125,7 +128,7 @@ def cdr() -> Callable[..., dict[str, Any]]:
 
 # -- the end-to-end rig: simulator and connector service, both in-process ------
 
-SERVICE_TOKEN = "rig-token-0123456789abcdef"
+SERVICE_TOKEN = "rig-token-0123456789abcdef"  # also in PROVIDER_ENV's MCC_CALLLOG_URL
 
 
 class Rig:

@@ -10,6 +10,7 @@ import respx
 from flask import Flask, Response, jsonify, request
 from rich.console import Console
 
+from connector.config import ApiConfig, ConnectorConfig
 from connector.errors import ConfigError, MissingSecretError
 from connector.phone import parse_phone
 from connector.presets import load_preset
@@ -66,6 +67,30 @@ def test_parse_samples_normalises_token_spellings() -> None:
         "VirtualNumber": "918030000001",
         "User:Id": "a=b",
     }
+
+
+def test_a_number_form_keeps_the_tokens_sample_key() -> None:
+    assert parse_samples(
+        ["@CustomerNumber[e164]=95", "{{ Agent_Number[e164] }}=96", "VirtualNumber[national]=97"]
+    ) == {"CustomerNumber": "95", "Agent_Number": "96", "VirtualNumber": "97"}
+    api = ApiConfig(
+        url="https://h.example/dial",
+        params={"to": "@CustomerNumber[e164]", "agent": "{{Agent_Number[e164]}}"},
+    )
+    config = ConnectorConfig(apis={"click_to_call": api})
+    assert missing_samples(config, "click_to_call", {}) == ["CustomerNumber", "Agent_Number"]
+    samples = {"CustomerNumber": "9876543210", "Agent_Number": "9800000001"}
+    assert missing_samples(config, "click_to_call", samples) == []
+
+
+def test_the_callback_url_has_its_own_sample_key() -> None:
+    api = ApiConfig(url="https://h.example/dial", params={"cb": "@CallbackUrl"})
+    config = ConnectorConfig(apis={"click_to_call": api})
+    assert missing_samples(config, "click_to_call", {}) == ["CallbackUrl"]
+    samples = parse_samples(["@CallbackUrl=https://crm.example/log?a=1"])
+    assert missing_samples(config, "click_to_call", samples) == []
+    ctx = build_context(config, samples, env={})
+    assert ctx.callback_url == "https://crm.example/log?a=1"
 
 
 @pytest.mark.parametrize("bad", ["Lead:Phone", "=value", " =x"])

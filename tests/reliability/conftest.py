@@ -76,6 +76,8 @@ class Canaries:
             "KNOWLARITY_API_KEY": self.api_key,
             "KNOWLARITY_SR_KEY": self.token,
             "MCC_CALLLOG_TOKEN": self.token,
+            # The generic preset sends it with each call: the token rides in it.
+            "MCC_CALLLOG_URL": f"http://127.0.0.1:9/calllog?token={self.token}",
         }
 
     def found_in(self, text: str) -> list[str]:

@@ -460,6 +460,7 @@ def test_request_logs_hide_every_query_value(
     ctx = MergeContext(
         user={"TelephonyAgentId": "agent1", "mx_Custom_8": EMBEDDED_CAMPAIGN},
         customer_number=parse_phone(CUSTOMER),
+        callback_url=f"http://127.0.0.1:9/calllog?token={canaries.token}",
     )
     with Client(env=canaries.env()) as client:
         client.call(config.apis["click_to_call"], ctx)

@@ -58,6 +58,7 @@ CONTEXT = MergeContext(
         "PhoneMobile": "9800000001",
     },
     customer_number=parse_phone("9812345678"),
+    callback_url="http://127.0.0.1:9/calllog",  # the generic preset sends it with each call
 )
 
 

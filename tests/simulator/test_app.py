@@ -143,6 +143,7 @@ def test_operations_are_registered() -> None:
         "ozonetel.pull_api",
         "ozonetel.running_dids",
         "knowlarity.makecall",
+        "knowlarity.numbers",
     }
 
 

@@ -137,3 +137,85 @@ def test_makecall_refuses_an_unexpanded_env_var_in_a_header(client: FlaskClient)
         "code": "unresolved_token",
         "message": "unresolved mail-merge token in x-api-key: ${KNOWLARITY_KEY}",
     }
+
+
+# -- the DID list (GET /Basic/v1/account/numbers/) -----------------------------
+
+NUMBERS = "/Basic/v1/account/numbers/"
+
+
+def test_numbers_lists_the_accounts_dids_in_e164_on_one_tastypie_page(
+    client: FlaskClient,
+) -> None:
+    response = client.get(NUMBERS, headers=HEADERS)
+    assert response.status_code == 200
+    assert response.content_type == "application/json"
+    body = response.get_json()
+    assert body["meta"] == {
+        "limit": 1000,
+        "next": "",
+        "offset": 0,
+        "previous": "",
+        "total_count": 2,
+    }
+    assert [o["number"] for o in body["objects"]] == ["+918030000001", "+918030000002"]
+    first = body["objects"][0]
+    assert set(first) == {
+        "number",
+        "cli_type",
+        "created_time",
+        "expiry_time",
+        "is_expired",
+        "number_type",
+    }
+    # The FakeClock starts at 2024-01-15 04:30 UTC; times as in the stored sample.
+    assert first["created_time"] == "2023-01-15 04:30:00+00:00"
+    assert first["expiry_time"] == "2025-01-14 04:30:00+00:00"
+    assert first["is_expired"] is False
+
+
+def test_numbers_answers_without_the_trailing_slash_too(client: FlaskClient) -> None:
+    response = client.get(NUMBERS.rstrip("/"), headers=HEADERS)
+    assert response.status_code == 200
+    assert response.get_json()["meta"]["total_count"] == 2
+
+
+@pytest.mark.inferred
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({}, "Authentication credentials were not provided."),
+        ({**HEADERS, "x-api-key": "wrong"}, "Invalid x-api-key"),
+        ({**HEADERS, "authorization": "Bearer 00000000-0000-4000-8000-000000000001"},
+         "Invalid authorization key"),
+    ],
+)  # fmt: skip
+def test_numbers_has_the_same_header_auth_as_makecall(
+    client: FlaskClient, headers: dict[str, str], message: str
+) -> None:
+    response = client.get(NUMBERS, headers=headers)
+    assert response.status_code == 401
+    assert response.get_json() == {"error": {"code": "authentication_failed", "message": message}}
+
+
+@pytest.mark.inferred
+def test_numbers_over_the_rate_limit_is_429(client: FlaskClient) -> None:
+    client.post("/_sim/seed", json={"accounts": {"demo": {"rate_limit_per_minute": 0}}})
+    response = client.get(NUMBERS, headers=HEADERS)
+    assert response.status_code == 429
+    assert response.get_json()["error"]["message"] == "Max limit exceeded"
+
+
+def test_numbers_is_get_only(client: FlaskClient) -> None:
+    response = client.post(NUMBERS, headers=HEADERS)
+    assert response.status_code == 405
+    assert response.get_json()["status"] == "error"
+
+
+def test_the_sloppy_numbers_list_holds_a_duplicate_and_junk(client: FlaskClient) -> None:
+    client.post("/_sim/profile", json={"name": "sloppy"})
+    body = client.get(NUMBERS, headers=HEADERS).get_json()
+    numbers = [o["number"] for o in body["objects"]]
+    assert numbers.count("+918030000001") == 2
+    assert "12345" in numbers
+    assert body["meta"]["total_count"] == len(numbers)

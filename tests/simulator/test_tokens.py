@@ -41,6 +41,8 @@ def _last_entry(client: FlaskClient) -> dict[str, object]:
         ("campaignName", "@VirtualNumber", "@VirtualNumber"),
         ("agentID", "@{User:TelephonyAgentId,}", "@{User:TelephonyAgentId,}"),
         ("customerNumber", "+91-@{Lead:Mobile,9800000000}", "@{Lead:Mobile,9800000000}"),
+        ("customerNumber", "@CustomerNumber[e164]", "@CustomerNumber"),
+        ("callback", "@CallbackUrl", "@CallbackUrl"),
     ],
 )
 def test_unresolved_token_is_refused_with_400(

@@ -1,27 +1,63 @@
-"""Rules of the Knowlarity "Basic" makecall API (providers.md 3.1); no Flask.
+"""Rules of the Knowlarity "Basic" APIs (providers.md 3.1, 3.2); no Flask.
 
-Headers: ``x-api-key`` (the application access key) and ``authorization`` (the
-SR API key itself, a bare UUID; ``Bearer <key>`` is refused as real
-integrators learned). Body: JSON with ``k_number``, ``agent_number``,
-``customer_number`` as ``+91`` E.164, optional ``caller_id`` and
-``additional_params`` (echoed into the call record). Error texts are [I].
+Headers, for every API: ``x-api-key`` (the application access key) and
+``authorization`` (the SR API key itself, a bare UUID; ``Bearer <key>`` is
+refused as real integrators learned).
+
+- makecall: a JSON body with ``k_number``, ``agent_number``,
+  ``customer_number`` as ``+91`` E.164, optional ``caller_id`` and
+  ``additional_params`` (echoed into the call record).
+- numbers (the account's DIDs, "List All DID Numbers"): Tastypie paging,
+  ``{"meta": {...,"total_count": N}, "objects": [...]}`` [C]; each object's
+  number is in ``number`` as ``+91`` E.164 [I] (the stored sample elides it).
+
+Error texts are [I].
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from simulator.providers.base import DialOutcome, dial_outcome
 from simulator.providers.knowlarity import errors
 from simulator.state.calls import Call
-from simulator.state.numbers import is_e164_in, national
+from simulator.state.directory import Account
+from simulator.state.numbers import e164, is_e164_in, national
 from simulator.state.runtime import Simulator
 
-__all__ = ["makecall"]
+__all__ = ["DidNumber", "makecall", "numbers"]
 
 DIALECT = "knowlarity"
 _REQUIRED = ("k_number", "agent_number", "customer_number")
+# What the sloppy profile adds to the list: a repeat, a short number, an empty one.
+_SLOPPY_EXTRA = ("+9180300000", "12345", "")
+_YEAR = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class DidNumber:
+    """One entry of the numbers list."""
+
+    number: str  # as Knowlarity writes it: +91 E.164 (or junk, in the sloppy profile)
+    created: datetime
+    expires: datetime
+
+
+def _account(sim: Simulator, headers: Mapping[str, str]) -> Account:
+    """The account both headers name; the 401 errors otherwise. Call under ``sim.lock``."""
+    app_key = headers.get("x-api-key", "").strip()
+    authorization = headers.get("authorization", "").strip()
+    if not app_key or not authorization:
+        raise errors.AuthenticationMissing()
+    if not any(a.knowlarity_api_key == app_key for a in sim.directory.accounts.values()):
+        raise errors.InvalidAppKey()
+    account = sim.directory.account_by_knowlarity(app_key, authorization)
+    if account is None:
+        raise errors.InvalidAuthorization()
+    return account
 
 
 def _number(body: Mapping[str, Any], field: str) -> str:
@@ -38,16 +74,8 @@ def _number(body: Mapping[str, Any], field: str) -> str:
 
 def makecall(sim: Simulator, headers: Mapping[str, str], body: Any) -> Call:
     """``POST /Basic/v1/account/call/makecall``: the call, or the error."""
-    app_key = headers.get("x-api-key", "").strip()
-    authorization = headers.get("authorization", "").strip()
-    if not app_key or not authorization:
-        raise errors.AuthenticationMissing()
     with sim.lock:
-        if not any(a.knowlarity_api_key == app_key for a in sim.directory.accounts.values()):
-            raise errors.InvalidAppKey()
-        account = sim.directory.account_by_knowlarity(app_key, authorization)
-        if account is None:
-            raise errors.InvalidAuthorization()
+        account = _account(sim, headers)
         if not isinstance(body, dict):
             raise errors.BadBody()
         for field in _REQUIRED:
@@ -88,3 +116,16 @@ def makecall(sim: Simulator, headers: Mapping[str, str], body: Any) -> Call:
         if outcome.outcome == "dnd" and not sim.profile.dnd_answers_success:
             raise errors.CustomerDnd()
         return call
+
+
+def numbers(sim: Simulator, headers: Mapping[str, str]) -> list[DidNumber]:
+    """``GET /Basic/v1/account/numbers/``: the account's DIDs, or the error."""
+    with sim.lock:
+        account = _account(sim, headers)
+        if not sim.allow(account):
+            raise errors.RateLimited()
+        now = sim.now()
+        listed = [e164(did) for did in sim.directory.dids]
+        if sim.profile.sloppy_did_list:
+            listed = listed + listed[:1] + list(_SLOPPY_EXTRA)
+        return [DidNumber(number, now - _YEAR, now + _YEAR) for number in listed]
