@@ -144,6 +144,16 @@ def _summary(source: str, config: ConnectorConfig) -> list[str]:
             f"  {name}: {api.method} {api.url.split('?')[0]}"
             f" ({len(api.response)} rules, timeout {api.timeout:g} s{extra})"
         )
+    log = config.call_log
+    if log is not None:
+        how = (
+            "with each call (@CallbackUrl)"
+            if log.delivery == "per_call"
+            else "set once in the account"
+        )
+        lines.append(f"  call_log: {log.format} call logs, URL {how}")
+    else:
+        lines.append("  call_log: none (mcc verify skips the callback clauses)")
     return lines
 
 
