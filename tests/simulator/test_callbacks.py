@@ -142,14 +142,7 @@ def test_listing_redacts_the_echoed_api_key() -> None:
 
 def test_generic_callback_is_a_leadsquared_call_log() -> None:
     app, client, _ = _setup()
-    params = {
-        "api_key": KEY,
-        "username": "demouser",
-        "agentID": "agent1",
-        "campaignName": "918030000001",
-        "customerNumber": "9876543210",
-    }
-    ucid = client.get("/click2call", query_string=params).get_json()["monitorUcid"]
+    ucid = _generic_dial(client)["monitorUcid"]
     (delivery,) = get_simulator(app).outbox.deliveries()
     assert delivery.payload.content_type == "application/json"
     assert json.loads(delivery.payload.body) == {
