@@ -7,11 +7,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install test lint types unit verify bench fault-matrix clean
 
+# pip's own progress shows (no --quiet): the first install downloads about 60
+# packages and takes a few minutes on a fresh machine.
 $(STAMP): pyproject.toml requirements.lock
+	@echo "==> setting up $(VENV): installing the pinned dependencies (first run: a few minutes)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
+	$(BIN)/python -m pip install --progress-bar on -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
+	@echo "==> $(VENV) is ready"
 
 install: $(STAMP)
 

@@ -159,7 +159,7 @@ def test_python_m_simulator_serves_and_stops_cleanly_on_sigint(
     )
     assert answer.json()["status"] == "success"
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=15)
+    out, err = proc.communicate(timeout=60)  # a hang guard
     assert proc.returncode == 0
     assert "account acme: username acmeuser, api key " + "*" * 28 + "9876" in banner
     assert "KKacme" not in banner + out + err
@@ -172,7 +172,7 @@ def test_python_m_simulator_stops_cleanly_on_sigterm(
 ) -> None:
     proc, _, _ = served
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=15)
+    out, err = proc.communicate(timeout=60)  # a hang guard
     assert proc.returncode == 0
     assert "Simulator stopped." in out
     assert err == ""
