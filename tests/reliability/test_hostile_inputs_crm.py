@@ -1,0 +1,184 @@
+"""Hostile inputs to the CRM, the call-log boundary and ``mcc crm``: refused clearly, never a 500.
+
+One section per item of the CRM hardening issue:
+
+1. call ids are unique per provider (call-log family), not globally;
+2. CSV cells holding Unicode line separators never split a row;
+3. call logs with lone surrogates or deep nesting are a 400 naming the field;
+4. a delivery's work does not grow with the call's event count (counted, not timed);
+5. credentials (tokens, signatures, Bearer values) never reach the store;
+6. Rich markup in CRM data is shown literally; a store that cannot be opened
+   is one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from calling.activities import ingest
+from connector.calllog import parse_record
+from crm import (
+    CrmStore,
+    CrmStoreError,
+    Lead,
+    User,
+)
+from crm.cli import crm
+
+T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+API_ENV = {"OZONETEL_API_KEY": "KKtest0000000000000000000000000001", "OZONETEL_USERNAME": "demo"}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[CrmStore]:
+    crm_store = CrmStore(tmp_path / "crm.sqlite3", clock=lambda: T0)
+    crm_store.upsert_user(User("U1", "Ravi", phone="9800000001", fields={"TelephonyAgentId": "a1"}))
+    crm_store.upsert_lead(Lead("L1", "Asha", phone="+91-9876543210"))
+    crm_store.upsert_lead(Lead("L2", "Vikram", phone="+91-9812345678"))
+    yield crm_store
+    crm_store.close()
+
+
+def _ozonetel(ucid: str, caller: str = "919876543210", **changes: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "monitorUCID": ucid,
+        "CallerID": caller,
+        "Type": "Manual",
+        "Status": "Answered",
+        "StartTime": "2024-05-01 14:30:05",
+        "EndTime": "2024-05-01 14:31:05",
+        "Duration": "00:00:50",
+        "Disposition": "",
+    }
+    record.update(changes)
+    return record
+
+
+def _knowlarity(callid: str, customer: str = "+919812345678", **changes: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "callid": callid,
+        "customer_number": customer,
+        "call_type": "outgoing",
+        "call_duration": "12",
+        "start_time": "2024-05-01 14:40:00+05:30",
+    }
+    record.update(changes)
+    return record
+
+
+def _generic(session: str, source: str = "9876543210") -> dict[str, Any]:
+    return {
+        "CallSessionId": session,
+        "SourceNumber": "9800000001",
+        "DestinationNumber": source,
+        "Direction": "Outbound",
+        "Status": "Answered",
+        "CallDuration": "30",
+        "StartTime": "2024-05-01 09:00:05",
+    }
+
+
+# -- 6. Rich markup and store-open errors in ``mcc crm`` -------------------------
+
+WIDE = {"COLUMNS": "300"}  # Rich wraps at 80 columns without a terminal
+MARKUP = ["[/x]", "[bold]loud", "[link=https://evil.example]click[/link]", "[/]"]
+
+
+def test_markup_in_leads_is_shown_literally(tmp_path: Path) -> None:
+    db = tmp_path / "crm.sqlite3"
+    with CrmStore(db) as crm_store:
+        for index, text in enumerate(MARKUP):
+            crm_store.upsert_lead(Lead(f"L{index}[/x]", text, "[i]", phone="9876543210"))
+    result = CliRunner().invoke(crm, ["leads", "--db", str(db)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    for text in MARKUP:
+        assert text in result.output
+    assert "L0[/x]" in result.output
+
+
+def test_markup_in_activities_is_shown_literally(tmp_path: Path) -> None:
+    db = tmp_path / "crm.sqlite3"
+    with CrmStore(db) as crm_store:
+        crm_store.upsert_lead(Lead("L1", "Asha", phone="9876543210"))
+        for index, text in enumerate(MARKUP):
+            ingest(crm_store, [parse_record(_ozonetel(f"M{index}", Disposition=text))])
+    result = CliRunner().invoke(crm, ["activities", "--db", str(db)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    for text in MARKUP:
+        assert text in result.output
+    lead_only = CliRunner().invoke(crm, ["activities", "--db", str(db), "--lead", "[/x]"])
+    assert lead_only.exit_code == 2
+    assert "[/x]" in lead_only.output
+
+
+def test_a_file_name_with_markup_imports(tmp_path: Path) -> None:
+    path = tmp_path / "leads[bold].csv"
+    path.write_text("kind,id,FirstName,Phone\nlead,L1,Asha,9876543210\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        crm, ["import", str(path), "--db", str(tmp_path / "c.sqlite3")], env=WIDE
+    )
+    assert result.exit_code == 0, result.output
+    assert "leads[bold].csv" in result.output
+
+
+def _one_line_refusal(result: Any, path: Path | str) -> str:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("mcc: ")
+    assert str(path) in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", [["leads"], ["activities"]])
+def test_a_file_that_is_not_sqlite_is_one_line_and_exit_2(
+    tmp_path: Path, command: list[str]
+) -> None:
+    path = tmp_path / "notes.sqlite3"
+    path.write_text("these are my notes, not a database\n" * 100, encoding="utf-8")
+    line = _one_line_refusal(CliRunner().invoke(crm, [*command, "--db", str(path)]), path)
+    assert "not an SQLite database" in line
+
+
+def test_an_unopenable_path_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    path = "/proc/x.sqlite3"
+    _one_line_refusal(CliRunner().invoke(crm, ["leads", "--db", path]), path)
+    below_a_file = tmp_path / "file.txt" / "crm.sqlite3"
+    (tmp_path / "file.txt").write_text("x", encoding="utf-8")
+    _one_line_refusal(CliRunner().invoke(crm, ["leads", "--db", str(below_a_file)]), below_a_file)
+
+
+def test_a_read_only_directory_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        if os.access(folder, os.W_OK):
+            # Root writes anyway: let SQLite answer as it does to other users.
+            def refuse(*args: Any, **kwargs: Any) -> Any:
+                raise sqlite3.OperationalError("unable to open database file")
+
+            monkeypatch.setattr("crm.db.sqlite3.connect", refuse)
+        path = folder / "crm.sqlite3"
+        line = _one_line_refusal(CliRunner().invoke(crm, ["leads", "--db", str(path)]), path)
+        assert "writable" in line
+    finally:
+        folder.chmod(0o755)
+
+
+def test_the_store_constructor_raises_a_store_error_naming_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"\x00junk" * 1000)
+    with pytest.raises(CrmStoreError, match=r"junk\.sqlite3.*not an SQLite database"):
+        CrmStore(path)
