@@ -26,10 +26,12 @@ from click.testing import CliRunner
 from calling.activities import ingest
 from connector.calllog import parse_record
 from crm import (
+    CrmImportError,
     CrmStore,
     CrmStoreError,
     Lead,
     User,
+    import_file,
 )
 from crm.cli import crm
 
@@ -84,6 +86,71 @@ def _generic(session: str, source: str = "9876543210") -> dict[str, Any]:
         "CallDuration": "30",
         "StartTime": "2024-05-01 09:00:05",
     }
+
+
+# -- 2. CSV cells holding Unicode line separators -----------------------------
+
+SEPARATORS = ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e"]
+
+
+def _csv(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "leads.csv"
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize("sep", SEPARATORS, ids=[f"U+{ord(s):04X}" for s in SEPARATORS])
+def test_a_line_separator_inside_a_cell_never_makes_a_phantom_lead(
+    tmp_path: Path, sep: str
+) -> None:
+    path = _csv(
+        tmp_path,
+        "kind,id,FirstName,Phone\n"
+        f"lead,L1,Asha{sep}lead,L2,Ghost,9876543210\n"
+        "lead,L3,Meera,9123456789\n",
+    )
+    db = tmp_path / "crm.sqlite3"
+    result = CliRunner().invoke(crm, ["import", str(path), "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert "line 2" in result.output
+    assert "nothing was imported" in result.output
+    assert "Traceback" not in result.output
+    with CrmStore(db) as crm_store:
+        assert crm_store.leads() == []
+
+
+@pytest.mark.parametrize("sep", SEPARATORS, ids=[f"U+{ord(s):04X}" for s in SEPARATORS])
+def test_a_line_separator_inside_a_cell_stays_in_the_cell(tmp_path: Path, sep: str) -> None:
+    path = _csv(
+        tmp_path,
+        f'kind,id,FirstName,Phone\nlead,L1,"Asha{sep}Rao",9876543210\nlead,L2,Vi{sep}kram,9123456789\n',
+    )
+    with CrmStore(tmp_path / "crm.sqlite3") as crm_store:
+        summary = import_file(crm_store, path)
+        assert summary.leads_created == 2
+        leads = {lead.id: lead for lead in crm_store.leads()}
+    assert set(leads) == {"L1", "L2"}
+    assert (leads["L1"].first_name, leads["L1"].phone) == (f"Asha{sep}Rao", "9876543210")
+    assert (leads["L2"].first_name, leads["L2"].phone) == (f"Vi{sep}kram", "9123456789")
+
+
+def test_every_bad_csv_row_is_listed_and_nothing_is_imported(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path,
+        "kind,id,FirstName,Phone\n"
+        "lead,L1,Asha,9876543210\n"
+        "lead,L2,Vikram,9812345678,extra\n"
+        "robot,L3,Meera,9123456789\n"
+        'lead,L4,"unterminated,9123456780\n',
+    )
+    with CrmStore(tmp_path / "crm.sqlite3") as crm_store:
+        with pytest.raises(CrmImportError) as caught:
+            import_file(crm_store, path)
+        assert crm_store.leads() == []
+    problems = caught.value.problems
+    assert any(p.startswith("line 3") and "more cells" in p for p in problems), problems
+    assert any(p.startswith("line 4") and "robot" in p for p in problems), problems
+    assert any("line 5" in p for p in problems), problems
 
 
 # -- 6. Rich markup and store-open errors in ``mcc crm`` -------------------------
