@@ -182,7 +182,7 @@ def _csv_rows(path: Path, problems: list[str]) -> list[tuple[str, str, dict[str,
                 continue
             where = f"line {first}"
             if None in record:
-                extra = len(record[None])  # type: ignore[index]
+                extra = len(record[None])
                 problems.append(
                     f"{where}: has {len(columns) + extra} cells, more cells than the header's"
                     f" {len(columns)} columns"
