@@ -13,18 +13,22 @@ One section per item of the CRM hardening issue:
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from click.testing import CliRunner
 
 from calling.activities import ingest
-from connector.calllog import parse_record
+from calling.service import create_service
+from connector.calllog import parse_callback, parse_record
+from connector.errors import CallLogError
 from crm import (
     CrmImportError,
     CrmStore,
@@ -151,6 +155,77 @@ def test_every_bad_csv_row_is_listed_and_nothing_is_imported(tmp_path: Path) -> 
     assert any(p.startswith("line 3") and "more cells" in p for p in problems), problems
     assert any(p.startswith("line 4") and "robot" in p for p in problems), problems
     assert any("line 5" in p for p in problems), problems
+
+
+# -- 3. lone surrogates and deep nesting in call logs --------------------------
+
+
+@pytest.fixture
+def service(store: CrmStore) -> Any:
+    return create_service(store, allow_no_auth=True).test_client()
+
+
+def _nested(depth: int, leaf: Any = "leaf", *, lists: bool = False) -> Any:
+    value = leaf
+    for _ in range(depth):
+        value = [value] if lists else {"a": value}
+    return value
+
+
+def test_a_lone_surrogate_is_a_400_naming_the_field(service: Any, store: CrmStore) -> None:
+    body = json.dumps(_ozonetel("S1", Disposition="x")).replace('"x"', '"x\\ud83d"')
+    for _ in range(2):  # the retry gets the same clear answer
+        answer = service.post("/calllog", data=body, content_type="application/json")
+        assert answer.status_code == 400, answer.get_json()
+        assert "Disposition" in answer.get_json()["message"]
+        assert "surrogate" in answer.get_json()["message"]
+    form = urlencode({"data": body}).encode()
+    answer = service.post("/calllog", data=form, content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 400
+    assert "Disposition" in answer.get_json()["message"]
+    assert store.activities() == []
+
+
+def test_a_lone_surrogate_in_a_key_or_deep_value_is_refused(service: Any) -> None:
+    body = json.dumps([_ozonetel("S1"), {**_ozonetel("S2"), "Extra": {"x": ["ok", "bad"]}}])
+    body = body.replace('"bad"', '"\\udc00bad"')
+    answer = service.post("/calllog", data=body, content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.get_json()["message"].startswith("record 1: Extra")
+    key = json.dumps(_ozonetel("S3", K=1)).replace('"K"', '"K\\ud800"')
+    answer = service.post("/calllog", data=key, content_type="application/json")
+    assert answer.status_code == 400
+    assert "surrogate" in answer.get_json()["message"]
+
+
+@pytest.mark.parametrize("lists", [False, True], ids=["objects", "arrays"])
+def test_a_field_nested_500_deep_is_a_400_naming_the_field(
+    service: Any, store: CrmStore, lists: bool
+) -> None:
+    body = json.dumps(_ozonetel("N1", Extra=_nested(500, lists=lists)))
+    answer = service.post("/calllog", data=body, content_type="application/json")
+    assert answer.status_code == 400, answer.get_json()
+    message = answer.get_json()["message"]
+    assert message.startswith("Extra:")
+    assert "nested deeper than 32" in message
+    assert store.activities() == []
+
+
+def test_nesting_up_to_the_limit_is_stored(service: Any, store: CrmStore) -> None:
+    ok = json.dumps(_ozonetel("N2", Extra=_nested(31)))
+    assert service.post("/calllog", data=ok, content_type="application/json").status_code == 200
+    deep = json.dumps(_ozonetel("N3", Extra=_nested(33)))
+    assert service.post("/calllog", data=deep, content_type="application/json").status_code == 400
+    assert [a.provider_call_id for a in store.activities()] == ["N2"]
+
+
+def test_the_parser_itself_names_the_field() -> None:
+    with pytest.raises(CallLogError) as caught:
+        parse_record({**_ozonetel("P1"), "Disposition": "x\ud83d"})
+    assert caught.value.field == "Disposition"
+    with pytest.raises(CallLogError) as caught:
+        parse_callback(json.dumps(_ozonetel("P2", Extra=_nested(100))).encode(), None)
+    assert caught.value.field == "Extra"
 
 
 # -- 6. Rich markup and store-open errors in ``mcc crm`` -------------------------
