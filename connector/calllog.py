@@ -33,7 +33,7 @@ from urllib.parse import parse_qs
 
 from connector.errors import CallLogError, PhoneNumberError
 from connector.phone import PhoneNumber, parse_phone
-from connector.redaction import ScrubbedRecord
+from connector.redaction import ScrubbedRecord, strip_credentials
 
 __all__ = [
     "IST",
@@ -112,8 +112,9 @@ class CallRecord:
 
     ``duration_s`` is talk time (Ozonetel ``Duration``); ``call_duration_s``
     the whole call (Ozonetel ``CallDuration``, ring time included) when given.
-    ``recording_url`` is set only for an absolute http(s) URL; a bare file name
-    (``opop.mp3``) cannot be played, so it goes to ``recording_file``.
+    ``recording_url`` is set only for an absolute http(s) URL, without its
+    credential part (``strip_credentials``); a bare file name (``opop.mp3``)
+    cannot be played, so it goes to ``recording_file``.
     """
 
     provider: str
@@ -257,11 +258,15 @@ def _seconds(record: Mapping[str, Any], name: str) -> int | None:
 
 
 def _recording(value: str | None) -> tuple[str | None, str | None]:
-    """(url, bare file name); ``-1`` marks a dial the system failed."""
+    """(url, bare file name); ``-1`` marks a dial the system failed.
+
+    A URL is kept without its credential part (a signed URL's signature, a
+    ``?token=``): it still names the recording, and no secret is stored.
+    """
     if value is None or value == "-1":
         return None, None
     if value.lower().startswith(("http://", "https://")):
-        return value, None
+        return strip_credentials(value), None
     return None, value
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from connector.calllog import CallStatus, Direction
 from connector.errors import PhoneNumberError
 from connector.phone import PhoneNumber, parse_phone
-from connector.redaction import ScrubbedRecord
+from connector.redaction import ScrubbedRecord, strip_credentials
 
 __all__ = [
     "Activity",
@@ -136,6 +136,11 @@ class CallEvent:
             # A plain mapping from a caller that skipped the call-log boundary:
             # scrub it here, so no credential reaches the store either way.
             object.__setattr__(self, "raw", ScrubbedRecord(self.raw))
+        url = self.recording_url
+        if url is not None and ("?" in url or "@" in url or "#" in url):
+            # The call-log boundary stored it without credentials already (and
+            # this leaves it as it is); a hand-made event gets the same.
+            object.__setattr__(self, "recording_url", strip_credentials(url))
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready form: times as ISO text, numbers in E.164, ``raw`` as scrubbed."""

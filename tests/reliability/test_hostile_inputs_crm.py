@@ -27,9 +27,11 @@ from click.testing import CliRunner
 
 from calling.activities import ingest
 from calling.service import create_service
-from connector.calllog import parse_callback, parse_record
+from connector.calllog import CallStatus, Direction, parse_callback, parse_record
 from connector.errors import CallLogError
+from connector.redaction import Redactor, ScrubbedRecord, is_secret_key
 from crm import (
+    CallEvent,
     CrmImportError,
     CrmStore,
     CrmStoreError,
@@ -226,6 +228,92 @@ def test_the_parser_itself_names_the_field() -> None:
     with pytest.raises(CallLogError) as caught:
         parse_callback(json.dumps(_ozonetel("P2", Extra=_nested(100))).encode(), None)
     assert caught.value.field == "Extra"
+
+
+# -- 5. credentials never reach the store --------------------------------------
+
+SIGNED = (
+    "https://rec.example/calls/a.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+    "&X-Amz-Credential=AKIASECRET1%2F20240501&X-Amz-Date=20240501T000000Z"
+    "&X-Amz-Expires=600&X-Amz-SignedHeaders=host&X-Amz-Signature=SECRET2abcdef&id=7"
+)
+SECRETS = [
+    "AKIASECRET1",
+    "SECRET2abcdef",
+    "SECRET3",
+    "SECRET4",
+    "SECRET5",
+    "SECRET6",
+    "SECRET7",
+    "SECRET8",
+    "SECRET9",
+]
+
+
+def test_credentials_are_dropped_from_records_recording_urls_and_events(store: CrmStore) -> None:
+    record = _ozonetel(
+        "C1",
+        AudioFile=SIGNED,
+        access_token="SECRET3",
+        auth_token="SECRET4",
+        Header="Bearer SECRET5.part-two",
+        Legs=[
+            "https://x.example/r.mp3?sig=SECRET6&sv=2024",
+            {"url": "https://y.example/r.mp3?Signature=SECRET7&Expires=1"},
+        ],
+        Extra="see https://z.example/?access_token=SECRET8&token=SECRET9&ok=1",
+    )
+    [parsed] = parse_callback(json.dumps(record).encode(), "application/json")
+    assert parsed.recording_url == (
+        "https://rec.example/calls/a.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        "&X-Amz-Date=20240501T000000Z&X-Amz-Expires=600&X-Amz-SignedHeaders=host&id=7"
+    )
+    ingest(store, [parsed])
+    [activity] = store.activities()
+    assert activity.recording_url == parsed.recording_url
+    assert activity.raw["AudioFile"] == parsed.recording_url
+    assert "access_token" not in activity.raw
+    assert "auth_token" not in activity.raw
+    assert activity.raw["Header"] == "Bearer ***"
+    assert activity.raw["Legs"] == [
+        "https://x.example/r.mp3?sv=2024",
+        {"url": "https://y.example/r.mp3?Expires=1"},
+    ]
+    assert activity.raw["Extra"] == "see https://z.example/?access_token=***&token=***&ok=1"
+    dump = "\n".join(store.db.conn().iterdump())
+    leaked = [secret for secret in SECRETS if secret in dump]
+    assert leaked == []
+
+
+def test_a_hand_made_event_cannot_store_a_signed_recording_url(store: CrmStore) -> None:
+    event = CallEvent(
+        Direction.INBOUND,
+        CallStatus.ANSWERED,
+        provider_call_id="H1",
+        recording_url="https://user:SECRET3@rec.example/a.mp3?token=SECRET4&id=1",
+    )
+    activity = store.get_activity(store.record_call_activity(event).activity_id)
+    assert activity is not None
+    assert activity.recording_url == "https://rec.example/a.mp3?id=1"
+    dump = "\n".join(store.db.conn().iterdump())
+    assert "SECRET3" not in dump
+    assert "SECRET4" not in dump
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["access_token", "auth_token", "X-Amz-Signature", "X-Amz-Credential", "sig", "Signature"],
+)
+def test_credential_key_names(name: str) -> None:
+    assert is_secret_key(name)
+    assert ScrubbedRecord({name: "v", "keep": 1}) == {"keep": 1}
+
+
+def test_logs_hide_the_new_credential_parameters() -> None:
+    text = Redactor().text(
+        "GET /r.mp3?access_token=SECRET3&X-Amz-Signature=SECRET4&sig=SECRET5 Bearer SECRET6"
+    )
+    assert not any(secret in text for secret in SECRETS), text
 
 
 # -- 6. Rich markup and store-open errors in ``mcc crm`` -------------------------
