@@ -1,6 +1,12 @@
 """Call activities: every event learnt about a call, folded into one activity.
 
-Events with the same provider call id build one activity; an event already
+Events with the same key build one activity. The key is the provider call id
+and its call-log family (``call_log_format``: ``ozonetel``, ``generic``,
+``knowlarity``), because call ids are unique per provider, not globally. An
+event whose family is unknown (a click-to-call attempt from a config that
+does not say) pairs with the one activity of its call id; an activity whose
+family is unknown takes the family of the first call log that pairs with it
+(migration 0003). An event already
 recorded changes nothing; what the activity shows is ``fold_events`` of all
 its events, so delivery order does not matter. Each event row keeps its
 ``source`` and provider call id as indexed columns (migration 0002), so a
@@ -18,8 +24,16 @@ from typing import Any
 from connector.calllog import CallStatus, Direction
 from connector.redaction import ScrubbedRecord
 from crm.db import Database, iso, when
-from crm.errors import CrmStoreError
-from crm.models import Activity, CallEvent, RecordResult, UpsertResult, fold_events, stored_number
+from crm.errors import CrmError, CrmStoreError
+from crm.models import (
+    Activity,
+    CallEvent,
+    RecordResult,
+    UpsertResult,
+    call_log_family,
+    fold_events,
+    stored_number,
+)
 from crm.people import People
 
 __all__ = ["PAIRING_WINDOW", "ActivityLog"]
@@ -75,6 +89,7 @@ def _activity(row: sqlite3.Row) -> Activity:
         raw=ScrubbedRecord.trusted(json.loads(row["raw"])),
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        call_log_format=row["call_log_format"],
     )
 
 
@@ -94,21 +109,17 @@ class ActivityLog:
         now = self._db.now()
         payload = json.dumps(event.to_json(), sort_keys=True, default=str)
         with self._db.transaction() as conn:
-            row = None
-            if event.provider_call_id is not None:
-                row = conn.execute(
-                    "SELECT * FROM activities WHERE provider_call_id = ?",
-                    (event.provider_call_id,),
-                ).fetchone()
+            row = self._same_call(conn, event)
             if row is None:
                 row = self._counterpart(conn, event)
             if row is None:
                 columns = self._values([event])
                 try:
                     cursor = conn.execute(
-                        f"INSERT INTO activities ({_COLUMN_LIST}, created_at, updated_at)"
-                        f" VALUES ({', '.join('?' * (len(columns) + 2))})",
-                        (*columns, now, now),
+                        f"INSERT INTO activities ({_COLUMN_LIST}, call_log_format,"
+                        f" created_at, updated_at)"
+                        f" VALUES ({', '.join('?' * (len(columns) + 3))})",
+                        (*columns, event.call_log_format, now, now),
                     )
                 except sqlite3.IntegrityError as exc:
                     raise CrmStoreError(
@@ -128,14 +139,53 @@ class ActivityLog:
                 )
             ]
             columns = self._values(events, keep_lead=row["lead_id"])
+            family = row["call_log_format"] or event.call_log_format  # set once, never changed
             if columns == tuple(row[name] for name in _COLUMNS):
+                if family != row["call_log_format"]:
+                    conn.execute(
+                        "UPDATE activities SET call_log_format = ? WHERE id = ?",
+                        (family, activity_id),
+                    )
                 return RecordResult(activity_id, UpsertResult.UNCHANGED, row["lead_id"])
             assignments = ", ".join(f"{name} = ?" for name in _COLUMNS)
             conn.execute(
-                f"UPDATE activities SET {assignments}, updated_at = ? WHERE id = ?",
-                (*columns, now, activity_id),
+                f"UPDATE activities SET {assignments}, call_log_format = ?, updated_at = ?"
+                " WHERE id = ?",
+                (*columns, family, now, activity_id),
             )
             return RecordResult(activity_id, UpsertResult.UPDATED, columns[0])
+
+    @staticmethod
+    def _same_call(conn: sqlite3.Connection, event: CallEvent) -> sqlite3.Row | None:
+        """The activity with the event's key: its call id in its family.
+
+        A known family matches itself, else an activity of that call id whose
+        family is unknown. An unknown family matches the activity of that call
+        id whose family is unknown too, else the one activity of that call id
+        (when two families share the id, it cannot choose: a new activity).
+        """
+        call_id = event.provider_call_id
+        if call_id is None:
+            return None
+        row: sqlite3.Row | None
+        if event.call_log_format is not None:
+            row = conn.execute(
+                "SELECT * FROM activities WHERE provider_call_id = ? AND call_log_format = ?",
+                (call_id, event.call_log_format),
+            ).fetchone()
+            if row is not None:
+                return row
+        row = conn.execute(
+            "SELECT * FROM activities WHERE provider_call_id = ? AND call_log_format IS NULL"
+            " ORDER BY id LIMIT 1",
+            (call_id,),
+        ).fetchone()
+        if row is not None or event.call_log_format is not None:
+            return row
+        rows = conn.execute(
+            "SELECT * FROM activities WHERE provider_call_id = ? ORDER BY id LIMIT 2", (call_id,)
+        ).fetchall()
+        return rows[0] if len(rows) == 1 else None
 
     @staticmethod
     def _counterpart(conn: sqlite3.Connection, event: CallEvent) -> sqlite3.Row | None:
@@ -165,11 +215,17 @@ class ActivityLog:
             )
         else:
             return None
-        row: sqlite3.Row | None = conn.execute(
+        query = (
             f"SELECT * FROM activities WHERE {where} AND direction = 'outbound'"
             " AND customer_number = ? AND started_at BETWEEN ? AND ?"
-            " ORDER BY started_at DESC, id DESC LIMIT 1",
-            (event.customer_number.e164, low, high),
+        )
+        params: tuple[str | None, ...] = (event.customer_number.e164, low, high)
+        if event.call_log_format is not None:
+            # Never pair halves that two different providers reported.
+            query += " AND (call_log_format IS NULL OR call_log_format = ?)"
+            params += (event.call_log_format,)
+        row: sqlite3.Row | None = conn.execute(
+            query + " ORDER BY started_at DESC, id DESC LIMIT 1", params
         ).fetchone()
         return row
 
@@ -239,11 +295,32 @@ class ActivityLog:
         )
         return None if row is None else _activity(row)
 
-    def get_by_call_id(self, provider_call_id: str) -> Activity | None:
-        """The activity of a provider call (UCID, CallSessionId, ...), or None."""
-        row = (
-            self._db.conn()
-            .execute("SELECT * FROM activities WHERE provider_call_id = ?", (provider_call_id,))
-            .fetchone()
-        )
-        return None if row is None else _activity(row)
+    def get_by_call_id(self, provider_call_id: str, provider: str | None = None) -> Activity | None:
+        """The activity of a provider call (UCID, CallSessionId, ...), or None.
+
+        Call ids are unique per provider: ``provider`` (a call-log family such
+        as ``knowlarity``, or a config name such as ``ozonetel_phone_manual_dial``)
+        picks among calls that share an id. Without it, the one activity with
+        that call id; two or more are a ``CrmError`` that names their providers.
+        """
+        conn = self._db.conn()
+        if provider is not None:
+            family = call_log_family(provider) or provider
+            row = conn.execute(
+                "SELECT * FROM activities WHERE provider_call_id = ?"
+                " AND (call_log_format = ? OR call_log_format IS NULL)"
+                " ORDER BY call_log_format IS NULL, id LIMIT 1",
+                (provider_call_id, family),
+            ).fetchone()
+            return None if row is None else _activity(row)
+        rows = conn.execute(
+            "SELECT * FROM activities WHERE provider_call_id = ? ORDER BY id LIMIT 10",
+            (provider_call_id,),
+        ).fetchall()
+        if len(rows) > 1:
+            families = sorted({r["call_log_format"] or "unknown" for r in rows})
+            raise CrmError(
+                f"call id {provider_call_id!r} belongs to {len(rows)} calls"
+                f" ({', '.join(families)}); pass the provider to choose one"
+            )
+        return _activity(rows[0]) if rows else None

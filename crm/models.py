@@ -18,7 +18,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from connector.calllog import CallStatus, Direction
+from connector.calllog import CallLogFormat, CallStatus, Direction
 from connector.errors import PhoneNumberError
 from connector.phone import PhoneNumber, parse_phone
 from connector.redaction import ScrubbedRecord, strip_credentials
@@ -32,6 +32,7 @@ __all__ = [
     "RecordResult",
     "UpsertResult",
     "User",
+    "call_log_family",
     "event_digest",
     "event_rank",
     "fold_events",
@@ -46,6 +47,26 @@ STATUS_RANK = {
     CallStatus.NOT_ANSWERED: 2,
     CallStatus.ANSWERED: 3,
 }
+
+
+_FAMILIES = tuple(str(f) for f in CallLogFormat)
+
+
+def call_log_family(provider: str | None) -> str | None:
+    """The call-log format family a provider name belongs to, or None when it does not say.
+
+    Call ids are unique per family: an Ozonetel UCID and a Knowlarity callid
+    may be the same text. A family name is its own family; a config named
+    after one (``ozonetel_phone_manual_dial``) is in it; any other name
+    (``acme``) says nothing (its config's ``call_log.format`` does).
+    """
+    if not provider:
+        return None
+    name = str(provider).strip().lower()
+    for family in _FAMILIES:
+        if name == family or name.startswith(family + "_"):
+            return family
+    return None
 
 
 class UpsertResult(StrEnum):
@@ -108,6 +129,10 @@ class CallEvent:
 
     ``None`` means "this event does not say"; it never erases what another
     event said. ``source`` is ``click_to_call`` or ``callback``.
+    ``call_log_format`` is the family ``provider_call_id`` belongs to (call
+    ids are unique per family, not globally); when not given it comes from
+    ``provider`` (``call_log_family``). It is part of the activity's key, not of
+    what the event says, so it is left out of ``digest``.
     """
 
     direction: Direction
@@ -130,8 +155,12 @@ class CallEvent:
     customer_number: PhoneNumber | None = None
     message: str | None = None
     raw: ScrubbedRecord = field(default_factory=ScrubbedRecord)
+    call_log_format: str | None = None
 
     def __post_init__(self) -> None:
+        family = self.call_log_format
+        family = str(family) if family else call_log_family(self.provider)
+        object.__setattr__(self, "call_log_format", family)
         if not isinstance(self.raw, ScrubbedRecord):
             # A plain mapping from a caller that skipped the call-log boundary:
             # scrub it here, so no credential reaches the store either way.
@@ -159,8 +188,14 @@ class CallEvent:
 
     @cached_property
     def digest(self) -> str:
-        """Content hash: the same event delivered twice has the same digest."""
-        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"), default=str)
+        """Content hash: the same event delivered twice has the same digest.
+
+        The key's family is left out, so events stored before it existed keep
+        their digests (a re-delivery of one is still a duplicate).
+        """
+        data = self.to_json()
+        del data["call_log_format"]
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
     @classmethod
@@ -286,6 +321,7 @@ class Activity:
     raw: ScrubbedRecord
     created_at: datetime
     updated_at: datetime
+    call_log_format: str | None = None  # the family provider_call_id belongs to
 
     @property
     def missed(self) -> bool:

@@ -22,24 +22,33 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
-from calling.activities import ingest
+from calling.activities import ingest, record_outbound_attempt
+from calling.click_to_call import place_call
 from calling.service import create_service
 from connector.calllog import CallStatus, Direction, parse_callback, parse_record
+from connector.client import Client
+from connector.config import with_base_url
 from connector.errors import CallLogError
+from connector.phone import parse_phone
+from connector.presets import load_preset
 from connector.redaction import Redactor, ScrubbedRecord, is_secret_key
 from crm import (
     CallEvent,
+    CrmError,
     CrmImportError,
     CrmStore,
     CrmStoreError,
     Lead,
     User,
+    apply_migrations,
     import_file,
 )
 from crm.cli import crm
+from crm.migrate import load_migrations
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 API_ENV = {"OZONETEL_API_KEY": "KKtest0000000000000000000000000001", "OZONETEL_USERNAME": "demo"}
@@ -92,6 +101,167 @@ def _generic(session: str, source: str = "9876543210") -> dict[str, Any]:
         "CallDuration": "30",
         "StartTime": "2024-05-01 09:00:05",
     }
+
+
+# -- 1. call ids are unique per provider -------------------------------------
+
+
+def test_the_same_call_id_from_two_providers_makes_two_activities(store: CrmStore) -> None:
+    ingest(store, [parse_record(_ozonetel("COLL1"))])
+    ingest(store, [parse_record(_knowlarity("COLL1"))])
+    activities = {a.provider: a for a in store.activities()}
+    assert set(activities) == {"ozonetel", "knowlarity"}
+    assert activities["ozonetel"].lead_id == "L1"
+    assert activities["knowlarity"].lead_id == "L2"
+    assert activities["knowlarity"].duration_s == 12
+    assert activities["knowlarity"].call_log_format == "knowlarity"
+    # A re-delivery of either still changes nothing.
+    again = ingest(store, [parse_record(_knowlarity("COLL1")), parse_record(_ozonetel("COLL1"))])
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+
+
+@pytest.mark.parametrize(
+    ("provider", "record"),
+    [
+        ("ozonetel", _ozonetel("COLL1")),
+        ("ozonetel_phone_manual_dial", _ozonetel("COLL1")),
+        ("generic", _generic("COLL1")),
+        ("knowlarity", _knowlarity("COLL1", customer="+919876543210")),
+    ],
+)
+def test_an_attempt_and_its_callback_pair_up_whatever_the_config_is_called(
+    store: CrmStore, provider: str, record: dict[str, Any]
+) -> None:
+    attempt = record_outbound_attempt(
+        store, "L1", "U1", accepted=True, call_id="COLL1", provider=provider, at=T0
+    )
+    # Another provider's call with the same id, for another customer: its own activity.
+    other = _knowlarity("COLL1") if provider != "knowlarity" else _ozonetel("COLL1", "919812345678")
+    ingest(store, [parse_record(other)])
+    report = ingest(store, [parse_record(record)])
+    assert (report.created, report.updated) == (0, 1)
+    assert report.activity_ids == (attempt.id,)
+    completed = store.get_activity(attempt.id)
+    assert completed is not None
+    assert completed.status is CallStatus.ANSWERED
+    assert (completed.lead_id, completed.user_id) == ("L1", "U1")
+    assert len(store.activities()) == 2
+
+
+def test_a_config_with_its_own_name_pairs_by_its_call_log_format(store: CrmStore) -> None:
+    config = with_base_url(load_preset("ozonetel"), "http://provider.test")
+    config = config.model_copy(update={"name": "acme_dialer"})
+
+    def queued(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"status": "queued successfully", "ucid": "COLL1"})
+
+    fields = {"mx_Custom_8": "Inbound_918030000001", "TelephonyAgentId": "agent1"}
+    store.upsert_user(User("agent1", "Agent", phone="9800000001", fields=fields))
+    with Client(transport=httpx.MockTransport(queued), env=API_ENV) as client:
+        attempt = place_call(store, client, config, "L1", "agent1")
+    assert attempt.call_id == "COLL1"
+    ingest(store, [parse_record(_knowlarity("COLL1"))])
+    report = ingest(store, [parse_record(_ozonetel("COLL1"))])
+    assert report.activity_ids == (attempt.activity_id,)
+    assert len(store.activities()) == 2
+
+
+def test_get_activity_by_call_id_needs_the_provider_only_when_the_id_is_shared(
+    store: CrmStore,
+) -> None:
+    ingest(store, [parse_record(_ozonetel("ONLY1"))])
+    only = store.get_activity_by_call_id("ONLY1")
+    assert only is not None
+    assert only.provider == "ozonetel"
+    ingest(store, [parse_record(_ozonetel("COLL1")), parse_record(_knowlarity("COLL1"))])
+    with pytest.raises(CrmError, match=r"COLL1.*knowlarity.*ozonetel"):
+        store.get_activity_by_call_id("COLL1")
+    by_knowlarity = store.get_activity_by_call_id("COLL1", provider="knowlarity")
+    assert by_knowlarity is not None
+    assert by_knowlarity.lead_id == "L2"
+    assert store.get_activity_by_call_id("COLL1", provider="generic") is None
+    assert store.get_activity_by_call_id("nope") is None
+
+
+def _v2_store(path: Path) -> None:
+    """A store as schema version 2 wrote it: call ids globally unique."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    apply_migrations(conn, load_migrations()[:2])
+    stamp = "2024-05-01T09:00:00+00:00"
+    conn.execute(
+        "INSERT INTO leads (id, first_name, phone, created_at, updated_at)"
+        " VALUES ('L1', 'Asha', '+91-9876543210', ?, ?)",
+        (stamp, stamp),
+    )
+    conn.execute(
+        "INSERT INTO lead_phones (lead_id, field, position, e164)"
+        " VALUES ('L1', 'Phone', 0, '+919876543210')"
+    )
+    rows = [
+        # An attempt from the PhoneManualDial config, still waiting for its callback.
+        (1, "initiated", "ozonetel_phone_manual_dial", "COLL1", "click_to_call"),
+        # A Knowlarity call stored before the upgrade.
+        (2, "answered", "knowlarity", "K-9", "callback"),
+    ]
+    for activity_id, status, provider, call_id, source in rows:
+        conn.execute(
+            "INSERT INTO activities (id, lead_id, direction, status, started_at, customer_number,"
+            " provider, provider_call_id, created_at, updated_at)"
+            " VALUES (?, 'L1', 'outbound', ?, ?, '+919876543210', ?, ?, ?, ?)",
+            (activity_id, status, stamp, provider, call_id, stamp, stamp),
+        )
+        event = CallEvent(
+            direction=Direction.OUTBOUND,
+            status=CallStatus(status),
+            source=source,
+            provider=provider,
+            provider_call_id=call_id,
+            lead_id="L1",
+            started_at=T0,
+            customer_number=parse_phone("+919876543210"),
+        )
+        payload = event.to_json()
+        payload.pop("call_log_format", None)  # version 2 events did not have it
+        conn.execute(
+            "INSERT INTO activity_events (activity_id, digest, event, received_at, source,"
+            " provider_call_id) VALUES (?, ?, ?, ?, ?, ?)",
+            (activity_id, event.digest, json.dumps(payload), stamp, source, call_id),
+        )
+    conn.close()
+
+
+def test_migration_keys_the_activities_of_an_existing_store_by_provider(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite3"
+    _v2_store(path)
+    with CrmStore(path, clock=lambda: T0) as store:
+        [before] = [a for a in store.activities() if a.provider_call_id == "COLL1"]
+        assert before.status is CallStatus.INITIATED
+        # The waiting attempt is completed by its Ozonetel callback ...
+        report = ingest(store, [parse_record(_ozonetel("COLL1"))])
+        assert report.activity_ids == (1,)
+        completed = store.get_activity(1)
+        assert completed is not None
+        assert completed.status is CallStatus.ANSWERED
+        # ... a Knowlarity call with the same id is another call ...
+        other = ingest(store, [parse_record(_knowlarity("COLL1"))])
+        assert other.created == 1
+        # ... and the old Knowlarity call is still found by its callbacks.
+        again = ingest(store, [parse_record(_knowlarity("K-9", customer="+919876543210"))])
+        assert again.activity_ids == (2,)
+        assert store.get_activity_by_call_id("K-9", provider="knowlarity") is not None
+        indexes = {
+            row[1]: row[2] for row in store.db.conn().execute("PRAGMA index_list(activities)")
+        }
+        assert not any(
+            unique
+            and [c[2] for c in store.db.conn().execute(f"PRAGMA index_info('{name}')")]
+            == ["provider_call_id"]
+            for name, unique in indexes.items()
+        )
+        assert store.db.conn().execute("PRAGMA foreign_key_check").fetchall() == []
+        assert store.pragma("foreign_keys") == 1
+        events = store.db.conn().execute("SELECT COUNT(*) FROM activity_events").fetchone()[0]
+        assert events == 5
 
 
 # -- 2. CSV cells holding Unicode line separators -----------------------------
