@@ -6,9 +6,18 @@ and its call-log family (``call_log_format``: ``ozonetel``, ``generic``,
 event whose family is unknown (a click-to-call attempt from a config that
 does not say) pairs with the one activity of its call id; an activity whose
 family is unknown takes the family of the first call log that pairs with it
-(migration 0003). An event already
-recorded changes nothing; what the activity shows is ``fold_events`` of all
-its events, so delivery order does not matter. Each event row keeps its
+(migration 0003).
+
+An event already recorded changes nothing; what the activity shows is
+``fold_events`` of all its events, so delivery order does not matter. The
+fold is kept open beside the row (``fold_state``, migration 0004: the rank of
+the event each field came from), so a delivery folds in its one new event
+and never re-reads the earlier ones: its cost does not grow with the call's
+event count. ``activity_events`` keeps, per call, the first event, the
+click-to-call attempt and the latest ones, ``EVENTS_KEPT`` in all;
+``events_seen`` counts every distinct event. A duplicate of a kept event is
+found by digest; one of a dropped event is kept again as the latest and
+counted, and changes nothing (folding is idempotent). Each event row keeps its
 ``source`` and provider call id as indexed columns (migration 0002), so a
 refused click-to-call and the provider's record of the same dial pair up by
 column, not by searching event JSON.
@@ -28,15 +37,19 @@ from crm.errors import CrmError, CrmStoreError
 from crm.models import (
     Activity,
     CallEvent,
+    Fold,
     RecordResult,
     UpsertResult,
     call_log_family,
-    fold_events,
     stored_number,
 )
 from crm.people import People
 
-__all__ = ["PAIRING_WINDOW", "ActivityLog"]
+__all__ = ["EVENTS_KEPT", "PAIRING_WINDOW", "ActivityLog"]
+
+# Events kept per call in activity_events: the first and the latest ones (a
+# click-to-call attempt is kept too). The activity itself never needs them.
+EVENTS_KEPT = 10
 
 # How far apart the click-to-call attempt and the provider's record of the same
 # refused dial may start and still be one call (provider clocks drift, IST/UTC).
@@ -63,6 +76,10 @@ _COLUMNS = (
     "raw",
 )
 _COLUMN_LIST = ", ".join(_COLUMNS)
+
+
+def _state(fold: Fold) -> str:
+    return json.dumps(fold.ranks_json(), sort_keys=True, separators=(",", ":"))
 
 
 def _activity(row: sqlite3.Row) -> Activity:
@@ -104,7 +121,8 @@ class ActivityLog:
         """Add what ``event`` says about a call to its activity; create it if new.
 
         The lead is the event's own ``lead_id`` or the lead holding the
-        customer number.
+        customer number. Reads one activity row and writes it, whatever the
+        number of events the call had before.
         """
         now = self._db.now()
         payload = json.dumps(event.to_json(), sort_keys=True, default=str)
@@ -113,13 +131,14 @@ class ActivityLog:
             if row is None:
                 row = self._counterpart(conn, event)
             if row is None:
-                columns = self._values([event])
+                fold = Fold().add(event)
+                columns = self._values(fold.result())
                 try:
                     cursor = conn.execute(
-                        f"INSERT INTO activities ({_COLUMN_LIST}, call_log_format,"
-                        f" created_at, updated_at)"
-                        f" VALUES ({', '.join('?' * (len(columns) + 3))})",
-                        (*columns, event.call_log_format, now, now),
+                        f"INSERT INTO activities ({_COLUMN_LIST}, call_log_format, fold_state,"
+                        f" events_seen, created_at, updated_at)"
+                        f" VALUES ({', '.join('?' * (len(columns) + 5))})",
+                        (*columns, event.call_log_format, _state(fold), 1, now, now),
                     )
                 except sqlite3.IntegrityError as exc:
                     raise CrmStoreError(
@@ -132,28 +151,68 @@ class ActivityLog:
             activity_id = int(row["id"])
             if not self._add_event(conn, activity_id, event, payload, now):
                 return RecordResult(activity_id, UpsertResult.UNCHANGED, row["lead_id"])
-            events = [
-                CallEvent.from_json(json.loads(r["event"]))
-                for r in conn.execute(
-                    "SELECT event FROM activity_events WHERE activity_id = ?", (activity_id,)
-                )
-            ]
-            columns = self._values(events, keep_lead=row["lead_id"])
+            fold = self._stored_fold(conn, row).add(event)
+            columns = self._values(fold.result(), keep_lead=row["lead_id"])
             family = row["call_log_format"] or event.call_log_format  # set once, never changed
+            seen = int(row["events_seen"]) + 1
+            if seen > EVENTS_KEPT:
+                self._trim(conn, activity_id)
             if columns == tuple(row[name] for name in _COLUMNS):
-                if family != row["call_log_format"]:
-                    conn.execute(
-                        "UPDATE activities SET call_log_format = ? WHERE id = ?",
-                        (family, activity_id),
-                    )
+                conn.execute(
+                    "UPDATE activities SET call_log_format = ?, fold_state = ?, events_seen = ?"
+                    " WHERE id = ?",
+                    (family, _state(fold), seen, activity_id),
+                )
                 return RecordResult(activity_id, UpsertResult.UNCHANGED, row["lead_id"])
             assignments = ", ".join(f"{name} = ?" for name in _COLUMNS)
             conn.execute(
-                f"UPDATE activities SET {assignments}, call_log_format = ?, updated_at = ?"
-                " WHERE id = ?",
-                (*columns, family, now, activity_id),
+                f"UPDATE activities SET {assignments}, call_log_format = ?, fold_state = ?,"
+                " events_seen = ?, updated_at = ? WHERE id = ?",
+                (*columns, family, _state(fold), seen, now, activity_id),
             )
             return RecordResult(activity_id, UpsertResult.UPDATED, columns[0])
+
+    @staticmethod
+    def _stored_fold(conn: sqlite3.Connection, row: sqlite3.Row) -> Fold:
+        """The activity's open fold: its row and ranks, or (before 0004) its events once."""
+        if row["fold_state"] is None:
+            fold = Fold()
+            for stored in conn.execute(
+                "SELECT event FROM activity_events WHERE activity_id = ?", (row["id"],)
+            ):
+                fold = fold.add(CallEvent.from_json(json.loads(stored["event"])))
+            return fold
+        fields = {
+            "direction": Direction(row["direction"]),
+            "status": CallStatus(row["status"]),
+            "provider": row["provider"],
+            "provider_call_id": row["provider_call_id"],
+            "duration_s": row["duration_s"],
+            "call_duration_s": row["call_duration_s"],
+            "started_at": when(row["started_at"]),
+            "ended_at": when(row["ended_at"]),
+            "recording_url": row["recording_url"],
+            "disposition": row["disposition"],
+            "agent": row["agent"],
+            "agent_phone": stored_number(row["agent_phone"]),
+            "did": row["did"],
+            "customer_number": stored_number(row["customer_number"]),
+            "message": row["message"],
+            "raw": ScrubbedRecord.trusted(json.loads(row["raw"])),
+        }
+        return Fold.from_stored(fields, bool(row["dnd"]), json.loads(row["fold_state"]))
+
+    @staticmethod
+    def _trim(conn: sqlite3.Connection, activity_id: int) -> None:
+        """Keep the first event, click-to-call attempts and the latest; drop the middle."""
+        conn.execute(
+            "DELETE FROM activity_events WHERE id IN ("
+            " SELECT id FROM activity_events WHERE activity_id = ?1"
+            " AND source IS NOT 'click_to_call'"
+            " AND id > (SELECT MIN(id) FROM activity_events WHERE activity_id = ?1)"
+            " ORDER BY id DESC LIMIT -1 OFFSET ?2)",
+            (activity_id, EVENTS_KEPT - 1),
+        )
 
     @staticmethod
     def _same_call(conn: sqlite3.Connection, event: CallEvent) -> sqlite3.Row | None:
@@ -245,8 +304,7 @@ class ActivityLog:
         )
         return cursor.rowcount == 1
 
-    def _values(self, events: list[CallEvent], keep_lead: str | None = None) -> tuple[Any, ...]:
-        folded = fold_events(events)
+    def _values(self, folded: dict[str, Any], keep_lead: str | None = None) -> tuple[Any, ...]:
         lead_id = folded["lead_id"] or keep_lead
         customer = folded.get("customer_number")
         if lead_id is None and customer is not None:

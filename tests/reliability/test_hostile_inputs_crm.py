@@ -26,7 +26,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from calling.activities import ingest, record_outbound_attempt
+from calling.activities import ingest, record_outbound_attempt, record_to_event
 from calling.click_to_call import place_call
 from calling.service import create_service
 from connector.calllog import CallStatus, Direction, parse_callback, parse_record
@@ -45,8 +45,10 @@ from crm import (
     Lead,
     User,
     apply_migrations,
+    fold_events,
     import_file,
 )
+from crm.activities import EVENTS_KEPT
 from crm.cli import crm
 from crm.migrate import load_migrations
 
@@ -398,6 +400,143 @@ def test_the_parser_itself_names_the_field() -> None:
     with pytest.raises(CallLogError) as caught:
         parse_callback(json.dumps(_ozonetel("P2", Extra=_nested(100))).encode(), None)
     assert caught.value.field == "Extra"
+
+
+# -- 4. a delivery's work does not grow with the call's event count -------------
+
+
+def _delivery(index: int) -> dict[str, Any]:
+    return _ozonetel("MANY", Disposition=f"note {index}")
+
+
+class _Work:
+    """SQLite VM steps (progress-handler ticks) and stored events decoded, for one delivery."""
+
+    def __init__(self, store: CrmStore, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.store = store
+        self.decoded = 0
+        self.steps = 0
+        original = CallEvent.from_json.__func__  # type: ignore[attr-defined]
+
+        def counted(cls: type[CallEvent], data: Any) -> CallEvent:
+            self.decoded += 1
+            result: CallEvent = original(cls, data)
+            return result
+
+        monkeypatch.setattr(CallEvent, "from_json", classmethod(counted))
+
+    def deliver(self, index: int) -> tuple[int, int]:
+        record = parse_record(_delivery(index))
+        self.decoded = self.steps = 0
+
+        def tick() -> int:
+            self.steps += 1
+            return 0
+
+        conn = self.store.db.conn()
+        conn.set_progress_handler(tick, 10)
+        try:
+            ingest(self.store, [record])
+        finally:
+            conn.set_progress_handler(None, 0)
+        return self.steps, self.decoded
+
+
+def test_the_work_of_a_delivery_does_not_grow_with_the_calls_events(
+    store: CrmStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = _Work(store, monkeypatch)
+    measured: dict[int, tuple[int, int]] = {}
+    for index in range(1, 401):
+        steps, decoded = work.deliver(index)
+        if index in (30, 400):
+            measured[index] = (steps, decoded)
+    (steps_30, decoded_30), (steps_400, decoded_400) = measured[30], measured[400]
+    assert decoded_400 <= decoded_30 <= 1
+    assert steps_400 <= steps_30 * 1.25 + 50, measured
+    [activity] = store.activities()
+    everything = fold_events(record_to_event(parse_record(_delivery(i))) for i in range(1, 401))
+    assert activity.disposition == everything["disposition"]  # the same winner as a full fold
+
+
+def test_events_kept_per_call_are_bounded_and_counted(store: CrmStore) -> None:
+    for index in range(1, 101):
+        ingest(store, [parse_record(_delivery(index))])
+    conn = store.db.conn()
+    [(kept,)] = conn.execute("SELECT COUNT(*) FROM activity_events").fetchall()
+    [(seen,)] = conn.execute("SELECT events_seen FROM activities").fetchall()
+    assert kept == EVENTS_KEPT
+    assert seen == 100
+    dispositions = [
+        json.loads(row[0])["disposition"]
+        for row in conn.execute("SELECT event FROM activity_events ORDER BY id")
+    ]
+    assert dispositions[0] == "note 1"  # the first ...
+    assert dispositions[-1] == "note 100"  # ... and the latest are kept
+    again = ingest(store, [parse_record(_delivery(100))])  # a duplicate, still seen by digest
+    assert again.unchanged == 1
+    [(seen,)] = conn.execute("SELECT events_seen FROM activities").fetchall()
+    assert seen == 100
+
+
+def test_an_activity_stored_before_fold_state_folds_its_events_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "v3.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    apply_migrations(conn, load_migrations()[:3])
+    stamp = "2024-05-01T09:00:00+00:00"
+    events = [record_to_event(parse_record(_delivery(i))) for i in range(1, 26)]
+    conn.execute(
+        "INSERT INTO activities (id, direction, status, provider, provider_call_id,"
+        " call_log_format, created_at, updated_at)"
+        " VALUES (1, 'outbound', 'answered', 'ozonetel', 'MANY', 'ozonetel', ?, ?)",
+        (stamp, stamp),
+    )
+    conn.executemany(
+        "INSERT INTO activity_events (activity_id, digest, event, received_at, source,"
+        " provider_call_id) VALUES (1, ?, ?, ?, 'callback', 'MANY')",
+        [(e.digest, json.dumps(e.to_json(), default=str), stamp) for e in events],
+    )
+    conn.close()
+    with CrmStore(path, clock=lambda: T0) as crm_store:
+        [(seen,)] = crm_store.db.conn().execute("SELECT events_seen FROM activities").fetchall()
+        assert seen == 25  # counted by migration 0004
+        work = _Work(crm_store, monkeypatch)
+        assert work.deliver(26)[1] == 26  # the stored events and the new one, folded once
+        assert work.deliver(27)[1] == 0  # from then on, never again
+        [activity] = crm_store.activities()
+        conn2 = crm_store.db.conn()
+        [(kept,)] = conn2.execute("SELECT COUNT(*) FROM activity_events").fetchall()
+        [(seen,)] = conn2.execute("SELECT events_seen FROM activities").fetchall()
+    everything = fold_events(
+        [*events, *(record_to_event(parse_record(_delivery(i))) for i in (26, 27))]
+    )
+    assert activity.disposition == everything["disposition"]
+    assert (kept, seen) == (EVENTS_KEPT, 27)
+
+
+def test_the_incremental_fold_agrees_with_fold_events_in_any_order(tmp_path: Path) -> None:
+    records = [
+        _ozonetel("F1", Status="NotAnswered", Duration="00:00:00", EndTime="2024-05-01 14:30:30"),
+        _ozonetel("F1", Disposition="callback later", AudioFile="https://r.example/1.mp3"),
+        _ozonetel("F1", Status="Fail", Disposition="", Duration="00:00:00"),
+        _ozonetel("F1", EndTime="2024-05-01 14:32:00", Disposition="late but longer"),
+        _ozonetel("F1", Disposition=""),
+    ]
+    events = [record_to_event(parse_record(r)) for r in records]  # as ingest builds them
+    expected = fold_events(events)
+    orders = [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [2, 0, 4, 1, 3], [3, 3, 1, 0, 4, 2, 1]]
+    for number, order in enumerate(orders):
+        with CrmStore(tmp_path / f"{number}.sqlite3", clock=lambda: T0) as crm_store:
+            for index in order:
+                ingest(crm_store, [parse_record(records[index])])
+            [activity] = crm_store.activities()
+        assert activity.status == expected["status"]
+        assert activity.disposition == expected["disposition"]
+        assert activity.ended_at == expected["ended_at"]
+        assert activity.recording_url == expected["recording_url"]
+        assert activity.raw == expected["raw"]
 
 
 # -- 5. credentials never reach the store --------------------------------------
