@@ -18,6 +18,7 @@ Lead": the provider queued the call, refused it, or the number is on DND).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,8 @@ from crm.models import Activity, CallEvent, UpsertResult
 from crm.store import CrmStore
 
 __all__ = ["IngestReport", "ingest", "record_outbound_attempt", "record_to_event"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,11 @@ class IngestReport:
     def records(self) -> int:
         """How many records the delivery held."""
         return self.created + self.updated + self.unchanged
+
+
+def _text(value: str | None) -> str | None:
+    """``value`` with any lone surrogate replaced by U+FFFD (UTF-8 text again)."""
+    return None if value is None else _SURROGATE.sub("\ufffd", value)
 
 
 def record_to_event(record: CallRecord) -> CallEvent:
@@ -143,7 +151,9 @@ def record_outbound_attempt(
         agent_phone=people.number(user.phone) if user else None,
         did=did.e164 if did is not None else None,
         customer_number=number,
-        message=message or None,
+        # The provider's answer may spell a lone surrogate in JSON ("\ud83d"):
+        # not text, and SQLite cannot store it. Keep the message, readable.
+        message=_text(message) or None,
     )
     result = store.record_call_activity(event)
     activity = store.get_activity(result.activity_id)

@@ -402,6 +402,14 @@ def test_the_parser_itself_names_the_field() -> None:
     assert caught.value.field == "Extra"
 
 
+def test_a_provider_message_with_a_lone_surrogate_is_stored_readable(store: CrmStore) -> None:
+    # A click-to-call answer's message is not a call log: it is kept, not refused.
+    attempt = record_outbound_attempt(
+        store, "L1", "U1", accepted=False, message="refused \ud83d here", provider="ozonetel"
+    )
+    assert attempt.message == "refused \ufffd here"
+
+
 # -- 4. a delivery's work does not grow with the call's event count -------------
 
 
