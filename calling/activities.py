@@ -4,8 +4,11 @@
 Lead": the provider queued the call, refused it, or the number is on DND).
 ``ingest`` turns provider call records into activities on the matching lead:
 
-- one activity per provider call id, however often the record is delivered;
-- the click-to-call activity is updated by the call's callback, not duplicated;
+- one activity per provider call id and call-log family (``ozonetel``,
+  ``generic``, ``knowlarity``: call ids are unique per provider, not
+  globally), however often the record is delivered;
+- the click-to-call activity is updated by the call's callback, not
+  duplicated: the attempt carries the family of its config's call logs;
 - a record never downgrades a more final state and an older record delivered
   late never overwrites newer data (``crm.models.fold_events``);
 - a caller who is no lead is kept (lead ``None``) and linked when the lead
@@ -15,6 +18,7 @@ Lead": the provider queued the call, refused it, or the number is on DND).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +30,8 @@ from crm.models import Activity, CallEvent, UpsertResult
 from crm.store import CrmStore
 
 __all__ = ["IngestReport", "ingest", "record_outbound_attempt", "record_to_event"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,11 @@ class IngestReport:
         return self.created + self.updated + self.unchanged
 
 
+def _text(value: str | None) -> str | None:
+    """``value`` with any lone surrogate replaced by U+FFFD (UTF-8 text again)."""
+    return None if value is None else _SURROGATE.sub("\ufffd", value)
+
+
 def record_to_event(record: CallRecord) -> CallEvent:
     """The activity event a provider call record stands for."""
     return CallEvent(
@@ -52,6 +63,7 @@ def record_to_event(record: CallRecord) -> CallEvent:
         source="callback",
         provider=record.provider,
         provider_call_id=record.call_id,
+        call_log_format=record.provider,  # the parser's format family
         dnd=record.dnd,
         duration_s=record.duration_s,
         call_duration_s=record.call_duration_s,
@@ -100,6 +112,7 @@ def record_outbound_attempt(
     customer_number: PhoneNumber | None = None,
     virtual_number_field: str = "mx_Custom_8",
     at: datetime | None = None,
+    call_log_format: str | None = None,
 ) -> Activity:
     """Record a click-to-call attempt on the lead's history and return the activity.
 
@@ -108,7 +121,10 @@ def record_outbound_attempt(
     the provider's UCID); False makes a ``failed`` one carrying the provider's
     ``message``. ``dnd`` marks a number on the Do-Not-Disturb registry: always
     failed, flagged DND. The customer number defaults to the lead's Phone,
-    else Mobile.
+    else Mobile. ``call_log_format`` is the family of the call logs that will
+    report the call (the config's ``call_log.format``); without it the family
+    comes from the ``provider`` name (``ozonetel_phone_manual_dial`` is
+    ``ozonetel``), else the attempt pairs with the first call log of its id.
     """
     lead = store.get_lead(lead_id)
     if lead is None:
@@ -126,6 +142,7 @@ def record_outbound_attempt(
         source="click_to_call",
         provider=provider,
         provider_call_id=call_id or None,
+        call_log_format=call_log_format,
         lead_id=lead.id,
         user_id=user.id if user else None,
         dnd=dnd,
@@ -134,7 +151,9 @@ def record_outbound_attempt(
         agent_phone=people.number(user.phone) if user else None,
         did=did.e164 if did is not None else None,
         customer_number=number,
-        message=message or None,
+        # The provider's answer may spell a lone surrogate in JSON ("\ud83d"):
+        # not text, and SQLite cannot store it. Keep the message, readable.
+        message=_text(message) or None,
     )
     result = store.record_call_activity(event)
     activity = store.get_activity(result.activity_id)

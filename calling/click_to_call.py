@@ -189,6 +189,7 @@ def place_call(
         provider=config.name,
         customer_number=customer,
         virtual_number_field=config.virtual_number_field,
+        call_log_format=config.call_log.format if config.call_log else None,
     )
     return CallAttempt(
         status=CallStatus.INITIATED if outcome.ok else CallStatus.FAILED,

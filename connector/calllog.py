@@ -13,6 +13,11 @@ Every problem raises ``CallLogError`` naming the field, e.g.
 log's boundary: numbers are parsed into ``PhoneNumber`` values and ``raw`` is
 the record scrubbed of credentials (Ozonetel echoes the account's ``Apikey``),
 once, here; what is downstream trusts both.
+
+Before a record is read, every key and text in it must be Unicode text (JSON
+can spell a lone surrogate, ``"\\ud83d"``, that no UTF-8 store can hold) and
+no field may nest containers deeper than ``MAX_NESTING``; either problem is a
+``CallLogError`` naming the field, so the service answers 400, not 500.
 """
 
 from __future__ import annotations
@@ -28,10 +33,11 @@ from urllib.parse import parse_qs
 
 from connector.errors import CallLogError, PhoneNumberError
 from connector.phone import PhoneNumber, parse_phone
-from connector.redaction import ScrubbedRecord
+from connector.redaction import ScrubbedRecord, strip_credentials
 
 __all__ = [
     "IST",
+    "MAX_NESTING",
     "CallLogFormat",
     "CallRecord",
     "CallStatus",
@@ -45,6 +51,8 @@ _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 _CLOCK = re.compile(r"^(\d{1,4}):([0-5]\d):([0-5]\d)$")
 _SECONDS = re.compile(r"^\d{1,7}(\.\d+)?$")
 _SHOWN = 60
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_NESTING = 32  # objects and arrays inside one field of a record
 
 
 class Direction(StrEnum):
@@ -104,8 +112,9 @@ class CallRecord:
 
     ``duration_s`` is talk time (Ozonetel ``Duration``); ``call_duration_s``
     the whole call (Ozonetel ``CallDuration``, ring time included) when given.
-    ``recording_url`` is set only for an absolute http(s) URL; a bare file name
-    (``opop.mp3``) cannot be played, so it goes to ``recording_file``.
+    ``recording_url`` is set only for an absolute http(s) URL, without its
+    credential part (``strip_credentials``); a bare file name (``opop.mp3``)
+    cannot be played, so it goes to ``recording_file``.
     """
 
     provider: str
@@ -249,11 +258,15 @@ def _seconds(record: Mapping[str, Any], name: str) -> int | None:
 
 
 def _recording(value: str | None) -> tuple[str | None, str | None]:
-    """(url, bare file name); ``-1`` marks a dial the system failed."""
+    """(url, bare file name); ``-1`` marks a dial the system failed.
+
+    A URL is kept without its credential part (a signed URL's signature, a
+    ``?token=``): it still names the recording, and no secret is stored.
+    """
     if value is None or value == "-1":
         return None, None
     if value.lower().startswith(("http://", "https://")):
-        return value, None
+        return strip_credentials(value), None
     return None, value
 
 
@@ -359,8 +372,63 @@ _NAMES = {
 }
 
 
+def _name(key: object) -> str:
+    """A field name fit for a message: surrogates escaped, long names cut."""
+    text = str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
+
+
+def _check_text(record: Mapping[str, Any]) -> None:
+    """Refuse lone surrogates (in keys and texts) and fields nested past ``MAX_NESTING``.
+
+    Iterative, so a field nested thousands deep costs no recursion; each value
+    is visited once.
+    """
+    search = _SURROGATE.search
+    for key, value in record.items():
+        if isinstance(key, str) and not search(key):
+            if value is None or isinstance(value, int | float):
+                continue
+            if isinstance(value, str) and not search(value):
+                continue  # the common case: a flat text field, checked in one search
+        field = _name(key)
+        if isinstance(key, str) and search(key):
+            raise CallLogError(field, "the field name holds a lone surrogate; send UTF-8 text")
+        stack: list[tuple[Any, int, str]] = [(value, 0, field)]
+        while stack:
+            item, depth, where = stack.pop()
+            if isinstance(item, str):
+                found = _SURROGATE.search(item)
+                if found:
+                    at = "" if where == field else f" at {where}"
+                    escaped = found.group().encode("utf-8", "backslashreplace").decode()
+                    raise CallLogError(
+                        field, f"holds a lone surrogate ({escaped}){at}; send UTF-8 text"
+                    )
+                continue
+            if isinstance(item, Mapping | list | tuple):
+                if depth >= MAX_NESTING:
+                    raise CallLogError(
+                        field, f"nested deeper than {MAX_NESTING} levels of objects and arrays"
+                    )
+                if isinstance(item, Mapping):
+                    for child_key, child in item.items():
+                        child_where = f"{where}.{_name(child_key)}"
+                        if isinstance(child_key, str) and _SURROGATE.search(child_key):
+                            raise CallLogError(
+                                field,
+                                f"a name at {child_where} holds a lone surrogate; send UTF-8 text",
+                            )
+                        stack.append((child, depth + 1, child_where))
+                else:
+                    stack.extend(
+                        (child, depth + 1, f"{where}[{index}]") for index, child in enumerate(item)
+                    )
+
+
 def parse_record(record: Mapping[str, Any], format: CallLogFormat | None = None) -> CallRecord:
     """One call-log record (a JSON object): of ``format`` when given, else of any known shape."""
+    _check_text(record)
     for shape, keys, parse in _SHAPES:
         if (format is None or shape is format) and any(key in record for key in keys):
             return parse(record)

@@ -11,28 +11,54 @@ runs keep only their last four digits unless ``show_numbers`` is set.
 ``ScrubbedRecord`` is a provider record (a call log) with its credential
 fields removed at any depth: made once where the record enters, and trusted
 from there on (activities, the store, reports), never scrubbed again.
+
+Credentials are: values under credential key names (``is_secret_key``:
+``api_key``, ``access_token``, ``auth_token``, ``X-Amz-Signature``,
+``X-Amz-Credential``, ``sig``, ``Signature``, ...), the same names as query
+or JSON parameters inside texts (``?token=...``), and ``Bearer ...`` values.
+A text that is a URL keeps working without them: ``strip_credentials`` drops
+its user info and its credential query parameters (a recording URL is stored
+that way); inside other texts they are shown as ``***``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
 import phonenumbers
 
-__all__ = ["MASK", "Redactor", "ScrubbedRecord", "is_secret_key", "mask_number"]
+__all__ = [
+    "MASK",
+    "Redactor",
+    "ScrubbedRecord",
+    "is_secret_key",
+    "mask_number",
+    "strip_credentials",
+]
 
 MASK = "***"
 
 # Key names (separators removed, lower case) that hold credentials: Ozonetel
-# echoes ``Apikey`` in every callback; LeadSquared URLs carry accessKey/secretKey.
-# The word must end the name: ``refresh_token`` is a credential, ``tokenType`` is not.
-_SECRET_KEY = re.compile(r"(?:apikey|accesskey|secretkey|secret|token|password|authorization)$")
+# echoes ``Apikey`` in every callback; LeadSquared URLs carry accessKey/secretKey;
+# signed URLs carry X-Amz-Signature/X-Amz-Credential (S3), Signature (CloudFront,
+# GCS) or sig (Azure SAS). The word must end the name: ``refresh_token`` is a
+# credential, ``tokenType`` is not; ``sig`` only as the whole name.
+_SECRET_KEY = re.compile(
+    r"(?:apikey|accesskey|secretkey|secret|token|password|authorization|signature|credentials?)$"
+    r"|^sig$"
+)
 _SEPARATORS = re.compile(r"[-_\s]")
-_KEY_NAMES = r"api[_-]?key|x-api-key|access[_-]?key|secret[_-]?key|token|secret|password"
+# The same names as they appear in query strings and JSON texts (any prefix:
+# access_token, X-Amz-Signature), and ``sig`` alone.
+_KEY_NAMES = (
+    r"[\w-]*(?:api[_-]?key|access[_-]?key|secret[_-]?key|token|secret|password"
+    r"|signature|credentials?)|sig"
+)
 
 # 10-13 digits (15 after a "+"), single spaces or hyphens between groups; not
 # glued to other digits, letters or a clock (so UCIDs and timestamps survive).
@@ -43,11 +69,44 @@ _NUMBER = re.compile(
 # key=value in URLs and form bodies; "key": "value" in JSON text.
 _QUERY_SECRET = re.compile(rf"(?i)(?<![\w-])((?:{_KEY_NAMES})=)[^&\s#\"']+")
 _JSON_SECRET = re.compile(rf"(?i)(\"(?:{_KEY_NAMES}|authorization)\"\s*:\s*\")(?:[^\"\\]|\\.)+")
+# An OAuth bearer token in a header echoed into a text.
+_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/]+=*")
 
 
+@functools.lru_cache(maxsize=4096)  # records repeat a few dozen field names
 def is_secret_key(name: str) -> bool:
     """True for key names whose values are credentials (``api_key``, ``X-Api-Key``, ...)."""
     return _SECRET_KEY.search(_SEPARATORS.sub("", name).lower()) is not None
+
+
+def _credential_piece(piece: str) -> bool:
+    """True for a ``name=value`` piece of a query string whose name is a credential."""
+    return is_secret_key(unquote_plus(piece.partition("=")[0]))
+
+
+def strip_credentials(url: str) -> str:
+    """``url`` without its credential part, still usable as a link.
+
+    User info (``user:password@``) is dropped, and so is every query (and
+    ``#fragment``) parameter whose name is a credential (``token``,
+    ``access_token``, ``X-Amz-Signature``, ``X-Amz-Credential``, ``sig``,
+    ``Signature``, ...); the other parameters stay exactly as written. A URL
+    without any comes back unchanged.
+    """
+    if not _MAY_HOLD_CREDENTIALS(url):
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a broken [IPv6] host: not a usable URL, mask inside it
+        return _CREDENTIALS.text(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    query = "&".join(p for p in parts.query.split("&") if not _credential_piece(p))
+    fragment = parts.fragment
+    if "=" in fragment:
+        fragment = "&".join(p for p in fragment.split("&") if not _credential_piece(p))
+    if (netloc, query, fragment) == (parts.netloc, parts.query, parts.fragment):
+        return url
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
 
 
 def mask_number(value: str) -> str:
@@ -115,6 +174,7 @@ class Redactor:
             value = self._pattern.sub(MASK, value)
         value = _QUERY_SECRET.sub(lambda m: m.group(1) + MASK, value)
         value = _JSON_SECRET.sub(lambda m: m.group(1) + MASK, value)
+        value = _BEARER.sub(lambda m: m.group(1) + MASK, value)
         if not self.show_numbers:
             value = _NUMBER.sub(_mask_match, value)
         return value
@@ -149,11 +209,25 @@ class Redactor:
 _CREDENTIALS = Redactor(show_numbers=True)
 
 
+_URL_START = ("http://", "https://")
+# Only a URL with user info, a query or a fragment can carry a credential.
+_MAY_HOLD_CREDENTIALS = re.compile(r"[?@#]").search
+
+
 def _scrubbed(item: Any) -> Any:
     if isinstance(item, str):  # first: nearly every value is text
-        # Only ``name=value`` and JSON texts can hold a credential parameter;
+        if (
+            _MAY_HOLD_CREDENTIALS(item)
+            and item[:8].lower().startswith(_URL_START)
+            and not any(c.isspace() for c in item)
+        ):
+            # A whole URL (a recording): keep it usable, without its credentials.
+            item = strip_credentials(item)
+        # Only ``name=value``, JSON texts and "Bearer ..." can hold a credential;
         # most values (times, numbers, names) skip the regexes.
-        return _CREDENTIALS.text(item) if "=" in item or '"' in item else item
+        if "=" in item or '"' in item or "earer" in item or "EARER" in item:
+            return _CREDENTIALS.text(item)
+        return item
     if isinstance(item, Mapping):
         return {
             str(key): _scrubbed(value) for key, value in item.items() if not is_secret_key(str(key))
@@ -166,9 +240,11 @@ def _scrubbed(item: Any) -> Any:
 class ScrubbedRecord(dict[str, Any]):
     """A record without credential fields, at any depth; read-only, JSON-ready.
 
-    ``ScrubbedRecord(record)`` scrubs: credential keys are dropped and
-    credential parameters inside texts are hidden (a recording URL
-    ``https://rec.example/1.mp3?token=abc`` keeps its shape as ``token=***``).
+    ``ScrubbedRecord(record)`` scrubs: credential keys are dropped, a text
+    that is a URL loses its credential parameters (``strip_credentials``: a
+    recording URL ``https://rec.example/1.mp3?token=abc&id=7`` is kept as
+    ``https://rec.example/1.mp3?id=7``), and credential parameters and
+    ``Bearer`` values inside other texts are shown as ``***``.
     ``ScrubbedRecord.trusted(data)`` wraps data scrubbed before (read back from
     the CRM store), without scrubbing it again. It is a ``dict`` so that
     ``json.dumps`` and comparisons take it as it is; the methods that would

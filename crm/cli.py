@@ -3,6 +3,9 @@
 Every command takes ``--db PATH`` (default: ``$MCC_DB``, else
 ``./mcc.sqlite3``). Customer numbers are masked unless ``--show-numbers`` is
 given. Bad input prints one clear message on stderr and exits with code 2.
+Every cell is plain text: CRM data and call-log fields (a provider's
+disposition) may hold ``[bold]`` or ``[/x]``, shown as written, never as
+Rich markup.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from connector.errors import ConnectorError
 from connector.redaction import mask_number
+from crm.errors import CrmStoreError
 from crm.importer import import_file
 from crm.store import CrmStore
 
@@ -38,10 +43,18 @@ class _BadInput(click.ClickException):
 
 
 def _open(db: Path | None) -> CrmStore:
+    path = db or default_db_path()
     try:
-        return CrmStore(db or default_db_path())
+        return CrmStore(path)
+    except CrmStoreError as exc:  # names the path and what to do
+        raise _BadInput(str(exc)) from None
     except (ConnectorError, OSError) as exc:
-        raise _BadInput(f"cannot open the CRM database: {exc}") from None
+        raise _BadInput(f"cannot open the CRM database {path}: {exc}") from None
+
+
+def _row(table: Table, *cells: str) -> None:
+    """Add a row of plain-text cells: markup in the data is shown, never interpreted."""
+    table.add_row(*(Text(cell) for cell in cells))
 
 
 def _number(value: str | None, show: bool) -> str:
@@ -76,16 +89,18 @@ def import_command(file: Path, db: Path | None) -> None:
             summary = import_file(store, file)
         except ConnectorError as exc:
             raise _BadInput(str(exc)) from None
-    table = Table(title=f"Imported {file.name}")
+    table = Table(title=Text(f"Imported {file.name}"))
     for column in ("kind", "created", "updated", "unchanged"):
         table.add_column(column, justify="left" if column == "kind" else "right")
-    table.add_row(
+    _row(
+        table,
         "users",
         str(summary.users_created),
         str(summary.users_updated),
         str(summary.users_unchanged),
     )
-    table.add_row(
+    _row(
+        table,
         "leads",
         str(summary.leads_created),
         str(summary.leads_updated),
@@ -105,7 +120,8 @@ def leads_command(db: Path | None, show_numbers: bool) -> None:
     for column in ("id", "name", "Phone", "Mobile", "owner"):
         table.add_column(column)
     for lead in leads:
-        table.add_row(
+        _row(
+            table,
             lead.id,
             f"{lead.first_name} {lead.last_name}".strip(),
             _number(lead.phone, show_numbers),
@@ -131,7 +147,8 @@ def activities_command(lead_id: str | None, db: Path | None, show_numbers: bool)
         table.add_column(column)
     for item in activities:
         status = str(item.status) + (" (DND)" if item.dnd else "")
-        table.add_row(
+        _row(
+            table,
             str(item.id),
             item.lead_id or "(unknown)",
             str(item.direction),

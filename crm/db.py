@@ -6,6 +6,10 @@ keys on and a busy timeout, one per thread, so the Flask service can share one
 database. Every write runs in a transaction; ``transaction()`` lets a caller
 group several writes (a whole callback delivery) into one, all or nothing.
 Times are stored as UTC ISO-8601 text.
+
+A file that cannot be opened (not an SQLite database, a folder that cannot
+be written, a path SQLite cannot open) is a ``CrmStoreError`` naming the
+path and what to do, never a raw ``sqlite3`` error.
 """
 
 from __future__ import annotations
@@ -38,6 +42,25 @@ def when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _cannot_open(path: Path, exc: sqlite3.Error) -> CrmStoreError:
+    """One line naming the file, why SQLite refused it and what to do."""
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        why = "it is not an SQLite database (or it is damaged); use another file (--db)"
+    elif "readonly" in text or "read-only" in text:
+        why = "it is read-only; make the file and its folder writable, or use another file (--db)"
+    elif "unable to open" in text:
+        why = (
+            "SQLite cannot open it; check that its folder exists and is writable,"
+            " or use another file (--db)"
+        )
+    elif "locked" in text or "busy" in text:
+        why = "another program holds it locked; try again later"
+    else:
+        why = "use another file (--db)"
+    return CrmStoreError(f"cannot open the CRM database {path}: {why} ({text})")
+
+
 class Database:
     """One SQLite file; thread-safe: each thread gets its own connection."""
 
@@ -54,8 +77,18 @@ class Database:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        apply_migrations(self.conn())
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CrmStoreError(
+                f"cannot open the CRM database {self.path}: its folder cannot be made"
+                f" ({exc.strerror or exc}); use another file (--db)"
+            ) from None
+        try:
+            apply_migrations(self.conn())
+        except sqlite3.Error as exc:
+            self.close()
+            raise _cannot_open(self.path, exc) from None
 
     def conn(self) -> sqlite3.Connection:
         """This thread's connection (opened on first use)."""
@@ -63,7 +96,19 @@ class Database:
         if conn is None:
             # isolation_level=None: transactions are ours (BEGIN/COMMIT), not
             # the sqlite3 module's implicit ones, so they nest predictably.
+            conn = self._open()
+            self._local.conn = conn
+            self._local.depth = 0
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise _cannot_open(self.path, exc) from None
+        try:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
             conn.execute("PRAGMA journal_mode = WAL")
@@ -72,10 +117,9 @@ class Database:
             # 1 MiB page cache per connection (SQLite's default is 2 MiB): the
             # service opens one per waitress thread, and lookups are indexed.
             conn.execute("PRAGMA cache_size = -1024")
-            self._local.conn = conn
-            self._local.depth = 0
-            with self._lock:
-                self._all.append(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise _cannot_open(self.path, exc) from None
         return conn
 
     @contextmanager

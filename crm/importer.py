@@ -11,6 +11,15 @@ Known keys: users ``id`` (or ``UserId``), ``name``, ``email``
 (``mx_Custom_8``, ``TelephonyAgentId``, ``mx_AltPhone``) becomes a custom
 field. Every row is checked before anything is written; errors name the row
 and the field. Importing the same file twice changes nothing (upsert by id).
+
+CSV is read by the ``csv`` module with its own line handling (the file opened
+with ``newline=""``): only ``\n``, ``\r`` and ``\r\n`` end a row, so a cell
+holding U+2028, U+0085, a form feed or another Unicode line separator stays
+in its cell. A row the module cannot parse in strict mode (a quote never
+closed, text after a closing quote, a NUL byte, a cell past
+``csv.field_size_limit``) is listed like any other bad row,
+and nothing is imported. Files above ``MAX_IMPORT_BYTES`` are refused
+unread.
 """
 
 from __future__ import annotations
@@ -30,7 +39,10 @@ from crm.errors import CrmImportError
 from crm.models import Lead, UpsertResult, User
 from crm.store import CrmStore
 
-__all__ = ["ImportSummary", "import_file", "load_rows"]
+__all__ = ["MAX_IMPORT_BYTES", "ImportSummary", "import_file", "load_rows"]
+
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+_PROBLEMS_SHOWN = 50  # an error lists this many problems, then counts the rest
 
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _KINDS = {"user": "users", "users": "users", "lead": "leads", "leads": "leads"}
@@ -138,26 +150,59 @@ def _yaml_rows(path: Path, text: str) -> list[tuple[str, str, dict[str, Any]]]:
     return rows
 
 
-def _csv_rows(path: Path, text: str) -> list[tuple[str, str, dict[str, Any]]]:
-    reader = csv.DictReader(text.splitlines())
-    columns = reader.fieldnames or []
-    stem_kind = next((k for k in ("users", "leads") if path.stem.lower().startswith(k[:-1])), None)
-    if "kind" not in columns and stem_kind is None:
-        raise CrmImportError(
-            f"{path}: add a kind column (user or lead), or name the file users.csv or leads.csv"
-        )
+def _csv_rows(path: Path, problems: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """The rows of a CSV file; rows that do not parse go to ``problems``."""
     rows: list[tuple[str, str, dict[str, Any]]] = []
-    for record in reader:
-        where = f"line {reader.line_num}"
-        if None in record:
-            raise CrmImportError(f"{path}: {where} has more cells than the header has columns")
-        cells = {k: v for k, v in record.items() if v not in (None, "")}
-        kind_text = str(cells.pop("kind", stem_kind or "")).strip().lower()
-        kind = _KINDS.get(kind_text)
-        if kind is None:
-            raise CrmImportError(f"{path}: {where}, kind: {kind_text!r} is not user or lead")
-        rows.append((kind, where, cells))
+    # newline="": the csv module finds row ends itself (never str.splitlines,
+    # which would also split on U+2028, U+0085, \x0b, \x0c, \x1c-\x1e).
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        # strict: a quote never closed is an error, not a cell that swallows
+        # every row after it.
+        reader = csv.DictReader(handle, strict=True)
+        try:
+            columns = reader.fieldnames or []
+        except csv.Error as exc:
+            raise CrmImportError(f"{path}: line 1 (the header): {_csv_problem(exc)}") from None
+        stem = path.stem.lower()
+        stem_kind = next((k for k in ("users", "leads") if stem.startswith(k[:-1])), None)
+        if "kind" not in columns and stem_kind is None:
+            raise CrmImportError(
+                f"{path}: add a kind column (user or lead), or name the file users.csv or leads.csv"
+            )
+        while True:
+            first = reader.line_num + 1
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                problems.append(f"line {first}: {_csv_problem(exc)}")
+                if reader.line_num < first:  # nothing more was read: stop, do not spin
+                    break
+                continue
+            where = f"line {first}"
+            if None in record:
+                extra = len(record[None])
+                problems.append(
+                    f"{where}: has {len(columns) + extra} cells, more cells than the header's"
+                    f" {len(columns)} columns"
+                )
+                continue
+            cells = {k: v for k, v in record.items() if v not in (None, "")}
+            kind_text = str(cells.pop("kind", stem_kind or "")).strip().lower()
+            kind = _KINDS.get(kind_text)
+            if kind is None:
+                problems.append(f"{where}, kind: {kind_text[:40]!r} is not user or lead")
+                continue
+            rows.append((kind, where, cells))
     return rows
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "unexpected end of data" in text:
+        return "not valid CSV: a quoted cell is never closed"
+    return f"not valid CSV: {text}"
 
 
 def load_rows(path: str | Path) -> tuple[list[User], list[Lead]]:
@@ -166,14 +211,23 @@ def load_rows(path: str | Path) -> tuple[list[User], list[Lead]]:
     suffix = source.suffix.lower()
     if suffix not in (".yaml", ".yml", ".csv"):
         raise CrmImportError(f"{source}: use a .yaml, .yml or .csv file")
+    problems: list[str] = []
     try:
-        text = source.read_text("utf-8-sig")  # utf-8-sig: spreadsheets add a BOM
+        size = source.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise CrmImportError(
+                f"{source}: {size} bytes is more than an import may hold ({MAX_IMPORT_BYTES});"
+                " split the file"
+            )
+        if suffix == ".csv":
+            rows = _csv_rows(source, problems)
+        else:
+            # utf-8-sig: spreadsheets add a BOM
+            rows = _yaml_rows(source, source.read_text("utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise CrmImportError(f"{source}: cannot read: {exc}") from None
-    rows = _csv_rows(source, text) if suffix == ".csv" else _yaml_rows(source, text)
     users: list[User] = []
     leads: list[Lead] = []
-    problems: list[str] = []
     for kind, where, cells in rows:
         try:
             if kind == "users":
@@ -206,9 +260,10 @@ def load_rows(path: str | Path) -> tuple[list[User], list[Lead]]:
                 problems.append(f"{kind} id {record.id!r} appears more than once")
             seen.add(record.id)
     if problems:
-        raise CrmImportError(
-            f"{source}: {len(problems)} problem(s); nothing was imported", problems
-        )
+        shown = problems[:_PROBLEMS_SHOWN]
+        if len(problems) > len(shown):
+            shown.append(f"... and {len(problems) - len(shown)} more")
+        raise CrmImportError(f"{source}: {len(problems)} problem(s); nothing was imported", shown)
     return users, leads
 
 

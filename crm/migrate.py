@@ -5,6 +5,12 @@ database remembers the highest applied number in ``schema_version``; a
 migration and its version bump run in one transaction, so a crash leaves the
 database at the previous version, never half-migrated. Running the migrations
 again is a no-op.
+
+A migration that rebuilds a table (SQLite cannot drop a column's UNIQUE) says
+``-- mcc: foreign_keys off`` on a line of its own: it then runs with foreign
+keys off (SQLite's own recipe for such changes: dropping the old table must
+not cascade to the rows that refer to it), and ``PRAGMA foreign_key_check``
+must come back empty before it commits.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_FOREIGN_KEYS_OFF = re.compile(r"(?m)^--\s*mcc:\s*foreign_keys off\s*$")
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,11 @@ class Migration:
     version: int
     name: str
     sql: str
+
+    @property
+    def foreign_keys_off(self) -> bool:
+        """True for a migration that rebuilds a table (it runs with foreign keys off)."""
+        return _FOREIGN_KEYS_OFF.search(self.sql) is not None
 
 
 def load_migrations() -> list[Migration]:
@@ -96,27 +108,51 @@ def apply_migrations(
     known = max((m.version for m in todo), default=0)
     applied: list[int] = []
     for migration in todo:
-        # One transaction per migration: BEGIN IMMEDIATE makes one process the
-        # writer; another that opened the same file waits (busy_timeout), then
-        # sees the new version and skips.
-        conn.execute("BEGIN IMMEDIATE")
+        if migration.version <= current_version(conn) <= known:
+            continue  # applied before (checked again below, under the write lock)
+        restore_foreign_keys = None
+        if migration.foreign_keys_off:
+            # Only outside a transaction does this pragma take effect.
+            restore_foreign_keys = int(conn.execute("PRAGMA foreign_keys").fetchone()[0])
+            conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            version = current_version(conn)
-            if version > known:
-                raise SchemaVersionError(
-                    f"the CRM database is at schema version {version}, newer than this"
-                    f" program knows ({known}); upgrade mcc or use another --db file"
-                )
-            if migration.version > version:
-                for statement in _statements(migration.sql):
-                    conn.execute(statement)
-                conn.execute(
-                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-                    (migration.version, datetime.now(UTC).isoformat()),
-                )
+            if _apply(conn, migration, known):
                 applied.append(migration.version)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        finally:
+            if restore_foreign_keys is not None:
+                conn.execute(f"PRAGMA foreign_keys = {restore_foreign_keys}")
     return applied
+
+
+def _apply(conn: sqlite3.Connection, migration: Migration, known: int) -> bool:
+    """Run one migration and its version bump in one transaction; False if it ran before."""
+    # BEGIN IMMEDIATE makes one process the writer; another that opened the
+    # same file waits (busy_timeout), then sees the new version and skips.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = current_version(conn)
+        if version > known:
+            raise SchemaVersionError(
+                f"the CRM database is at schema version {version}, newer than this"
+                f" program knows ({known}); upgrade mcc or use another --db file"
+            )
+        ran = migration.version > version
+        if ran:
+            for statement in _statements(migration.sql):
+                conn.execute(statement)
+            if migration.foreign_keys_off:
+                broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise SchemaVersionError(
+                        f"migration {migration.name} would leave {len(broken)} row(s) referring"
+                        " to rows that do not exist; nothing was changed"
+                    )
+            conn.execute(
+                "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                (migration.version, datetime.now(UTC).isoformat()),
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return ran

@@ -2,9 +2,11 @@
 
 Also the one rule that decides what an activity shows when several events
 (the click-to-call attempt, one or more provider callbacks) speak about the
-same call: ``fold_events``. It sorts events by ``event_rank`` and lets the
-higher-ranked event win field by field, so duplicates and any delivery order
-give the same activity. Pure module: no I/O.
+same call: ``fold_events``. The higher-ranked event (``event_rank``) wins
+field by field, so duplicates and any delivery order give the same activity.
+``Fold`` is that rule kept open: each field's value and the rank of the event
+it came from, so one more event is folded in without the earlier ones (the
+store keeps the ranks beside the activity). Pure module: no I/O.
 """
 
 from __future__ import annotations
@@ -18,20 +20,22 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from connector.calllog import CallStatus, Direction
+from connector.calllog import CallLogFormat, CallStatus, Direction
 from connector.errors import PhoneNumberError
 from connector.phone import PhoneNumber, parse_phone
-from connector.redaction import ScrubbedRecord
+from connector.redaction import ScrubbedRecord, strip_credentials
 
 __all__ = [
     "Activity",
     "CallEvent",
     "DidReplaceSummary",
     "DidSyncStatus",
+    "Fold",
     "Lead",
     "RecordResult",
     "UpsertResult",
     "User",
+    "call_log_family",
     "event_digest",
     "event_rank",
     "fold_events",
@@ -46,6 +50,26 @@ STATUS_RANK = {
     CallStatus.NOT_ANSWERED: 2,
     CallStatus.ANSWERED: 3,
 }
+
+
+_FAMILIES = tuple(str(f) for f in CallLogFormat)
+
+
+def call_log_family(provider: str | None) -> str | None:
+    """The call-log format family a provider name belongs to, or None when it does not say.
+
+    Call ids are unique per family: an Ozonetel UCID and a Knowlarity callid
+    may be the same text. A family name is its own family; a config named
+    after one (``ozonetel_phone_manual_dial``) is in it; any other name
+    (``acme``) says nothing (its config's ``call_log.format`` does).
+    """
+    if not provider:
+        return None
+    name = str(provider).strip().lower()
+    for family in _FAMILIES:
+        if name == family or name.startswith(family + "_"):
+            return family
+    return None
 
 
 class UpsertResult(StrEnum):
@@ -108,6 +132,10 @@ class CallEvent:
 
     ``None`` means "this event does not say"; it never erases what another
     event said. ``source`` is ``click_to_call`` or ``callback``.
+    ``call_log_format`` is the family ``provider_call_id`` belongs to (call
+    ids are unique per family, not globally); when not given it comes from
+    ``provider`` (``call_log_family``). It is part of the activity's key, not of
+    what the event says, so it is left out of ``digest``.
     """
 
     direction: Direction
@@ -130,12 +158,21 @@ class CallEvent:
     customer_number: PhoneNumber | None = None
     message: str | None = None
     raw: ScrubbedRecord = field(default_factory=ScrubbedRecord)
+    call_log_format: str | None = None
 
     def __post_init__(self) -> None:
+        family = self.call_log_format
+        family = str(family) if family else call_log_family(self.provider)
+        object.__setattr__(self, "call_log_format", family)
         if not isinstance(self.raw, ScrubbedRecord):
             # A plain mapping from a caller that skipped the call-log boundary:
             # scrub it here, so no credential reaches the store either way.
             object.__setattr__(self, "raw", ScrubbedRecord(self.raw))
+        url = self.recording_url
+        if url is not None and ("?" in url or "@" in url or "#" in url):
+            # The call-log boundary stored it without credentials already (and
+            # this leaves it as it is); a hand-made event gets the same.
+            object.__setattr__(self, "recording_url", strip_credentials(url))
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready form: times as ISO text, numbers in E.164, ``raw`` as scrubbed."""
@@ -154,8 +191,14 @@ class CallEvent:
 
     @cached_property
     def digest(self) -> str:
-        """Content hash: the same event delivered twice has the same digest."""
-        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"), default=str)
+        """Content hash: the same event delivered twice has the same digest.
+
+        The key's family is left out, so events stored before it existed keep
+        their digests (a re-delivery of one is still a duplicate).
+        """
+        data = self.to_json()
+        del data["call_log_format"]
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
     @classmethod
@@ -219,6 +262,84 @@ _FOLDED = (
 )
 
 
+Rank = tuple[int, str, str, str]
+# lead_id and user_id each have two slots: the best click-to-call attempt that
+# states them (it knows exactly whom the user called) and the best of all.
+_PEOPLE = ("lead_id", "user_id")
+_SLOTS = tuple(f"{name}{slot}" for name in _PEOPLE for slot in (":click", ":any"))
+
+
+@dataclass(frozen=True)
+class Fold:
+    """``fold_events`` kept open: every field's value and the rank of the event it came from.
+
+    ``values`` holds the winning value of each field that some event stated
+    (and of the ``lead_id``/``user_id`` slots), ``ranks`` the rank of the event
+    it came from. ``add`` takes one more event in time independent of how
+    many came before: a field changes only when the new event outranks its
+    current winner. Ranks are total (the digest breaks ties), so adding
+    events one by one, in any order and with duplicates, gives what
+    ``fold_events`` gives for all of them at once.
+    """
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    ranks: Mapping[str, Rank] = field(default_factory=dict)
+    dnd: bool = False
+
+    def add(self, event: CallEvent) -> Fold:
+        """This fold with ``event`` folded in."""
+        rank = event_rank(event)
+        values = dict(self.values)
+        ranks = dict(self.ranks)
+
+        def offer(name: str, value: Any) -> None:
+            if name not in ranks or rank > ranks[name]:
+                values[name] = value
+                ranks[name] = rank
+
+        for name in _FOLDED:
+            value = getattr(event, name)
+            if value is not None and (name != "raw" or value):
+                offer(name, value)
+        for name in _PEOPLE:
+            value = getattr(event, name)
+            if value is not None:
+                offer(f"{name}:any", value)
+                if event.source == "click_to_call":
+                    offer(f"{name}:click", value)
+        return Fold(values, ranks, self.dnd or event.dnd)
+
+    def result(self) -> dict[str, Any]:
+        """The activity's fields, as ``fold_events`` returns them."""
+        if "status" not in self.values:
+            raise ValueError("an activity needs at least one event")
+        result: dict[str, Any] = {"dnd": self.dnd}
+        result.update((name, self.values[name]) for name in _FOLDED if name in self.values)
+        result.setdefault("raw", ScrubbedRecord())
+        for name in _PEOPLE:
+            result[name] = self.values.get(f"{name}:click", self.values.get(f"{name}:any"))
+        return result
+
+    def ranks_json(self) -> dict[str, Any]:
+        """What the store keeps beside the activity row: the ranks, and the people slots."""
+        return {
+            "ranks": {name: list(rank) for name, rank in self.ranks.items()},
+            "people": {slot: self.values[slot] for slot in _SLOTS if slot in self.values},
+        }
+
+    @classmethod
+    def from_stored(cls, fields: Mapping[str, Any], dnd: bool, state: Mapping[str, Any]) -> Fold:
+        """Inverse of ``ranks_json``, with the field values read back from the activity row."""
+        ranks: dict[str, Rank] = {
+            name: (int(r[0]), str(r[1]), str(r[2]), str(r[3]))
+            for name, r in dict(state.get("ranks") or {}).items()
+        }
+        values = {name: fields[name] for name in _FOLDED if name in ranks}
+        people = dict(state.get("people") or {})
+        values.update((slot, people[slot]) for slot in _SLOTS if slot in people)
+        return cls(values, ranks, dnd)
+
+
 def fold_events(events: Iterable[CallEvent]) -> dict[str, Any]:
     """The activity's fields from all its events (any order, duplicates allowed).
 
@@ -226,33 +347,10 @@ def fold_events(events: Iterable[CallEvent]) -> dict[str, Any]:
     ``user_id`` prefer the click-to-call attempt, which knows exactly whom the
     user called (a number may belong to two leads). ``dnd`` sticks once seen.
     """
-    ordered = sorted(_unique(events), key=event_rank)
-    if not ordered:
-        raise ValueError("an activity needs at least one event")
-    result: dict[str, Any] = {"dnd": any(e.dnd for e in ordered)}
-    for event in ordered:
-        for name in _FOLDED:
-            value = getattr(event, name)
-            if value is not None and (name != "raw" or value):
-                result[name] = value
-    result.setdefault("raw", ScrubbedRecord())
-    for name in ("lead_id", "user_id"):
-        chosen = [getattr(e, name) for e in ordered if getattr(e, name) is not None]
-        clicked = [
-            getattr(e, name)
-            for e in ordered
-            if e.source == "click_to_call" and getattr(e, name) is not None
-        ]
-        result[name] = (clicked or chosen or [None])[-1]
-    return result
-
-
-def _unique(events: Iterable[CallEvent]) -> list[CallEvent]:
-    """Events without duplicates (by digest), keeping the first of each."""
-    seen: dict[str, CallEvent] = {}
+    fold = Fold()
     for event in events:
-        seen.setdefault(event_digest(event), event)
-    return list(seen.values())
+        fold = fold.add(event)
+    return fold.result()
 
 
 @dataclass(frozen=True)
@@ -281,6 +379,7 @@ class Activity:
     raw: ScrubbedRecord
     created_at: datetime
     updated_at: datetime
+    call_log_format: str | None = None  # the family provider_call_id belongs to
 
     @property
     def missed(self) -> bool:

@@ -133,9 +133,16 @@ class CrmStore:
         """One activity by id, or None."""
         return self.calls.get(activity_id)
 
-    def get_activity_by_call_id(self, provider_call_id: str) -> Activity | None:
-        """The activity of a provider call (UCID, CallSessionId, ...), or None."""
-        return self.calls.get_by_call_id(provider_call_id)
+    def get_activity_by_call_id(
+        self, provider_call_id: str, provider: str | None = None
+    ) -> Activity | None:
+        """The activity of a provider call (UCID, CallSessionId, ...), or None.
+
+        Call ids are unique per provider: pass ``provider`` (``knowlarity``,
+        or a config name) when two providers may share the id; without it a
+        shared id is a ``CrmError`` naming the providers.
+        """
+        return self.calls.get_by_call_id(provider_call_id, provider)
 
     # -- DIDs ----------------------------------------------------------------
 
