@@ -1,0 +1,286 @@
+"""Hostile inputs to the client side: what a partner (or a config file) sends to hurt us.
+
+Every case is bounded in size, depth and time, and ends in one clear line:
+
+1. compressed answers are counted as they are decompressed (a 3 KB
+   ``gzip, gzip`` answer holding 2 GB must not take 2 GB), and the other reads
+   of a partner's answers (``mcc verify``'s reachability probe, the recording
+   fetch) never read a body they do not need;
+2. control characters from a partner never reach a terminal or a report raw,
+   and never make ``junit.xml`` ill-formed;
+3. YAML alias expansion ("billion laughs") and oversized files are refused
+   before they cost anything;
+4. tokens that can never render are config errors with their path.
+
+Every server is on 127.0.0.1; no test waits on a wall-clock deadline (time
+is a fake clock where a deadline is checked).
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import subprocess
+import sys
+import threading
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from connector.client import Client
+from connector.config import ApiConfig, parse_config
+from connector.mapping import Reason
+from connector.templating import MergeContext
+
+ROOT = Path(__file__).resolve().parents[2]
+CHUNK = 64 * 1024
+
+
+# -- a raw HTTP/1.1 server: full control over what goes on the wire -----------
+
+
+@dataclass
+class _Raw:
+    """Answers each request on 127.0.0.1 with ``handler(method, path, conn)``.
+
+    ``pulled`` counts body chunks the handlers produced, so a test can tell
+    how much of an endless body the client asked for.
+    """
+
+    handler: Callable[[_Raw, str, str, socket.socket], None]
+    pulled: int = 0
+    port: int = 0
+    release: threading.Event = field(default_factory=threading.Event)
+    _sock: socket.socket | None = None
+
+    def start(self) -> int:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        self._sock = sock
+        self.port = int(sock.getsockname()[1])
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self.port
+
+    def stop(self) -> None:
+        self.release.set()
+        if self._sock is not None:
+            self._sock.close()
+
+    def _accept(self) -> None:
+        assert self._sock is not None
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                while True:
+                    head = b""
+                    while b"\r\n\r\n" not in head:
+                        data = conn.recv(4096)
+                        if not data:
+                            return
+                        head += data
+                    method, path, _ = head.split(b"\r\n", 1)[0].decode().split(" ", 2)
+                    self.handler(self, method, path, conn)
+            except OSError:
+                return
+
+    def endless(self, conn: socket.socket, limit: int = 8192) -> None:
+        """Up to ``limit`` chunks of 64 KiB (512 MiB), as long as the client takes them."""
+        for _ in range(limit):
+            conn.sendall(b"z" * CHUNK)
+            self.pulled += 1
+
+
+def _head(status: str, *headers: str) -> bytes:
+    return ("HTTP/1.1 " + status + "\r\n" + "".join(h + "\r\n" for h in headers) + "\r\n").encode()
+
+
+@contextmanager
+def _serving(handler: Callable[[_Raw, str, str, socket.socket], None]) -> Iterator[_Raw]:
+    server = _Raw(handler)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _url(server: _Raw, path: str = "/") -> str:
+    return f"http://127.0.0.1:{server.port}{path}"
+
+
+# -- 1. decompression is bounded ---------------------------------------------
+
+# Runs in a subprocess: one connector call against a local server serving a
+# bomb, then the process's peak RSS before and after the call. The peak is
+# VmHWM: getrusage's ru_maxrss would carry the parent's (pytest's) RSS at
+# fork, which Linux keeps across exec.
+_BOMB_PROBE = r"""
+import sys, threading, zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+mib, encoding = int(sys.argv[1]), sys.argv[2]
+layers = [layer for layer in encoding.split(",") if layer.strip()]
+block = b"\0" * (1 << 20)
+packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+body = b"".join(packer.compress(block) for _ in range(mib)) + packer.flush()
+for _ in layers[1:]:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    body = packer.compress(body) + packer.flush()
+del block
+
+class Bomb(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Encoding", encoding)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Bomb)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+
+from connector.client import Client
+from connector.config import parse_config
+from connector.templating import MergeContext
+
+url = f"http://127.0.0.1:{server.server_address[1]}/numbers"
+api = parse_config({"apis": {"did_list": {"url": url}}}).api("did_list")
+
+def peak_mb():
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) // 1024
+
+before = peak_mb()
+with Client() as client:
+    result = client.call(api, MergeContext(), name="did_list")
+print(len(body), before, peak_mb(), result.outcome.reason, sep="\t")
+"""
+
+
+def _bomb_rss(mib: int, encoding: str) -> tuple[int, int, int, str]:
+    """(bomb bytes, peak RSS MB before the call, peak RSS MB after it, outcome reason)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _BOMB_PROBE, str(mib), encoding],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+        timeout=300,
+    )
+    size, before, after, reason = done.stdout.strip().split("\t")
+    return int(size), int(before), int(after), reason
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
+@pytest.mark.parametrize(("mib", "encoding"), [(512, "gzip, gzip"), (256, "gzip")])
+def test_a_compressed_bomb_costs_no_memory(mib: int, encoding: str) -> None:
+    # 512 MiB of zeros, gzipped twice, is about 1 KB on the wire. httpx's
+    # decoder inflated each chunk whole before the connector counted it: the
+    # old client peaked at over 1 GB here (4.1 GB for the 2 GiB bomb).
+    size, before, after, reason = _bomb_rss(mib, encoding)
+    assert size < 300_000
+    assert reason == "too_large"
+    assert after < 100, f"peak RSS {after} MB (before the call: {before} MB)"
+
+
+def _api(url: str = "https://provider.example/numbers") -> ApiConfig:
+    rules = [{"key": "status", "value": "ok", "outcome": "success"}]
+    return parse_config({"apis": {"did_list": {"url": url, "response": rules}}}).api("did_list")
+
+
+def _answer(body: bytes, encoding: str, **client_args: int) -> tuple[Reason, str, str]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "application/json", "content-encoding": encoding}
+        # An iterator: httpx would read (and decode) plain bytes itself.
+        return httpx.Response(200, headers=headers, content=iter([body]))
+
+    with Client(transport=httpx.MockTransport(handler), **client_args) as client:
+        result = client.call(_api(), MergeContext(), name="did_list")
+    return result.outcome.reason, result.outcome.message, result.body
+
+
+OK = b'{"status": "ok"}'
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [
+        ("gzip", gzip.compress(OK)),
+        ("x-gzip", gzip.compress(OK)),
+        ("deflate", zlib.compress(OK)),
+        ("deflate", _raw_deflate(OK)),
+        ("gzip, gzip", gzip.compress(gzip.compress(OK))),
+        ("deflate, gzip", gzip.compress(zlib.compress(OK))),
+        ("identity", OK),
+        ("GZIP", gzip.compress(OK)),
+    ],
+    ids=["gzip", "x-gzip", "zlib", "raw-deflate", "gzip-gzip", "deflate-gzip", "identity", "GZIP"],
+)
+def test_compressed_answers_are_still_read(encoding: str, body: bytes) -> None:
+    reason, message, text = _answer(body, encoding)
+    assert reason is Reason.RULE, message
+    assert text == OK.decode()
+
+
+def test_decompressed_bytes_count_against_the_limit() -> None:
+    big = gzip.compress(b'{"status": "ok", "pad": "' + b"a" * 5000 + b'"}')
+    reason, message, _ = _answer(big, "gzip", max_body_bytes=1000)
+    assert reason is Reason.TOO_LARGE
+    assert "more than 1000 bytes" in message
+
+
+def test_an_encoding_the_connector_cannot_bound_is_refused_by_name() -> None:
+    reason, message, _ = _answer(b"\x8b\x07\x80" + OK, "br")
+    assert reason is Reason.NOT_TEXT
+    assert "content-encoding br" in message.lower()
+
+
+def test_a_body_that_does_not_decompress_is_an_unreadable_answer() -> None:
+    reason, message, _ = _answer(b"\x1f\x8b\x08\x00 this is not gzip at all", "gzip")
+    assert reason is Reason.NOT_TEXT
+    assert "does not decompress" in message
+
+
+def test_a_long_chain_of_encodings_is_refused() -> None:
+    body = OK
+    for _ in range(6):
+        body = gzip.compress(body)
+    reason, message, _ = _answer(body, ", ".join(["gzip"] * 6))
+    assert reason is Reason.NOT_TEXT
+    assert "6 content encodings" in message
+
+
+def test_the_client_asks_only_for_encodings_it_can_bound() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("accept-encoding", ""))
+        return httpx.Response(200, json={"status": "ok"})
+
+    with Client(transport=httpx.MockTransport(handler)) as client:
+        client.call(_api(), MergeContext(), name="did_list")
+    assert seen == ["gzip, deflate"]
