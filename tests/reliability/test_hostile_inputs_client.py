@@ -284,3 +284,88 @@ def test_the_client_asks_only_for_encodings_it_can_bound() -> None:
     with Client(transport=httpx.MockTransport(handler)) as client:
         client.call(_api(), MergeContext(), name="did_list")
     assert seen == ["gzip, deflate"]
+
+
+# -- 1b. mcc verify's reachability probe and the recording fetch ---------------
+
+
+def _root_then_body(endless: bool) -> Callable[[_Raw, str, str, socket.socket], None]:
+    def handler(server: _Raw, method: str, path: str, conn: socket.socket) -> None:
+        if endless:
+            conn.sendall(_head("200 OK", f"Content-Length: {8192 * CHUNK}"))
+            server.endless(conn)
+        else:  # one byte, then nothing more until the test ends
+            conn.sendall(_head("200 OK", "Content-Length: 100") + b"<")
+            server.release.wait(60)
+
+    return handler
+
+
+def test_the_reachability_probe_does_not_read_a_huge_body() -> None:
+    from contracts.fixtures import Fixtures
+    from contracts.target import open_url
+
+    with _serving(_root_then_body(endless=True)) as server:
+        target = open_url(_url(server), Fixtures())
+        # The kernel's socket buffers hold a few MB; the old probe read all 512 MiB.
+        assert server.pulled < 256
+    assert target.kind == "url"
+
+
+def test_the_reachability_probe_does_not_wait_for_a_body_that_never_ends() -> None:
+    # The old probe read the body, so a drip kept verify waiting (here: until
+    # the 5 s read timeout, then "did not answer").
+    from contracts.fixtures import Fixtures
+    from contracts.target import open_url
+
+    with _serving(_root_then_body(endless=False)) as server:
+        target = open_url(_url(server), Fixtures())
+    assert target.base_url == _url(server).rstrip("/")
+
+
+def _recording_handler(server: _Raw, method: str, path: str, conn: socket.socket) -> None:
+    if method == "HEAD":
+        conn.sendall(_head("405 Method Not Allowed", "Content-Length: 0"))
+    elif path == "/rec/1":
+        # A redirect whose body is huge: httpx reads (and decodes) it before
+        # the next hop, unless the hop's body is dropped.
+        conn.sendall(_head("302 Found", "Location: /rec/2", f"Content-Length: {8192 * CHUNK}"))
+        server.endless(conn)
+    else:
+        conn.sendall(_head("200 OK", "Content-Type: audio/mpeg", f"Content-Length: {8192 * CHUNK}"))
+        server.endless(conn)
+
+
+def test_the_recording_fetch_reads_no_body_of_any_hop() -> None:
+    from contracts.clauses.callback import _fetch_audio
+
+    with _serving(_recording_handler) as server:
+        status, content_type = _fetch_audio(_url(server, "/rec/1"))
+        assert server.pulled < 512
+    assert (status, content_type) == (200, "audio/mpeg")
+
+
+class _FakeClock:
+    """Seconds that advance by ``step`` each time they are read."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 0.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def _hops(server: _Raw, method: str, path: str, conn: socket.socket) -> None:
+    hop = int(path.rsplit("/", 1)[-1])
+    conn.sendall(_head("302 Found", f"Location: /hop/{hop + 1}", "Content-Length: 0"))
+
+
+def test_the_recording_fetch_has_one_deadline_for_every_hop() -> None:
+    from contracts.clauses.callback import _fetch_audio
+
+    with _serving(_hops) as server, pytest.raises(httpx.TimeoutException) as caught:
+        # Each reading of the clock moves it 4 s on: the third hop starts past 10 s.
+        _fetch_audio(_url(server, "/hop/1"), clock=_FakeClock(4.0))
+    assert "10 s" in str(caught.value)
