@@ -19,23 +19,43 @@ is a fake clock where a deadline is checked).
 from __future__ import annotations
 
 import gzip
+import io
+import json
+import re
 import socket
 import subprocess
 import sys
 import threading
+import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+from rich.console import Console
 
 from connector.client import Client
 from connector.config import ApiConfig, parse_config
 from connector.mapping import Reason
 from connector.templating import MergeContext
+from contracts.events import (
+    ClauseFinished,
+    ClauseInfo,
+    ClauseResult,
+    Coverage,
+    Evidence,
+    RuleUse,
+    RunFinished,
+    RunInfo,
+    RunStarted,
+    RunSummary,
+    Status,
+    UnmappedAnswer,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHUNK = 64 * 1024
@@ -369,3 +389,153 @@ def test_the_recording_fetch_has_one_deadline_for_every_hop() -> None:
         # Each reading of the clock moves it 4 s on: the third hop starts past 10 s.
         _fetch_audio(_url(server, "/hop/1"), clock=_FakeClock(4.0))
     assert "10 s" in str(caught.value)
+
+
+# -- 2. control characters from a partner --------------------------------------
+
+# A title-setting OSC sequence, a colour, a bare CR that rewrites the line, a
+# NUL, a C1 CSI, a lone surrogate (JSON "\ud800" decodes to one) and DEL.
+HOSTILE = "ok\x1b]0;pwned\x07 \x1b[31mred\x1b[0m\rfake PASS\x00 \x9b2J \ud800 \x7f end"
+RAW_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _hostile_summary() -> RunSummary:
+    info = RunInfo(
+        target="http://127.0.0.1:1",
+        target_kind="url",
+        config_name="generic",
+        started=datetime(2024, 6, 7, 10, 0, tzinfo=UTC),
+        tool_version="0.1.0",
+        clauses=(ClauseInfo("click_to_call.dnd", "click_to_call", "DND maps to error"),),
+    )
+    evidence = Evidence(
+        label="call DND number",
+        method="GET",
+        url="http://127.0.0.1:1/click2call?api_key=***",
+        headers=(("user-agent", "mcc-connector/0.1"),),
+        body=None,
+        status=200,
+        answer_headers=(("content-type", "text/plain\x1b[2J"),),
+        answer_excerpt=HOSTILE,
+        outcome="error",
+        outcome_message=f"unmapped: {HOSTILE}",
+        elapsed_ms=12.5,
+        curl='curl -sS -X GET "http://127.0.0.1:1/click2call?api_key=${GENERIC_API_KEY}"',
+    )
+    result = ClauseResult(
+        clause=info.clauses[0],
+        status=Status.FAIL,
+        message=f"the partner answered {HOSTILE}",
+        evidence=(evidence,),
+    )
+    return RunSummary(
+        info=info,
+        results=(result,),
+        duration_s=1.0,
+        coverage=Coverage(
+            rules=(RuleUse("click_to_call", "status", "ok", "success", 0),),
+            unmapped=(UnmappedAnswer("click_to_call", 200, "text/plain\x1b[2J", HOSTILE),),
+            answers_seen=1,
+        ),
+    )
+
+
+def _feed(reporter: object, summary: RunSummary) -> None:
+    events = [
+        RunStarted(summary.info),
+        *(ClauseFinished(result) for result in summary.results),
+        RunFinished(summary),
+    ]
+    for event in events:
+        reporter.handle(event)  # type: ignore[attr-defined]
+
+
+def test_junit_stays_well_formed_and_shows_the_controls(tmp_path: Path) -> None:
+    from contracts.reporters.junit import JUnitReporter
+
+    path = tmp_path / "junit.xml"
+    _feed(JUnitReporter(path), _hostile_summary())
+    text = path.read_text(encoding="utf-8")  # a lone surrogate could not even be written
+    failure = ET.parse(path).getroot().find(".//failure")  # the old file did not parse
+    assert failure is not None
+    assert "␛]0;pwned␇" in str(failure.get("message"))
+    assert "␛[31mred" in str(failure.text)
+    assert RAW_CONTROLS.search(text) is None
+
+
+def test_html_report_shows_the_controls(tmp_path: Path) -> None:
+    from contracts.reporters.html import HtmlReporter
+
+    path = tmp_path / "report.html"
+    _feed(HtmlReporter(path), _hostile_summary())
+    text = path.read_text(encoding="utf-8")
+    assert RAW_CONTROLS.search(text) is None
+    assert "␛]0;pwned␇" in text
+    assert "␍fake PASS␀" in text
+
+
+def test_json_report_keeps_the_data_and_stays_valid(tmp_path: Path) -> None:
+    from contracts.reporters.json_report import JsonReporter
+
+    path = tmp_path / "report.json"
+    _feed(JsonReporter(path), _hostile_summary())
+    text = path.read_text(encoding="ascii")  # every control is a \u escape
+    document = json.loads(text)
+    assert document["clauses"][0]["message"] == f"the partner answered {HOSTILE}"
+    assert RAW_CONTROLS.search(text) is None
+
+
+def test_console_scorecard_shows_the_controls() -> None:
+    from contracts.reporters.console import ConsoleReporter
+
+    out = io.StringIO()
+    console = Console(file=out, width=400, color_system=None, force_terminal=False)
+    _feed(ConsoleReporter(console, progress=False), _hostile_summary())
+    text = out.getvalue()
+    assert RAW_CONTROLS.search(text) is None
+    assert "␛]0;pwned␇" in text
+    assert "text/plain␛[2J" in text
+
+
+def test_verify_error_lines_show_the_controls(capsys: pytest.CaptureFixture[str]) -> None:
+    from contracts.cli import _fail
+
+    with pytest.raises(SystemExit):
+        _fail(f"target answered {HOSTILE}")
+    err = capsys.readouterr().err
+    assert RAW_CONTROLS.search(err) is None
+    assert "␛]0;pwned␇" in err
+
+
+def test_test_api_output_shows_the_controls() -> None:
+    from mcc import testapi
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            headers={"content-type": "text/plain\x1b[2J", "server": "evil\x1b]0;t\x07"},
+            content=HOSTILE.encode("utf-8", "surrogatepass"),
+        )
+
+    config = parse_config({"apis": {"did_list": {"url": "https://provider.example/numbers"}}})
+    report = testapi.run_test_api(
+        config, "did_list", {}, transport=httpx.MockTransport(handler), env={}
+    )
+    out = io.StringIO()
+    console = Console(file=out, width=400, color_system=None, force_terminal=False)
+    testapi.print_report(report, console=console)
+    text = out.getvalue()
+    assert RAW_CONTROLS.search(text) is None
+    assert "␛]0;pwned␇" in text
+    assert "evil␛]0;t␇" in text
+
+
+def test_the_two_visible_functions_agree() -> None:
+    # contracts may not import connector's internals, nor mcc contracts: each
+    # side has its copy (connector.document.visible for mcc), and they must agree.
+    from connector.document import visible as connector_visible
+    from contracts.evidence import visible as contracts_visible
+
+    every = "".join(chr(code) for code in range(0x00, 0x200)) + "\r\n\ud800\udfff\ufffe\uffff"
+    assert connector_visible(every) == contracts_visible(every)
+    assert connector_visible("a\r\nb\tc\n") == "a\nb\tc\n"
