@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, Literal, Self
 from urllib.parse import urlsplit, urlunsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from connector.calllog import CallLogFormat
@@ -33,6 +32,7 @@ from connector.document import fold
 from connector.errors import ConfigError
 from connector.phone import NUMBER_FORMATS
 from connector.template import RequestTemplate
+from connector.yamlfile import read_yaml
 
 __all__ = [
     "API_NAMES",
@@ -415,21 +415,8 @@ def parse_config(data: object, source: str = "config") -> ConnectorConfig:
 
 
 def load_config(path: str | Path) -> ConnectorConfig:
-    """Read and validate a YAML config file."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{file}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot be read ({exc.__class__.__name__})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{file}: not valid YAML{where}") from None
-    return parse_config(data, source=str(file))
+    """Read and validate a YAML config file (bounded: see ``connector.yamlfile``)."""
+    return parse_config(read_yaml(path), source=str(Path(path)))
 
 
 def with_base_url(config: ConnectorConfig, base_url: str) -> ConnectorConfig:

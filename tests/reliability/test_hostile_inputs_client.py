@@ -539,3 +539,117 @@ def test_the_two_visible_functions_agree() -> None:
     every = "".join(chr(code) for code in range(0x00, 0x200)) + "\r\n\ud800\udfff\ufffe\uffff"
     assert connector_visible(every) == contracts_visible(every)
     assert connector_visible("a\r\nb\tc\n") == "a\nb\tc\n"
+
+
+# -- 3. YAML: alias bombs, depth and size ---------------------------------------
+
+
+def _laughs(levels: int, top: str) -> str:
+    """The "billion laughs": each level is nine aliases of the one before."""
+    lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, levels):
+        lines.append(f"l{level}: &l{level} [" + ",".join([f"*l{level - 1}"] * 9) + "]")
+    lines.append(f"{top}: *l{levels - 1}")
+    return "\n".join(lines) + "\n"
+
+
+PRESET_TEXT = (ROOT / "connector" / "presets" / "generic.yaml").read_text(encoding="utf-8")
+
+
+def _config_problem(tmp_path: Path, text: str) -> str:
+    from connector.config import load_config
+    from connector.errors import ConfigError
+
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    return str(caught.value)
+
+
+def _fixtures_problem(tmp_path: Path, text: str) -> str:
+    from contracts.errors import FixturesError
+    from contracts.fixtures import load_fixtures
+
+    path = tmp_path / "fixtures.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FixturesError) as caught:
+        load_fixtures(path)
+    return str(caught.value)
+
+
+def test_a_config_alias_bomb_is_refused_in_one_line(tmp_path: Path) -> None:
+    # Six levels (531441 values) keep the old code's failure cheap: it
+    # answered with a 4 MB message (nine levels: 52 s and 8 GB of memory).
+    message = _config_problem(tmp_path, _laughs(6, "apis"))
+    assert len(message.splitlines()) == 1
+    assert len(message) < 300
+    assert "aliases expand to more than" in message
+
+
+def test_a_recursive_alias_is_refused(tmp_path: Path) -> None:
+    message = _config_problem(tmp_path, "apis: &a [*a]\n")
+    assert "refers to the collection it is in" in message
+
+
+def test_deeply_nested_config_is_refused_not_a_traceback(tmp_path: Path) -> None:
+    # The old loader recursed once per level: RecursionError, a traceback.
+    message = _config_problem(tmp_path, "apis: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "nested more than" in message
+    assert "line 1" in message
+
+
+def test_an_oversized_config_is_refused_unread(tmp_path: Path) -> None:
+    padding = "# " + "x" * 1024 + "\n"
+    message = _config_problem(tmp_path, PRESET_TEXT + padding * 1100)
+    assert "larger than 1 MiB" in message
+
+
+def test_configs_may_still_share_values_through_aliases(tmp_path: Path) -> None:
+    from connector.config import load_config
+
+    text = (
+        "apis:\n"
+        "  click_to_call:\n"
+        "    url: https://provider.example/call\n"
+        "    response: &rules\n"
+        "      - {key: status, value: ok, outcome: success}\n"
+        "  did_list:\n"
+        "    url: https://provider.example/numbers\n"
+        "    response: *rules\n"
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path)
+    assert config.api("did_list").response == config.api("click_to_call").response
+
+
+def test_a_fixtures_alias_bomb_is_refused_in_one_line(tmp_path: Path) -> None:
+    message = _fixtures_problem(tmp_path, _laughs(6, "user"))
+    assert len(message.splitlines()) == 1
+    assert "YAML aliases (*name) are not used in fixtures" in message
+
+
+def test_deeply_nested_fixtures_are_refused_not_a_traceback(tmp_path: Path) -> None:
+    message = _fixtures_problem(tmp_path, "user: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "nested more than" in message
+
+
+def test_oversized_fixtures_are_refused_unread(tmp_path: Path) -> None:
+    padding = "# " + "x" * 1024 + "\n"
+    message = _fixtures_problem(tmp_path, "customer_number: '9812345678'\n" + padding * 1100)
+    assert "larger than 1 MiB" in message
+
+
+def test_config_check_prints_one_line_for_a_bomb(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mcc.cli import cli
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(_laughs(9, "apis"), encoding="utf-8")  # the real one: 1e9 values
+    result = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "aliases expand to more than" in result.output
