@@ -653,3 +653,120 @@ def test_config_check_prints_one_line_for_a_bomb(tmp_path: Path) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert len(result.output.strip().splitlines()) == 1, result.output
     assert "aliases expand to more than" in result.output
+
+
+# -- 4. tokens that can never render are config errors with their path ---------
+
+
+def _click(**api: object) -> dict[str, object]:
+    return {"apis": {"click_to_call": {"url": "https://provider.example/call", **api}}}
+
+
+def _problems(document: dict[str, object]) -> list[str]:
+    from connector.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        parse_config(document)
+    return caught.value.problems
+
+
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        ("${}", "malformed secret reference at position 0"),
+        ("@{Lead:Phone", "token at position 0 is not closed"),
+        ("{{Other_Token}}", "the only {{...}} token is {{Agent_Number}}"),
+        ("@{Bogus:Field}", "names 'Bogus'; use Lead, User or Owner"),
+        (
+            "@CustomerNumbr",
+            "unknown token @CustomerNumbr at position 0; did you mean @CustomerNumber?",
+        ),
+        (
+            "+91 @VirtualNumbers",
+            "unknown token @VirtualNumbers at position 4; did you mean @VirtualNumber?",
+        ),
+        ("@Agent_Number", "did you mean {{Agent_Number}}?"),
+        ("@CustomerNumber[x]", "asks for number format 'x'; use one of crm, e164"),
+    ],
+)
+def test_a_token_that_can_never_render_fails_the_config_with_its_path(
+    value: str, needle: str
+) -> None:
+    # The old config loaded; the call failed later (or, for a misspelt @ token,
+    # sent it literally to the provider).
+    [problem] = _problems(_click(params={"customerNumber": value}))
+    assert problem.startswith("apis.click_to_call.params.customerNumber: "), problem
+    assert needle in problem
+
+
+def test_every_template_problem_is_reported_with_its_own_path() -> None:
+    problems = _problems(
+        _click(
+            method="POST",
+            url="https://provider.example/call?to=@CustomrNumber",
+            headers={"x-api-key": "${}"},
+            params={"agent": "{{Agent_Numbr}}"},
+        )
+    )
+    assert [p.split(": ", 1)[0] for p in problems] == [
+        "apis.click_to_call.url",
+        "apis.click_to_call.params.agent",
+        "apis.click_to_call.headers.x-api-key",
+    ]
+
+
+@pytest.mark.parametrize(
+    "body", ['{"to": @CustomerNumber}', '{"to": "@CustomerNumber"', '{"to": "@CustomerNumbr"}']
+)
+def test_a_body_template_that_cannot_render_to_json_fails_the_config(body: str) -> None:
+    [problem] = _problems(_click(method="POST", body_template=body))
+    assert problem.startswith("apis.click_to_call.body_template: "), problem
+
+
+def test_a_call_log_url_that_cannot_render_fails_the_config() -> None:
+    document = {**_click(), "call_log": {"format": "generic", "url": "https://crm.example/?t=${}"}}
+    [problem] = _problems(document)
+    assert problem.startswith("call_log.url: malformed secret reference"), problem
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["support@Example.com", "@home", "mail me @ noon", "@{Lead:Phone,}", "a@CustomerNumber-x"],
+)
+def test_text_that_only_looks_like_a_token_still_loads(value: str) -> None:
+    parse_config(_click(params={"note": value}))
+
+
+def test_config_check_lists_the_template_problems(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mcc.cli import cli
+
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "apis:\n"
+        "  click_to_call:\n"
+        "    url: https://provider.example/call\n"
+        "    params:\n"
+        "      customerNumber: '@CustomerNumbr'\n"
+        "      did: '@VirtualNumbers'\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert lines[1:] == [
+        "  apis.click_to_call.params.customerNumber: unknown token @CustomerNumbr at position 0;"
+        " did you mean @CustomerNumber?",
+        "  apis.click_to_call.params.did: unknown token @VirtualNumbers at position 0;"
+        " did you mean @VirtualNumber?",
+    ]
+
+
+def test_every_preset_and_example_still_loads() -> None:
+    from connector.config import load_config
+    from connector.presets import load_preset, preset_names
+
+    for name in preset_names():
+        assert load_preset(name).apis
+    assert load_config(ROOT / "examples" / "partner.yaml").apis
