@@ -3,16 +3,18 @@
 ``mcc verify`` asks whether the target answers at all (``open_url``, a GET of
 ``/``) and whether a recording URL answers with audio (``callback.recording``).
 Neither needs a body, so none is read: a body may be endless (a slow drip kept
-the old reachability check waiting forever), huge (a 512 MiB one took 588 MB)
-or a compressed bomb, and httpx's decoders have no output limit. Each answer
-is opened as a stream and closed after its headers.
+the old reachability check waiting forever), huge (a 512 MiB one took the old
+check to 1070 MB) or a compressed bomb (httpx's decoders have no output
+limit). Each answer is opened as a stream and closed after its headers.
 
 httpx reads the body of every redirect hop before it follows the next one; a
 response hook drops those bodies unread (as the connector's client does). One
 deadline bounds the whole probe, every request and hop made through it: a
 request hook gives each hop what is left of it, and raises
 ``httpx.TimeoutException`` when nothing is. The headers themselves are bounded
-by httpx's HTTP/1.1 parser (h11: at most 100 KB).
+in size by httpx's HTTP/1.1 parser (at most 100 KB), but not in time: httpx
+has no total timeout, so a server that drips its headers a byte at a time,
+each within the hop's read timeout, is stopped only by that size limit.
 """
 
 from __future__ import annotations
