@@ -770,3 +770,21 @@ def test_every_preset_and_example_still_loads() -> None:
     for name in preset_names():
         assert load_preset(name).apis
     assert load_config(ROOT / "examples" / "partner.yaml").apis
+
+
+def test_config_check_shows_control_characters_of_a_config(tmp_path: Path) -> None:
+    # A config may come from a partner (examples/partner.yaml): YAML's "\e"
+    # is an ESC, which the problem line quoted raw.
+    from click.testing import CliRunner
+
+    from mcc.cli import cli
+
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        'apis:\n  did_list:\n    url: "https://p.example/n?x=@{Lead:\\e]0;pwned\\a}"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert result.exit_code == 2
+    assert RAW_CONTROLS.search(result.output) is None, result.output
+    assert "␛]0;pwned␇" in result.output
