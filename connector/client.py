@@ -15,8 +15,14 @@ Guarantees (see docs/connector.md):
   from ``http://`` to ``https://`` on the same host (the ordinary upgrade).
   Anywhere else would carry the query-string API key along: refused, naming
   both hosts. A loop is refused at once;
-- a bounded read: at most ``max_body_bytes`` (declared or decoded) are read;
-  a redirect's body is never read at all;
+- a bounded read: at most ``max_body_bytes`` (declared, raw or decompressed)
+  are read; a redirect's body is never read at all. httpx's content decoders
+  have no output limit (one call inflates a whole chunk: a 3 KB ``gzip, gzip``
+  answer is 2 GiB before anyone counts), so the body is read raw
+  (``iter_raw``) and ``connector.decompress`` undoes gzip and deflate with
+  ``zlib``'s ``max_length``, counting bytes as they are produced; other
+  codings (``br``, ``zstd``) are refused by name, and only ``gzip, deflate``
+  are asked for;
 - a body that is not text (``application/octet-stream``, images...) or breaks
   its declared UTF-8 is an error outcome, never mapped: a rule could otherwise
   read success out of bytes the provider did not mean as an answer;
@@ -48,6 +54,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 import httpx
 
 from connector.config import ApiConfig
+from connector.decompress import BodyDecoder, CodingError, OverLimitError, codings_of
 from connector.document import Answer
 from connector.errors import (
     ProviderConnectionError,
@@ -61,10 +68,11 @@ from connector.mapping import Outcome, Reason, map_answer
 from connector.redaction import Redactor
 from connector.templating import MergeContext, RenderedRequest, render_request
 
-__all__ = ["MAX_REDIRECTS", "USER_AGENT", "CallResult", "Client"]
+__all__ = ["ACCEPT_ENCODING", "MAX_REDIRECTS", "USER_AGENT", "CallResult", "Client"]
 
 MAX_REDIRECTS = 5
 USER_AGENT = "mcc-connector/0.1"
+ACCEPT_ENCODING = "gzip, deflate"
 _EXCHANGE = "mcc.exchange"  # request extension: the exchange a hop belongs to
 _log = logging.getLogger(__name__)
 _REASONS: Mapping[type[TransportError], Reason] = {
@@ -211,7 +219,8 @@ class Client:
         _guard_httpx_log()
         self._http = httpx.Client(
             transport=transport,
-            headers={"user-agent": USER_AGENT},
+            # Only codings whose output connector.decompress can bound.
+            headers={"user-agent": USER_AGENT, "accept-encoding": ACCEPT_ENCODING},
             cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),  # keeps none
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
@@ -350,18 +359,33 @@ class Client:
         return ProviderConnectionError(f"cannot {doing} {host} ({cause.__name__})", cause=cause)
 
     def _read(self, response: httpx.Response, state: _Exchange, host: str) -> bytes:
-        """The body, decoded, up to the size limit and within the deadline."""
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > self._max_body:
+        """The body, decoded, up to the size limit and within the deadline.
+
+        The raw bytes are read and their content codings undone by
+        ``connector.decompress``, which counts every byte as it is produced:
+        httpx's own decoders inflate a whole chunk before anyone can count.
+        """
+        if response.is_stream_consumed:
+            # An in-process transport answered with bytes it had in memory
+            # (httpx.Response(content=...) reads them at once): nothing to bound.
+            if len(response.content) > self._max_body:
                 raise self._too_large(host)
-            chunks.append(chunk)
-            if time.perf_counter() > state.deadline:
-                # A slow drip, each piece within the read timeout, must still end.
-                raise state.timed_out(host, cause=None)
-        return b"".join(chunks)
+            return response.content
+        codings = codings_of(response.headers.get_list("content-encoding", split_commas=True))
+        try:
+            decoder = BodyDecoder(codings, self._max_body)
+            for chunk in response.iter_raw():
+                decoder.feed(chunk)
+                if time.perf_counter() > state.deadline:
+                    # A slow drip, each piece within the read timeout, must still end.
+                    raise state.timed_out(host, cause=None)
+            return decoder.finish()
+        except OverLimitError:
+            raise self._too_large(host) from None
+        except CodingError as problem:
+            raise UnreadableAnswerError(
+                f"{host} answered HTTP {response.status_code} with {problem}"
+            ) from None
 
     def _too_large(self, host: str) -> ResponseTooLargeError:
         return ResponseTooLargeError(

@@ -10,7 +10,13 @@ or POST``.
 
 Configs are immutable, and what can be derived from them alone is derived
 once and kept on the object: an API's parsed templates (``ApiConfig.template``)
-and each rule's comparison form (``ResponseRule.wanted``). ``model_copy`` with
+and each rule's comparison form (``ResponseRule.wanted``). Templates are
+parsed while the config is validated, so a token that can never render
+(``${}``, ``@{Lead:Phone`` unclosed, ``{{Other_Token}}``, ``@CustomerNumbr``,
+``@CustomerNumber[x]``, a ``body_template`` that is no JSON) is a config
+problem with its path (``apis.click_to_call.params.to: ...``), every one of
+them listed, never a failed call later. ``load_config`` reads the file within
+bounds (``connector.yamlfile``). ``model_copy`` with
 an ``update`` validates the result like a new config, so nothing derived from
 the old values survives a copy.
 """
@@ -25,14 +31,15 @@ from pathlib import Path
 from typing import Any, Literal, Self
 from urllib.parse import urlsplit, urlunsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from connector.calllog import CallLogFormat
 from connector.document import fold
-from connector.errors import ConfigError
+from connector.errors import ConfigError, TemplateError
 from connector.phone import NUMBER_FORMATS
 from connector.template import RequestTemplate
+from connector.tokens import scan
+from connector.yamlfile import read_yaml
 
 __all__ = [
     "API_NAMES",
@@ -47,6 +54,7 @@ __all__ = [
     "Mode",
     "ResponseRule",
     "RuleOutcome",
+    "TemplateProblems",
     "load_config",
     "parse_config",
     "parse_duration",
@@ -57,6 +65,21 @@ API_NAMES = ("click_to_call", "agent_popup", "did_list")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PLAIN_KEY = re.compile(r"^[^\s.:\x00-\x1f\x7f]+$")
+
+
+class TemplateProblems(ValueError):
+    """Templates of one model that can never render; ``lines`` are relative to it.
+
+    Raised by validators (pydantic wraps a ``ValueError``); ``parse_config``
+    shows each line under the model's own path: ``apis.click_to_call.`` +
+    ``params.to: token ... at position 0 ...``. ``error`` is the
+    ``TemplateError`` the templates raised.
+    """
+
+    def __init__(self, error: TemplateError) -> None:
+        self.error = error
+        self.lines = error.problems or [str(error)]
+        super().__init__("; ".join(self.lines))
 
 
 class Mode(StrEnum):
@@ -230,11 +253,22 @@ class ApiConfig(_Model):
             raise ValueError("'body_template' is only used with body 'raw'")
         return self
 
+    @model_validator(mode="after")
+    def _templates_render(self) -> ApiConfig:
+        # Parsed here, so a token that can never render (``${}``, ``@CustomerNumbr``,
+        # a body that is no JSON) fails the config with its path, not a call later.
+        try:
+            self.template  # noqa: B018 - parses and keeps the templates
+        except TemplateError as exc:
+            raise TemplateProblems(exc) from None
+        return self
+
     @cached_property
     def template(self) -> RequestTemplate:
-        """The URL, parameter, header and body templates, parsed on first use and kept.
+        """The URL, parameter, header and body templates, parsed once and kept.
 
-        Raises ``TemplateError`` (on every use) when a template is malformed.
+        Parsed when the config is validated: a template that cannot render
+        fails validation (``TemplateProblems``), so this never raises later.
         """
         body = self.body_template if self.body_encoding == BodyEncoding.RAW else None
         return RequestTemplate.parse(self.url, self.params, self.headers, body)
@@ -270,6 +304,15 @@ class CallLogConfig(_Model):
     # The CRM's call-log URL that @CallbackUrl sends with each call (the calling
     # flows use it; mcc verify sends its own receiver's); ${VAR}s allowed.
     url: str | None = None
+
+    @model_validator(mode="after")
+    def _url_renders(self) -> CallLogConfig:
+        if self.url is not None:
+            try:
+                scan(self.url.strip(), "url")
+            except TemplateError as exc:
+                raise TemplateProblems(exc) from None
+        return self
 
 
 class ConnectorConfig(_Model):
@@ -377,6 +420,16 @@ def _location(loc: tuple[int | str, ...]) -> str:
     )
 
 
+def _problems(error: Mapping[str, Any]) -> list[str]:
+    """The lines of one pydantic error: one, or one per template problem."""
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, TemplateProblems):
+        loc = tuple(error.get("loc", ()))
+        prefix = f"{_location(loc)}." if loc else ""
+        return [prefix + line for line in cause.lines]
+    return [_problem(error)]
+
+
 def _problem(error: Mapping[str, Any]) -> str:
     loc = tuple(error.get("loc", ()))
     message = str(error.get("msg", "invalid"))
@@ -410,26 +463,13 @@ def parse_config(data: object, source: str = "config") -> ConnectorConfig:
     try:
         return ConnectorConfig.model_validate(dict(data))
     except ValidationError as exc:
-        problems = [_problem(err) for err in exc.errors(include_url=False)]
+        problems = [line for err in exc.errors(include_url=False) for line in _problems(err)]
         raise ConfigError(f"{source} is not a valid connector config:", problems) from None
 
 
 def load_config(path: str | Path) -> ConnectorConfig:
-    """Read and validate a YAML config file."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{file}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot be read ({exc.__class__.__name__})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{file}: not valid YAML{where}") from None
-    return parse_config(data, source=str(file))
+    """Read and validate a YAML config file (bounded: see ``connector.yamlfile``)."""
+    return parse_config(read_yaml(path), source=str(Path(path)))
 
 
 def with_base_url(config: ConnectorConfig, base_url: str) -> ConnectorConfig:

@@ -7,8 +7,10 @@ never add, drop or rename a parameter or change the host or path. Literal text
 in the query was written URL-encoded by the admin and is decoded here, once;
 values are encoded per call by :mod:`connector.templating`.
 
-An ``ApiConfig`` parses its own template on first use and keeps it
-(``ApiConfig.template``), so a call only fills in tokens. Pure module.
+An ``ApiConfig`` parses its own template when it is validated and keeps it
+(``ApiConfig.template``), so a call only fills in tokens and a template that
+can never render fails the config. ``RequestTemplate.parse`` reports every
+problem (URL, parameters, headers, body), not just the first. Pure module.
 """
 
 from __future__ import annotations
@@ -81,19 +83,49 @@ class RequestTemplate:
         headers: Mapping[str, str],
         body_template: str | None = None,
     ) -> RequestTemplate:
-        """Parse an API's templates; ``TemplateError`` names the first problem."""
-        scheme, netloc, path, fragment, query = _parse_url(url)
+        """Parse an API's templates; ``TemplateError`` names every problem.
+
+        One problem is raised as it is (``params.to: token ... at position 0
+        ...``); several as one error whose ``problems`` hold a line each, in
+        the order URL, parameters, headers, body.
+        """
+        problems: list[TemplateError] = []
+        scheme, netloc = "", ""
+        path: Pieces = ()
+        fragment: Pieces = ()
+        query: tuple[tuple[str, Pieces], ...] = ()
+        try:
+            scheme, netloc, path, fragment, query = _parse_url(url)
+        except TemplateError as exc:
+            problems.append(exc)
+        groups: dict[str, list[tuple[str, Pieces]]] = {"params": [], "headers": []}
+        for group, templates in (("params", params), ("headers", headers)):
+            for name, value in templates.items():
+                try:
+                    groups[group].append((name, scan(value, f"{group}.{name}")))
+                except TemplateError as exc:
+                    problems.append(exc)
+        body: Pieces | None = None
+        if body_template is not None:
+            try:
+                body = _parse_body(body_template)
+            except TemplateError as exc:
+                problems.append(exc)
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise TemplateError(
+                f"{len(problems)} templates cannot render:", [str(exc) for exc in problems]
+            )
         return cls(
             scheme=scheme,
             netloc=netloc,
             path=path,
             fragment=fragment,
             query=query,
-            params=tuple((name, scan(value, f"params.{name}")) for name, value in params.items()),
-            headers=tuple(
-                (name, scan(value, f"headers.{name}")) for name, value in headers.items()
-            ),
-            body=_parse_body(body_template) if body_template is not None else None,
+            params=tuple(groups["params"]),
+            headers=tuple(groups["headers"]),
+            body=body,
             static_base=(
                 urlunsplit((scheme, netloc, "".join(map(str, path)), "", ""))
                 if all(isinstance(piece, str) for piece in path) and not fragment
@@ -140,12 +172,12 @@ def _parse_url(url: str) -> tuple[str, str, Pieces, Pieces, tuple[tuple[str, Pie
 
 
 def _parse_body(template: str) -> Pieces:
-    holed, tokens = _with_holes(template, "body")
+    holed, tokens = _with_holes(template, "body_template")
     try:
         json.loads(holed)
     except ValueError as exc:
         raise TemplateError(
-            f"body: body_template is not a JSON document with tokens inside strings "
+            f"body_template: not a JSON document with tokens inside strings "
             f'({exc.args[0] if exc.args else exc}); put each token inside "..."'
         ) from None
     return _pieces(holed, tokens, str)

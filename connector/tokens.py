@@ -13,12 +13,17 @@ name: ``@CustomerNumber[e164]``, ``@VirtualNumber[with_country_code]``,
 never follows a token name otherwise, and ``@{Entity:Field,Default}`` uses
 braces, so the suffix cannot be confused with a default. An unknown form is a
 ``TemplateError`` at the token's position naming the known forms.
+
+A misspelt ``@`` token (``@CustomerNumbr``, ``@VirtualNumbers``: an ``@``, not
+after a word, then a capitalised word that is no token) is a ``TemplateError``
+too, suggesting the closest token: it would otherwise be sent literally.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import get_close_matches
 
 from connector.errors import TemplateError
 from connector.phone import NUMBER_FORMATS
@@ -53,6 +58,9 @@ MERGE = re.compile(r"@\{(?P<entity>[^:{}]*):(?P<field>[^,{}]*)(?:,(?P<default>[^
 _FIELD = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _SUFFIX = re.compile(r"\[(?P<format>[^\[\]{}]*)\]")
 _ENV = re.compile(r"\$\{(?P<name>[A-Za-z_]\w*)\}")
+# What a misspelt @ token looks like in literal text (not "name@Example.com").
+_AT_WORD = re.compile(r"(?<![\w.@])@(?P<name>[A-Z]\w*)")
+_SUGGESTIONS = {name[1:]: name for name in _SPECIAL} | {"Agent_Number": "{{Agent_Number}}"}
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,29 @@ def _number_format(text: str, kind: str, fmt: str | None, start: int, where: str
     return name
 
 
+def _literal(template: str, start: int, end: int, where: str) -> str:
+    """``template[start:end]``, text between tokens; a misspelt ``@`` token in it raises.
+
+    ``@`` followed by a capitalised word (and not preceded by a word, as in an
+    e-mail address) is meant as a token: sent as written it would reach the
+    provider literally. The closest known token is suggested.
+    """
+    text = template[start:end]
+    if "@" in text and (wrong := _AT_WORD.search(text)) is not None:
+        name = wrong.group("name")
+        close = get_close_matches(name, _SUGGESTIONS, n=1, cutoff=0.6)
+        hint = (
+            f"did you mean {_SUGGESTIONS[close[0]]}?"
+            if close
+            else "the @ tokens are " + ", ".join(sorted(_SPECIAL))
+        )
+        raise TemplateError(
+            f"{where_text(where)}: unknown token @{name} at position {start + wrong.start()};"
+            f" {hint}"
+        )
+    return text
+
+
 def scan(template: str, where: str) -> tuple[Token | str, ...]:
     """Split a template into literal texts and tokens, in order."""
     parts: list[Token | str] = []
@@ -175,11 +206,11 @@ def scan(template: str, where: str) -> tuple[Token | str, ...]:
         if match is None:
             break
         if match.start() > index:
-            parts.append(template[index : match.start()])
+            parts.append(_literal(template, index, match.start(), where))
         token, index = _parse_token(template, match.start(), where)
         parts.append(token)
     if index < len(template):
-        parts.append(template[index:])
+        parts.append(_literal(template, index, len(template), where))
     return tuple(parts)
 
 

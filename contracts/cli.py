@@ -19,6 +19,7 @@ import connector
 from contracts.clauses.context import Options
 from contracts.errors import ContractsError
 from contracts.events import RunFinished, RunSummary, Status
+from contracts.evidence import visible
 from contracts.fixtures import load_fixtures
 from contracts.reporters import FILE_FORMATS, Reporter, build_file_reporters
 from contracts.reporters.console import ConsoleReporter
@@ -33,7 +34,7 @@ def _fail(message: str, *, every_line: bool = False) -> None:
     lines = message.splitlines() or ["failed"]
     # A bad config lists each problem on its own line, as `mcc config check` does.
     text = "\n".join(lines if every_line else lines[:1])
-    click.echo(f"mcc verify: {text}", err=True)
+    click.echo(f"mcc verify: {visible(text)}", err=True)
     sys.exit(2)
 
 
@@ -174,5 +175,5 @@ def verify(  # noqa: PLR0917 - click passes every option by keyword
         return
     code = summary.exit_code
     if code == 2:
-        click.echo(f"mcc verify: {_could_not_test(summary)}", err=True)
+        click.echo(f"mcc verify: {visible(_could_not_test(summary))}", err=True)
     sys.exit(code)

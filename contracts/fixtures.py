@@ -22,6 +22,7 @@ from contracts.errors import ControlPlaneError, FixturesError
 
 __all__ = [
     "EMBEDDED",
+    "MAX_FIXTURES_BYTES",
     "ControlPlane",
     "Fixtures",
     "FixturesError",
@@ -84,17 +85,84 @@ class Fixtures(BaseModel):
         return _FIELDS_HELP.get(name, name)
 
 
-def load_fixtures(path: str | Path) -> Fixtures:
-    """Read a fixtures YAML file; ``FixturesError`` names each bad field."""
-    file = Path(path)
+MAX_FIXTURES_BYTES = 1_048_576
+_MAX_DEPTH = 10
+
+
+class _Refused(yaml.YAMLError):
+    def __init__(self, message: str, mark: yaml.Mark | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+class _FixturesLoader(yaml.SafeLoader):
+    """``SafeLoader`` without aliases and with a depth limit.
+
+    Fixtures are a flat mapping of numbers and two small mappings of fields:
+    an alias has nothing to share there, and nine levels of nine ("billion
+    laughs") stand for 387 million values. PyYAML composes recursively, so
+    deep nesting would end in a ``RecursionError`` traceback.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise _Refused(
+                "YAML aliases (*name) are not used in fixtures; write the value out",
+                self.current_event.start_mark,
+            )
+        self._depth += 1
+        try:
+            if self._depth > _MAX_DEPTH:
+                raise _Refused(
+                    f"nested more than {_MAX_DEPTH} levels deep", self.current_event.start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _read_yaml(file: Path) -> object:
+    """The document in ``file``: at most 1 MiB, no alias, not deeply nested."""
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_FIXTURES_BYTES + 1)
     except FileNotFoundError:
         raise FixturesError(f"{file}: no such fixtures file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise FixturesError(f"{file}: cannot be read ({type(exc).__name__})") from None
+    if len(raw) > MAX_FIXTURES_BYTES:
+        raise FixturesError(f"{file}: larger than 1 MiB; fixtures are a few lines")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FixturesError(f"{file}: cannot be read (UnicodeDecodeError)") from None
+    loader: _FixturesLoader | None = None
+    try:
+        loader = _FixturesLoader(text)  # the reader checks the characters here
+        return loader.get_single_data()
+    except _Refused as exc:
+        where = f" (line {exc.mark.line + 1}, column {exc.mark.column + 1})" if exc.mark else ""
+        raise FixturesError(f"{file}: {exc.message}{where}") from None
     except yaml.YAMLError:
         raise FixturesError(f"{file}: not valid YAML") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def load_fixtures(path: str | Path) -> Fixtures:
+    """Read a fixtures YAML file; ``FixturesError`` names each bad field.
+
+    The file is bounded: at most 1 MiB, nested at most 10 deep, and no YAML
+    alias (``*name``); each is refused in one line.
+    """
+    file = Path(path)
+    data = _read_yaml(file)
     if data is None:
         data = {}
     if not isinstance(data, Mapping):

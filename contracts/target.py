@@ -31,6 +31,7 @@ from contracts.fixtures import (
     Fixtures,
     arrange_simulator,
 )
+from contracts.probe import HeadersOnly
 
 __all__ = [
     "CannotRunError",
@@ -196,14 +197,15 @@ def start_embedded(config: connector.ConnectorConfig, env: Mapping[str, str]) ->
 
 
 def open_url(base_url: str, fixtures: Fixtures) -> Target:
-    """A partner's base URL, checked to be reachable first."""
+    """A partner's base URL, checked to be reachable first (any answer of ``/`` within 5 s)."""
     parts = urlsplit(base_url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise CannotRunError(f"--target {base_url!r} is not a base URL like https://host[:port]")
     base = f"{parts.scheme}://{parts.netloc}"
     try:
-        with httpx.Client(timeout=_PROBE_TIMEOUT_S) as probe:
-            probe.get(base + "/")
+        # Status and headers only: the body of / may be endless, huge or a bomb.
+        with HeadersOnly(_PROBE_TIMEOUT_S) as probe:
+            probe.answer("GET", base + "/")
     except httpx.TimeoutException:
         raise CannotRunError(
             f"target {base} did not answer within {_PROBE_TIMEOUT_S:g} s"

@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 import click
 
 from connector.config import API_NAMES, ConnectorConfig
+from connector.document import visible
 from connector.errors import ConnectorError
 from connector.presets import preset_description, preset_names, resolve_config
 from mcc import testapi
@@ -34,12 +35,16 @@ BAD_INPUT = 2
 
 
 class BadInput(click.ClickException):
-    """A ``ConnectorError`` shown as its lines on stderr, exit code 2."""
+    """A ``ConnectorError`` shown as its lines on stderr, exit code 2.
+
+    Its text may quote a config a partner wrote (YAML's ``"\\e"`` is an ESC):
+    control characters are shown, never sent to the terminal.
+    """
 
     exit_code = BAD_INPUT
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"mcc: {self.format_message()}", err=True)
+        click.echo(f"mcc: {visible(self.format_message())}", err=True)
 
 
 def plugin_entry_points() -> list[EntryPoint]:

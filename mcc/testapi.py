@@ -7,7 +7,10 @@ admin gives a sample value for every token in the API (``Lead:Phone``,
 not change its key), the request is rendered and sent, and the answer is shown
 with its outcome and the response rules one could paste under ``response:``.
 Secrets come from the environment only (never from the command line, where
-shell history would keep them) and are shown as ``***``.
+shell history would keep them) and are shown as ``***``. Everything the
+provider sent (body, headers, captured data, suggested rules) is printed
+through ``connector.document.visible``: an ANSI or OSC sequence, a bare CR or
+a NUL in an answer shows as ``␛[31m``, ``␍``, ``␀``, never acts on the terminal.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from rich.text import Text
 
 from connector.client import CallResult, Client
 from connector.config import ConnectorConfig, ResponseRule, with_base_url
+from connector.document import visible
 from connector.errors import PhoneNumberError
 from connector.phone import PhoneNumber, parse_phone
 from connector.redaction import Redactor
@@ -212,7 +216,7 @@ def _table(rows: Iterable[tuple[str, str]]) -> Table:
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     for name, value in rows:
-        table.add_row(name, Text(value))
+        table.add_row(Text(visible(name)), Text(visible(value)))
     return table
 
 
@@ -252,5 +256,5 @@ def print_report(
     out.print(Panel(_table(verdict), title="Outcome", border_style=style, expand=False))
 
     if report.suggestions:
-        text = redactor.text(rules_to_yaml(report.suggestions))
+        text = visible(redactor.text(rules_to_yaml(report.suggestions)))
         out.print(Panel(Syntax(text, "yaml"), title="Suggested rules (paste under response:)"))

@@ -17,6 +17,7 @@ delivery the receiver answers with 503, to see the partner deliver it again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from contracts.clauses.registry import Verdict, clause, failed, passed
 from contracts.clauses.signals import CannotTest, SkipClause
 from contracts.events import Evidence
 from contracts.evidence import SafeText, delivery_evidence
+from contracts.probe import HeadersOnly
 from contracts.receiver import CallLogReceiver, Delivery
 
 __all__ = ["CallLogs", "Probe", "observe"]
@@ -328,14 +330,17 @@ def answered(ctx: Context) -> Verdict:
     )
 
 
-def _fetch_audio(url: str) -> tuple[int, str]:
-    """(HTTP status, content type) of a recording: HEAD, or GET when HEAD is refused."""
-    with httpx.Client(timeout=_RECORDING_TIMEOUT_S, follow_redirects=True, max_redirects=5) as http:
-        response = http.head(url)
-        if response.status_code in (405, 501):
-            with http.stream("GET", url) as streamed:
-                return streamed.status_code, streamed.headers.get("content-type", "")
-        return response.status_code, response.headers.get("content-type", "")
+def _fetch_audio(url: str, *, clock: Callable[[], float] = time.monotonic) -> tuple[int, str]:
+    """(HTTP status, content type) of a recording: HEAD, or GET when HEAD is refused.
+
+    No body is read, a redirect's included, and one deadline covers every hop
+    (``contracts.probe``).
+    """
+    with HeadersOnly(_RECORDING_TIMEOUT_S, follow_redirects=True, clock=clock) as probe:
+        answered = probe.answer("HEAD", url)
+        if answered.status in (405, 501):
+            answered = probe.answer("GET", url)
+        return answered.status, answered.headers.get("content-type", "")
 
 
 @clause("callback.recording", API, "An answered call's log links a recording that plays")

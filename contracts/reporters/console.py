@@ -2,7 +2,10 @@
 
 The scorecard groups clauses by API and shows, for every clause that did not
 pass, the message that names what was wrong, so a partner can act on the
-terminal output alone; the files hold the full evidence.
+terminal output alone; the files hold the full evidence. Every text that may
+come from the partner (or the command line) is printed through
+``contracts.evidence.visible``: an ANSI or OSC sequence in an answer shows as
+``␛[31m``, never as a colour, a new window title or a cleared screen.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from contracts.events import (
     RunSummary,
     Status,
 )
+from contracts.evidence import visible
 
 __all__ = ["ConsoleReporter"]
 
@@ -48,8 +52,13 @@ class ConsoleReporter:
         if isinstance(event, RunStarted):
             info = event.info
             self.console.print(
-                f"[bold]mcc verify[/] {info.config_name} against {info.target}"
-                f" ({info.target_kind}), {len(info.clauses)} clauses"
+                Text.assemble(
+                    ("mcc verify", "bold"),
+                    visible(
+                        f" {info.config_name} against {info.target}"
+                        f" ({info.target_kind}), {len(info.clauses)} clauses"
+                    ),
+                )
             )
             if info.call_log_url and info.call_log_delivery == "account":
                 where = (
@@ -57,10 +66,12 @@ class ConsoleReporter:
                     if info.target_kind == "embedded"
                     else ("set this URL in the partner's account before the call-log clauses run")
                 )
-                self.console.print(f"call logs to {info.call_log_url} ({where})", markup=False)
+                self.console.print(
+                    visible(f"call logs to {info.call_log_url} ({where})"), markup=False
+                )
             elif info.call_log_url:
                 self.console.print(
-                    f"call logs to {info.call_log_url} (sent with each click-to-call)",
+                    visible(f"call logs to {info.call_log_url} (sent with each click-to-call)"),
                     markup=False,
                 )
             if self._show_progress:
@@ -88,13 +99,17 @@ class ConsoleReporter:
     def _scorecard(self, summary: RunSummary) -> None:
         ordered = sorted(summary.results, key=lambda r: r.clause.api)
         for api, group in groupby(ordered, key=lambda r: r.clause.api):
-            table = Table(title=api, title_justify="left", expand=False, show_lines=False)
+            table = Table(title=visible(api), title_justify="left", expand=False, show_lines=False)
             table.add_column("clause", no_wrap=True)
             table.add_column("result", no_wrap=True)
             table.add_column("message", overflow="fold")
             for result in group:
                 label, style = _STYLE[result.status]
-                table.add_row(result.clause.id, Text(label, style=style), Text(result.message))
+                table.add_row(
+                    visible(result.clause.id),
+                    Text(label, style=style),
+                    Text(visible(result.message)),
+                )
             self.console.print(table)
         self._coverage(summary)
         counts = summary.counts
@@ -120,8 +135,8 @@ class ConsoleReporter:
         table.add_column("fired", justify="right")
         for rule in coverage.rules:
             table.add_row(
-                rule.api,
-                f"{rule.key} = {rule.value!r}",
+                visible(rule.api),
+                Text(visible(f"{rule.key} = {rule.value!r}")),
                 rule.outcome,
                 Text(str(rule.fired), style="dim" if rule.fired == 0 else ""),
             )
@@ -131,7 +146,9 @@ class ConsoleReporter:
             self.console.print(
                 Text.assemble(
                     ("unmapped ", "red"),
-                    f"{answer.api}: HTTP {answer.status} {answer.content_type} "
-                    f"{answer.excerpt[:80]!r}",
+                    visible(
+                        f"{answer.api}: HTTP {answer.status} {answer.content_type} "
+                        f"{answer.excerpt[:80]!r}"
+                    ),
                 )
             )

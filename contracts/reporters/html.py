@@ -6,7 +6,10 @@ be mailed to a partner or archived by CI and still render the same.
 The markup lives in Jinja2 templates shipped with the package
 (``contracts/templates/``); this module only shapes the data. Autoescaping is
 on for every template and nothing is marked safe, so partner text (answer
-bodies, messages, URLs) lands as text wherever it lands, attributes included.
+bodies, messages, URLs) lands as text wherever it lands, attributes included;
+and every value passes ``contracts.evidence.visible`` first (the environment's
+``finalize``), so control characters show as signs (``␛``) and a lone
+surrogate, which no UTF-8 file can hold, as U+FFFD.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 import jinja2
 
 from contracts.events import ClauseResult, Event, Evidence, RunFinished, RunSummary, Status
+from contracts.evidence import visible
 
 __all__ = ["HtmlReporter", "latency_svg", "summary_to_html"]
 
@@ -63,6 +67,11 @@ def _exchange(item: Evidence) -> str:
     )
 
 
+def _shown(value: object) -> object:
+    """Every ``{{ ... }}`` value: text with its control characters made visible."""
+    return visible(value) if isinstance(value, str) else value
+
+
 @cache
 def _environment() -> jinja2.Environment:
     # Built once per process: loading and compiling templates is the costly part.
@@ -73,6 +82,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_shown,
     )
     env.filters["exchange"] = _exchange
     env.filters["repr"] = repr

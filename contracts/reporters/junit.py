@@ -1,7 +1,10 @@
 """JUnit XML report: one ``testcase`` per clause, one ``testsuite`` per API.
 
 CI systems read this: a broken contract is a ``<failure>``, a clause we could
-not test is an ``<error>``, a skipped clause carries its reason.
+not test is an ``<error>``, a skipped clause carries its reason. Every text
+goes through ``contracts.evidence.visible``: XML 1.0 has no way to write most
+control characters (an ESC in an answer made the file ill-formed) nor a lone
+surrogate (it could not even be written), so they are shown as signs (``␛``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from itertools import groupby
 from pathlib import Path
 
 from contracts.events import ClauseResult, Event, RunFinished, RunSummary, Status
+from contracts.evidence import visible
 
 __all__ = ["JUnitReporter", "summary_to_junit"]
 
@@ -25,7 +29,7 @@ def _evidence_text(result: ClauseResult) -> str:
             f"  body: {item.answer_excerpt}",
             f"  replay: {item.curl}",
         ]
-    return "\n".join(lines)
+    return visible("\n".join(lines))
 
 
 def summary_to_junit(summary: RunSummary) -> ET.Element:
@@ -33,7 +37,7 @@ def summary_to_junit(summary: RunSummary) -> ET.Element:
     counts = summary.counts
     root = ET.Element(
         "testsuites",
-        name=f"mcc verify {summary.info.config_name}",
+        name=visible(f"mcc verify {summary.info.config_name}"),
         tests=str(counts["total"]),
         failures=str(counts["fail"]),
         errors=str(counts["error"]),
@@ -46,7 +50,7 @@ def summary_to_junit(summary: RunSummary) -> ET.Element:
         suite = ET.SubElement(
             root,
             "testsuite",
-            name=api,
+            name=visible(api),
             tests=str(len(results)),
             failures=str(sum(r.status is Status.FAIL for r in results)),
             errors=str(sum(r.status is Status.ERROR for r in results)),
@@ -58,20 +62,22 @@ def summary_to_junit(summary: RunSummary) -> ET.Element:
             case = ET.SubElement(
                 suite,
                 "testcase",
-                classname=f"{summary.info.config_name}.{api}",
-                name=result.clause.id,
+                classname=visible(f"{summary.info.config_name}.{api}"),
+                name=visible(result.clause.id),
                 time=f"{result.duration_s:.3f}",
             )
             if result.status is Status.FAIL:
                 node = ET.SubElement(
-                    case, "failure", message=result.message, type="ContractFailure"
+                    case, "failure", message=visible(result.message), type="ContractFailure"
                 )
                 node.text = _evidence_text(result)
             elif result.status is Status.ERROR:
-                node = ET.SubElement(case, "error", message=result.message, type="CouldNotTest")
+                node = ET.SubElement(
+                    case, "error", message=visible(result.message), type="CouldNotTest"
+                )
                 node.text = _evidence_text(result)
             elif result.status is Status.SKIP:
-                ET.SubElement(case, "skipped", message=result.message)
+                ET.SubElement(case, "skipped", message=visible(result.message))
     return root
 
 

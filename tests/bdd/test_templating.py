@@ -8,9 +8,10 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
+from pydantic import ValidationError
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from connector.config import NUMBER_FORMATS, ApiConfig, BodyEncoding
+from connector.config import NUMBER_FORMATS, ApiConfig, BodyEncoding, TemplateProblems
 from connector.errors import MissingSecretError, TemplateError, UnresolvedTokenError
 from connector.phone import parse_phone
 from connector.templating import MergeContext, RenderedRequest, render_request, render_text
@@ -27,6 +28,7 @@ class Merge:
     ctx: MergeContext
     api: ApiConfig | None = None
     placement: str = "query"
+    invalid: TemplateError | None = None  # the API's templates can never render
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,15 @@ def _callback_url(merge: Merge, url: str) -> None:
 
 @given(parsers.parse('an API whose URL is "{url}"'))
 def _api_url(merge: Merge, url: str) -> None:
-    merge.api = ApiConfig(url=url)
+    try:
+        merge.api = ApiConfig(url=url)
+    except ValidationError as exc:
+        # A token that can never render fails the config itself, before any
+        # request: the request "rendered" next fails with that error.
+        [problem] = exc.errors()
+        cause = problem["ctx"]["error"]
+        assert isinstance(cause, TemplateProblems), problem
+        merge.invalid = cause.error
 
 
 @given(parsers.parse('an API that sends "{template}" as parameter "{name}" in the {placement}'))
@@ -120,6 +130,8 @@ def _render_text(merge: Merge, template: str) -> Rendered:
 
 @when("the request is rendered", target_fixture="merge_result")
 def _render_request(merge: Merge) -> Rendered:
+    if merge.invalid is not None:
+        return Rendered(error=merge.invalid)
     assert merge.api is not None, "a Given step must define the API"
     try:
         return Rendered(request=render_request(merge.api, merge.ctx))

@@ -7,8 +7,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
-from connector.config import NUMBER_FORMATS, ApiConfig, BodyEncoding
-from connector.errors import MissingSecretError, TemplateError, UnresolvedTokenError
+from connector.config import NUMBER_FORMATS, ApiConfig, BodyEncoding, parse_config
+from connector.errors import ConfigError, MissingSecretError, TemplateError, UnresolvedTokenError
 from connector.phone import parse_phone
 from connector.templating import (
     MergeContext,
@@ -32,6 +32,13 @@ CTX = MergeContext(
     customer_number=parse_phone("09876543210"),
     env={"OZ_KEY": "KKsecret0001", "TOKEN": "tok-123"},
 )
+
+
+def _config_problems(api: dict[str, object]) -> list[str]:
+    """The problem lines of a config whose click_to_call is ``api``."""
+    with pytest.raises(ConfigError) as info:
+        parse_config({"apis": {"click_to_call": api}})
+    return info.value.problems
 
 
 # -- tokens and values ------------------------------------------------------
@@ -64,10 +71,34 @@ def test_each_token_kind_renders_its_value(template: str, expected: str) -> None
 
 @pytest.mark.parametrize(
     "template",
-    ["mail me at a@b.com", "$5 off", "{not a token}", "{{", "@Customer", "@CustomerNumbers"],
+    ["mail me at a@b.com", "$5 off", "{not a token}", "{{", "@customer", "me@Customer", "@ 5"],
 )
 def test_text_that_is_not_a_token_stays_literal(template: str) -> None:
     assert render_text(template, CTX) == template
+
+
+@pytest.mark.parametrize(
+    ("template", "suggested"),
+    [
+        ("@Customer", "@CustomerNumber"),
+        ("@CustomerNumbers", "@CustomerNumber"),
+        ("to @VirtualNumbr", "@VirtualNumber"),
+        ("@Agent_Number", "{{Agent_Number}}"),
+    ],
+)
+def test_a_misspelt_at_token_is_refused_with_the_closest_token(
+    template: str, suggested: str
+) -> None:
+    # These were sent literally to the provider: "@CustomerNumbers" is no token.
+    with pytest.raises(TemplateError) as info:
+        render_text(template, CTX, where="params.to")
+    assert str(info.value).startswith("params.to: unknown token @")
+    assert str(info.value).endswith(f"did you mean {suggested}?")
+
+
+def test_an_at_word_like_no_token_lists_the_tokens() -> None:
+    with pytest.raises(TemplateError, match="the @ tokens are @AssociatedPhone"):
+        render_text("@Zebra", CTX)
 
 
 @pytest.mark.parametrize("empty", [None, "", "   ", "null", "NULL", "None", "@{Lead:Phone,}"])
@@ -218,7 +249,7 @@ def test_tokens_in_api_lists_each_token_once_with_where_it_was_first_seen() -> N
         ("@CustomerNumber", "customer_number", "url"),
         ("@{User:TelephonyAgentId,}", "user", "params.agent"),
         ("${APP_KEY}", "env", "headers.x-api-key"),
-        ("@{Lead:FirstName,}", "lead", "body"),
+        ("@{Lead:FirstName,}", "lead", "body_template"),
     ]
     assert all(isinstance(t, Token) for t in tokens_in_api(api))
 
@@ -319,11 +350,11 @@ def test_raw_body_escapes_values_inside_json_strings() -> None:
     ['{"n": @{Lead:FirstName}}', '{"n": "@{Lead:FirstName}"', "not json @{Lead:FirstName}"],
 )
 def test_raw_body_template_must_be_json_with_tokens_in_strings(template: str) -> None:
-    api = ApiConfig(
-        method="POST", url="https://h.example/x", body=BodyEncoding.RAW, body_template=template
-    )
-    with pytest.raises(TemplateError, match="inside strings"):
-        render_request(api, CTX)
+    # Refused when the config is read, with its path: no call can ever render it.
+    api = {"method": "POST", "url": "https://h.example/x", "body_template": template}
+    [problem] = _config_problems(api)
+    assert problem.startswith("apis.click_to_call.body_template: not a JSON document")
+    assert "tokens inside strings" in problem
 
 
 @pytest.mark.parametrize("value", ["a/b", "../..", "..", "x?y=1", "x#frag", "100%", "a b"])
@@ -341,9 +372,9 @@ def test_path_tokens_are_one_encoded_segment(value: str) -> None:
 
 
 def test_tokens_in_the_host_are_refused() -> None:
-    api = ApiConfig(url="https://${HOST}/x")
-    with pytest.raises(TemplateError, match="host"):
-        render_request(api, MergeContext(env={"HOST": "evil.example"}))
+    assert _config_problems({"url": "https://${HOST}/x"}) == [
+        "apis.click_to_call.url: tokens are not allowed in the scheme or host; write them out"
+    ]
 
 
 @pytest.mark.parametrize("bad", ["a\r\nX-Injected: 1", "a\nb", "a\rb"])
@@ -510,11 +541,13 @@ def test_a_bad_number_form_is_a_template_error_at_the_token(template: str, needl
 
 
 def test_an_unknown_form_stops_the_config_before_any_call() -> None:
-    api = ApiConfig(url="https://h.example/x", params={"to": "@CustomerNumber[intl]"})
-    with pytest.raises(TemplateError) as info:
-        render_request(api, NUMBERS)
-    assert str(info.value).startswith("params.to: token @CustomerNumber[intl] at position 0")
-    assert "use one of crm, e164, with_country_code, national, trunk" in str(info.value)
+    [problem] = _config_problems(
+        {"url": "https://h.example/x", "params": {"to": "@CustomerNumber[intl]"}}
+    )
+    assert problem.startswith(
+        "apis.click_to_call.params.to: token @CustomerNumber[intl] at position 0"
+    )
+    assert "use one of crm, e164, with_country_code, national, trunk" in problem
 
 
 def test_a_virtual_number_that_is_no_number_has_no_form() -> None:
