@@ -25,7 +25,7 @@ from connector.config import (
     parse_config,
     with_base_url,
 )
-from connector.document import Answer
+from connector.document import Answer, visible
 from connector.errors import (
     CallLogError,
     ConfigError,
@@ -76,5 +76,6 @@ __all__ = [
     "render_request",
     "resolve_config",
     "suggest_rules",
+    "visible",
     "with_base_url",
 ]

@@ -17,8 +17,7 @@ no document. Pure module: no I/O.
 Showing an answer: :func:`visible` turns the control characters a partner's
 text may hold (ANSI and OSC sequences, a bare CR, NUL, C1) into visible signs
 (ESC is ``␛``) for a terminal; ``mcc test-api`` prints every answer through
-it. ``contracts.evidence.visible`` is its twin for the conformance reports
-(``contracts`` reaches only the connector's public names).
+it, and so do the conformance reports (``connector.visible``).
 """
 
 from __future__ import annotations

@@ -61,32 +61,9 @@ _KEYED_SECRET = re.compile(
 )
 
 
-# Control characters shown visibly: C0 (but tab and newline) as the Unicode
-# Control Pictures (ESC is U+241B "␛"), DEL as "␡", C1 as "\x9b"; lone
-# surrogates and U+FFFE/U+FFFF, which no UTF-8 file or XML document may hold, as
-# U+FFFD. A CR of a CRLF line end is dropped; a bare CR shows as "␍".
-_PICTURES: dict[int, str] = {
-    **{code: chr(0x2400 + code) for code in range(0x20) if code not in (0x09, 0x0A)},
-    0x7F: "\u2421",
-    **{code: f"\\x{code:02x}" for code in range(0x80, 0xA0)},
-    **dict.fromkeys((0xFFFE, 0xFFFF), "\ufffd"),
-}
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def visible(text: str) -> str:
-    """``text`` safe for a terminal, an XML or HTML report: every control character shown.
-
-    A partner's answer may hold ANSI/OSC sequences (which retitle or clear a
-    terminal), a bare CR (which rewrites a line: "FAIL\\rPASS"), NUL or other
-    controls, which make XML ill-formed. Tab and newline stay. The twin of
-    ``connector.document.visible`` (a test keeps them equal).
-    """
-    if _UNSAFE.search(text) is None:
-        return text
-    text = _SURROGATE.sub("\ufffd", text.replace("\r\n", "\n"))
-    return text.translate(_PICTURES)
+    """``text`` safe for a terminal, an XML or HTML report (``connector.visible``)."""
+    return connector.visible(text)
 
 
 def _variants(secrets: Iterable[str]) -> frozenset[str]:

@@ -530,15 +530,14 @@ def test_test_api_output_shows_the_controls() -> None:
     assert "evil␛]0;t␇" in text
 
 
-def test_the_two_visible_functions_agree() -> None:
-    # contracts may not import connector's internals, nor mcc contracts: each
-    # side has its copy (connector.document.visible for mcc), and they must agree.
-    from connector.document import visible as connector_visible
+def test_reports_and_the_command_line_show_text_through_one_function() -> None:
+    # One rule for every place a partner's text is shown: connector.visible.
+    import connector
     from contracts.evidence import visible as contracts_visible
 
     every = "".join(chr(code) for code in range(0x00, 0x200)) + "\r\n\ud800\udfff\ufffe\uffff"
-    assert connector_visible(every) == contracts_visible(every)
-    assert connector_visible("a\r\nb\tc\n") == "a\nb\tc\n"
+    assert contracts_visible(every) == connector.visible(every)
+    assert connector.visible("a\r\nb\tc\n") == "a\nb\tc\n"
 
 
 # -- 3. YAML: alias bombs, depth and size ---------------------------------------
