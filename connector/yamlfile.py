@@ -31,20 +31,32 @@ import yaml
 
 from connector.errors import ConfigError
 
-__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_VALUES", "read_yaml"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_VALUES",
+    "YamlRefused",
+    "parse_yaml",
+    "read_yaml",
+    "yaml_where",
+]
 
 MAX_FILE_BYTES = 1_048_576
 MAX_DEPTH = 50
 MAX_VALUES = 100_000
 
 
-class _Refused(yaml.YAMLError):
-    """A bound was passed at ``mark``."""
+class YamlRefused(yaml.YAMLError):
+    """A bound was passed at ``mark``; ``str()`` says which and where."""
 
     def __init__(self, message: str, mark: yaml.Mark | None) -> None:
         super().__init__(message)
         self.message = message
         self.mark = mark
+
+    def __str__(self) -> str:
+        where = f" (line {self.mark.line + 1}, column {self.mark.column + 1})" if self.mark else ""
+        return f"{self.message}{where}"
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -58,8 +70,9 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 class _BoundedLoader(yaml.SafeLoader):
     """``SafeLoader`` that counts depth and expanded size while composing."""
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, max_values: int = MAX_VALUES) -> None:
         super().__init__(stream)
+        self._max_values = max_values
         self._depth = 0
         self._aliases = False
         self._sizes: dict[int, int] = {}  # id(node) -> values it stands for, once finished
@@ -71,27 +84,38 @@ class _BoundedLoader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+                raise YamlRefused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
         if node is None or id(node) in self._sizes:
             return node  # an alias of a finished node: its size is known
         if alias:
-            raise _Refused(
+            raise YamlRefused(
                 f"alias *{event.anchor} refers to the collection it is in (it never ends)",
                 event.start_mark,
             )
         size = 1 + sum(self._sizes[id(child)] for child in _children(node))
-        if size > MAX_VALUES:
+        if size > self._max_values:
             what = "YAML aliases expand to" if self._aliases else "the document holds"
-            raise _Refused(
-                f"{what} more than {MAX_VALUES} values (an alias bomb?); a config holds a few"
-                " hundred",
-                node.start_mark,
+            raise YamlRefused(
+                f"{what} more than {self._max_values} values (an alias bomb?)", node.start_mark
             )
         self._sizes[id(node)] = size
         return node
+
+
+def parse_yaml(text: str, *, max_values: int = MAX_VALUES) -> object:
+    """The YAML document in ``text``, composed within the bounds.
+
+    Raises ``YamlRefused`` past a bound and ``yaml.YAMLError`` for invalid YAML
+    (callers turn both into their own one-line error).
+    """
+    loader = _BoundedLoader(text, max_values)  # the reader checks the characters here
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def read_yaml(path: str | Path) -> object:
@@ -112,17 +136,15 @@ def read_yaml(path: str | Path) -> object:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{file}: cannot be read (UnicodeDecodeError)") from None
-    loader: _BoundedLoader | None = None
     try:
-        loader = _BoundedLoader(text)  # the reader checks the characters here
-        return loader.get_single_data()
-    except _Refused as exc:
-        where = f" (line {exc.mark.line + 1}, column {exc.mark.column + 1})" if exc.mark else ""
-        raise ConfigError(f"{file}: {exc.message}{where}") from None
+        return parse_yaml(text)
+    except YamlRefused as exc:
+        raise ConfigError(f"{file}: {exc}; a config holds a few hundred values") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{file}: not valid YAML{where}") from None
-    finally:
-        if loader is not None:
-            loader.dispose()
+        raise ConfigError(f"{file}: not valid YAML{yaml_where(exc)}") from None
+
+
+def yaml_where(exc: yaml.YAMLError) -> str:
+    """`` at line L, column C`` of a YAML error, when it has a place."""
+    mark = getattr(exc, "problem_mark", None)
+    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -35,6 +35,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from connector.errors import PhoneNumberError
 from connector.phone import parse_phone
+from connector.yamlfile import YamlRefused, parse_yaml, yaml_where
 from crm.errors import CrmImportError
 from crm.models import Lead, UpsertResult, User
 from crm.store import CrmStore
@@ -128,11 +129,17 @@ class ImportSummary:
         return self.users_created + self.users_updated + self.leads_created + self.leads_updated
 
 
+# An import holds many records, but aliases must not multiply them (an alias bomb).
+_MAX_YAML_VALUES = 5_000_000
+
+
 def _yaml_rows(path: Path, text: str) -> list[tuple[str, str, dict[str, Any]]]:
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text, max_values=_MAX_YAML_VALUES)
+    except YamlRefused as exc:
+        raise CrmImportError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise CrmImportError(f"{path}: not valid YAML: {exc}") from None
+        raise CrmImportError(f"{path}: not valid YAML{yaml_where(exc)}") from None
     if not isinstance(data, dict):
         raise CrmImportError(f"{path}: expected a mapping with users: and/or leads: lists")
     unknown = sorted(set(data) - {"users", "leads"})

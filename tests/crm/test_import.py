@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from calling.activities import ingest
 from connector.calllog import parse_record
-from crm import CrmImportError, CrmStore, ImportSummary, import_file
+from crm import CrmImportError, CrmStore, ImportSummary, import_file, load_rows
 from crm.cli import crm
 
 YAML = """\
@@ -205,3 +205,17 @@ def test_cli_bad_input_exits_2_with_one_clear_message(tmp_path: Path) -> None:
     unknown = runner.invoke(crm, ["activities", "--lead", "L404", "--db", str(db)])
     assert unknown.exit_code == 2
     assert "lead 'L404' is not in" in unknown.output
+
+
+def test_a_yaml_alias_bomb_is_refused_in_one_line_before_it_grows(tmp_path: Path) -> None:
+    # Nine levels of nine aliases: 387 million values if expanded.
+    lines = ['l0: &l0 ["x","x","x","x","x","x","x","x","x"]']
+    for level in range(1, 9):
+        items = ",".join([f"*l{level - 1}"] * 9)
+        lines.append(f"l{level}: &l{level} [{items}]")
+    lines.append("leads: *l8")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(CrmImportError, match="YAML aliases expand to more than") as refused:
+        load_rows(bomb)
+    assert "\n" not in str(refused.value)
