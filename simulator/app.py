@@ -93,7 +93,7 @@ def _before_request() -> BaseResponse | None:
     for action in actions:
         flags.append(f"fault:{action.fault}")
         response = fault_response(
-            action, url=request.url, sleep=sim.sleep, default_hang_s=sim.config.hang_s
+            action, url=request.url, hold=sim.holds, default_hang_s=sim.config.hang_s
         )
         if response is not None:
             return response

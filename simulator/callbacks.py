@@ -36,6 +36,7 @@ import httpx
 from simulator.clock import Clock
 from simulator.errors import SimulatorError
 from simulator.journal import redact_mapping
+from simulator.limits import MAX_CALLBACK_DELAY_MS, checked_number
 
 __all__ = [
     "Attempt",
@@ -113,12 +114,18 @@ class CallbackMode:
         for key in ("duplicate", "reorder", "drop"):
             if key in doc and not isinstance(doc[key], bool):
                 raise CallbackModeError(f"{key} must be true or false")
-        delay = doc.get("delay_ms", 0)
-        if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
-            raise CallbackModeError("delay_ms must be a whole number of milliseconds >= 0")
+        delay = checked_number(
+            doc.get("delay_ms", 0),
+            "delay_ms",
+            0,
+            MAX_CALLBACK_DELAY_MS,
+            whole=True,
+            unit="milliseconds",
+            error=CallbackModeError,
+        )
         return cls(
             duplicate=bool(doc.get("duplicate", False)),
-            delay_ms=delay,
+            delay_ms=int(delay),
             reorder=bool(doc.get("reorder", False)),
             drop=bool(doc.get("drop", False)),
         )

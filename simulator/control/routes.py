@@ -43,6 +43,7 @@ from simulator.callbacks import CallbackMode
 from simulator.current import current_simulator
 from simulator.errors import SimulatorError
 from simulator.faults import UnknownFault
+from simulator.limits import MAX_JOURNAL_LIMIT, checked_number
 from simulator.profiles import get_profile
 from simulator.state.numbers import national
 from simulator.state.runtime import UnknownCall
@@ -116,18 +117,27 @@ def _journal() -> Response:
     flagged = args.get("flagged")
     if flagged not in (None, "", "true", "false", "1", "0"):
         raise BadControlInput("flagged must be true or false")
-    limit = args.get("limit")
-    # isdigit() alone accepts "¹" and "٣", which int() refuses: ASCII digits only.
-    if limit not in (None, "") and not (str(limit).isascii() and str(limit).isdigit()):
-        raise BadControlInput("limit must be a whole number")
+    limit = _whole_number(args.get("limit"), "limit", MAX_JOURNAL_LIMIT)
     entries = sim.journal.entries(
         path=args.get("path") or None,
         method=args.get("method") or None,
         operation=args.get("operation") or None,
         flagged=None if flagged in (None, "") else flagged in ("true", "1"),
-        limit=int(limit) if limit else None,
+        limit=limit,
     )
     return _reply({"count": len(entries), "entries": [e.to_dict() for e in entries]})
+
+
+def _whole_number(text: str | None, field: str, most: int) -> int | None:
+    """A query value as a whole number from 0 to ``most`` (None when absent)."""
+    if text in (None, ""):
+        return None
+    wanted = f"{field} must be a whole number from 0 to {most}"
+    # isdigit() alone accepts "¹" and "٣", which int() refuses: ASCII digits only;
+    # and more digits than ``most`` has are out of range without converting them.
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > len(str(most)):
+        raise BadControlInput(wanted)
+    return int(checked_number(int(text), field, 0, most, whole=True, error=BadControlInput))
 
 
 def _faults() -> Response:

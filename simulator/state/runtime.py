@@ -17,7 +17,7 @@ from typing import Any
 from simulator.callbacks import CallbackMode, CallbackPayload, Outbox
 from simulator.config import TRANSITION_MODES, SimulatorConfig
 from simulator.errors import SimulatorError
-from simulator.faults import FaultBook
+from simulator.faults import FaultBook, HoldGate
 from simulator.ids import IdSource
 from simulator.journal import Journal
 from simulator.profiles import Profile, get_profile
@@ -71,6 +71,8 @@ class Simulator:
         self._ticker_stop = threading.Event()
         self.clock = config.clock
         self.sleep = config.sleep
+        #: Latency/hang faults and the pop-up delay sleep through it (bounded).
+        self.holds = HoldGate(config.max_held_requests, config.sleep)
         self.ids = IdSource(config.random_seed)
         self.journal = Journal(config.journal_size)
         self.faults = FaultBook()

@@ -1,0 +1,246 @@
+"""Hostile input against the two servers: ``mcc serve`` (the call-log service) and the simulator.
+
+One section per item of the hardening issue. Every test reaches only
+127.0.0.1. No test asserts a duration: timeouts (``GUARD_S``) only stop a
+test that would otherwise hang on a server that does not defend itself; the
+assertions are about answers and counts.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from flask import Flask
+
+from calling.service import create_service, serve_service
+from crm import CrmStore
+from simulator import create_app
+from simulator.current import get_simulator
+from simulator.serve import start_in_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+GUARD_S = 20.0  # a hang guard, never a performance target
+TOKEN = "hostile-inputs-token-0123456789"
+DEMO_KEY = "KKdemo0000000000000000000000000001"
+PULL_DIDS = "/LeadSquare/PullDIDNumbers.php"
+MiB = 1024 * 1024
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[CrmStore]:
+    crm = CrmStore(tmp_path / "crm.sqlite3")
+    yield crm
+    crm.close()
+
+
+def _serve_in_thread(app: Flask) -> tuple[str, Callable[[], None]]:
+    """Run ``serve_service`` on a free loopback port; return its URL and a stopper."""
+    urls: list[str] = []
+    up = threading.Event()
+    stop = threading.Event()
+
+    def ready(url: str) -> None:
+        urls.append(url)
+        up.set()
+
+    thread = threading.Thread(
+        target=serve_service,
+        args=(app, "127.0.0.1", 0),
+        kwargs={"on_ready": ready, "stop": stop},
+        daemon=True,
+    )
+    thread.start()
+    assert up.wait(GUARD_S), "the service did not start"
+
+    def stopper() -> None:
+        stop.set()
+        thread.join(GUARD_S)
+
+    return urls[0], stopper
+
+
+@pytest.fixture
+def service(store: CrmStore) -> Iterator[str]:
+    """The call-log service under waitress, as ``mcc serve`` runs it."""
+    url, stop = _serve_in_thread(create_service(store, token=TOKEN))
+    yield url
+    stop()
+
+
+@pytest.fixture
+def simulator_url() -> Iterator[str]:
+    """The simulator under waitress, as ``mcc sim serve`` runs it."""
+    with start_in_thread(create_app({"deliver_callbacks": False})) as running:
+        yield running.base_url
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+def _read_status(sock: socket.socket) -> int:
+    """The status code of the answer on ``sock`` (reads up to the end of the status line)."""
+    data = b""
+    while b"\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return int(data.split(b" ", 2)[1])
+
+
+def _status_after_head(url: str, path: str, headers: dict[str, str]) -> int:
+    """Send only the head of an upload (no body at all) and read the server's answer."""
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in headers.items())]
+    with socket.create_connection(("127.0.0.1", _port(url)), timeout=GUARD_S) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        return _read_status(sock)
+
+
+# -- 3. the control plane checks every number -----------------------------------------
+
+
+@pytest.fixture
+def sim_http() -> Iterator[Any]:
+    app = create_app({"deliver_callbacks": False})
+    yield app.test_client()
+    get_simulator(app).close()
+
+
+BAD_NUMBERS = {
+    "huge": "1e308",
+    "nan": "NaN",
+    "infinity": "Infinity",
+    "negative": "-1",
+}
+
+
+def _raw_json(template: str, value: str) -> str:
+    return template.replace("VALUE", value)
+
+
+CONTROL_CASES = [
+    ("/_sim/transitions", '{"mode": "timed", "delays": {"ringing": VALUE}}', "delays.ringing"),
+    ("/_sim/transitions", '{"mode": "immediate", "delays": {"queued": VALUE}}', "delays.queued"),
+    ("/_sim/faults", '{"fault": "hang", "hang_s": VALUE}', "hang_s"),
+    ("/_sim/faults", '{"fault": "latency", "latency_ms": VALUE}', "latency_ms"),
+    ("/_sim/faults", '{"fault": "status", "count": VALUE}', "count"),
+    ("/_sim/profile", '{"name": "compliant", "popup_delay_s": VALUE}', "popup_delay_s"),
+    ("/_sim/callbacks/mode", '{"delay_ms": VALUE}', "delay_ms"),
+]
+
+
+@pytest.mark.parametrize("value", list(BAD_NUMBERS.values()), ids=list(BAD_NUMBERS))
+@pytest.mark.parametrize(("path", "template", "field"), CONTROL_CASES)
+def test_every_control_number_is_range_checked(
+    sim_http: Any, path: str, template: str, field: str, value: str
+) -> None:
+    answer = sim_http.post(path, data=_raw_json(template, value), content_type="application/json")
+    assert answer.status_code == 400, answer.get_data(as_text=True)
+    message = answer.get_json()["message"]
+    assert field in message
+    assert " to " in message  # names the range
+    # Nothing was stored: every route still answers.
+    assert sim_http.get("/_sim/state").status_code == 200
+    assert sim_http.post("/_sim/reset").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["3600", "1e308", "100000"])
+def test_absurd_values_that_are_numbers_are_refused_too(sim_http: Any, value: str) -> None:
+    cases = [
+        ("/_sim/faults", f'{{"fault": "hang", "hang_s": {value}}}'),
+        ("/_sim/profile", f'{{"name": "sloppy", "popup_delay_s": {value}}}'),
+        ("/_sim/transitions", f'{{"mode": "timed", "delays": {{"ringing": {value}00}}}}'),
+    ]
+    for path, body in cases:
+        answer = sim_http.post(path, data=body, content_type="application/json")
+        assert answer.status_code == 400, (path, answer.get_data(as_text=True))
+
+
+def test_a_huge_ringing_delay_never_breaks_the_simulator(sim_http: Any) -> None:
+    sim_http.post(
+        "/_sim/transitions",
+        data='{"mode": "timed", "delays": {"ringing": 1e308}}',
+        content_type="application/json",
+    )
+    for path in ("/_sim/reset", "/_sim/state", "/_sim/calls"):
+        method = sim_http.post if path == "/_sim/reset" else sim_http.get
+        assert method(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "limit", ["-1", "1" * 5000, "99999999999"], ids=["negative", "5000-digits", "huge"]
+)
+def test_the_journal_limit_is_range_checked(sim_http: Any, limit: str) -> None:
+    answer = sim_http.get("/_sim/journal", query_string={"limit": limit})
+    assert answer.status_code == 400
+    assert "limit" in answer.get_json()["message"]
+
+
+def test_a_bad_delay_state_is_400_not_409(sim_http: Any) -> None:
+    answer = sim_http.post("/_sim/transitions", json={"mode": "timed", "delays": {"completed": 1}})
+    assert answer.status_code == 400
+    assert "delays.completed" in answer.get_json()["message"]
+
+
+def test_hang_faults_never_starve_the_control_plane_or_other_clients() -> None:
+    release = threading.Event()
+    lock = threading.Lock()
+    holding = [0, 0]  # now, most at once
+    four_held = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        with lock:
+            holding[0] += 1
+            holding[1] = max(holding)
+            if holding[0] >= 4:
+                four_held.set()
+        release.wait(seconds)
+        with lock:
+            holding[0] -= 1
+
+    app = create_app({"sleep": sleep, "deliver_callbacks": False})
+    pull = {
+        "api_key": DEMO_KEY,
+        "username": "demouser",
+        "agentID": "agent1",
+        "campaignName": "Inbound_918030000001",
+        "customerNumber": "9876543210",
+    }
+    statuses: list[int] = []
+    with start_in_thread(app) as server:
+        base = server.base_url
+        rule = {"fault": "hang", "hang_s": 60, "operation": "generic.click2call"}
+        assert httpx.post(f"{base}/_sim/faults", json=rule).status_code == 201
+
+        def client() -> None:
+            answer = httpx.get(f"{base}/click2call", params=pull, timeout=GUARD_S * 3)
+            with lock:
+                statuses.append(answer.status_code)
+
+        clients = [threading.Thread(target=client) for _ in range(24)]
+        for thread in clients:
+            thread.start()
+        try:
+            assert four_held.wait(GUARD_S)
+            # While hangs hold worker threads: the control plane and another
+            # operation are answered.
+            with httpx.Client(base_url=base, timeout=GUARD_S) as http:
+                assert http.get("/_sim/state").status_code == 200
+                assert http.get(PULL_DIDS, params={"apiKey": DEMO_KEY}).status_code == 200
+                assert http.post("/_sim/faults", json={"fault": "html"}).status_code == 201
+        finally:
+            release.set()
+            for thread in clients:
+                thread.join(GUARD_S * 3)
+    assert statuses == [504] * 24
+    assert holding[1] <= get_simulator(app).config.max_held_requests
