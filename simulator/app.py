@@ -48,6 +48,8 @@ def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Fla
     settings = SimulatorConfig.from_value(config)
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # Flask's own 413 (gunicorn, the test client); waitress refuses bigger bodies first.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     sim = Simulator(settings, record_builders={d.name: d.record for d in DIALECTS.values()})
     app.extensions[EXTENSION] = sim
     for dialect in DIALECTS.values():

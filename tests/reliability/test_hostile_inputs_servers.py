@@ -8,6 +8,7 @@ assertions are about answers and counts.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from flask import Flask
+from werkzeug.test import EnvironBuilder
 
 from calling.service import create_service, serve_service
 from crm import CrmStore
@@ -104,6 +106,108 @@ def _status_after_head(url: str, path: str, headers: dict[str, str]) -> int:
     with socket.create_connection(("127.0.0.1", _port(url)), timeout=GUARD_S) as sock:
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         return _read_status(sock)
+
+
+# -- 1. the body limit is the server's, before any body is spooled ------------------
+
+
+@pytest.mark.parametrize("authenticated", [False, True], ids=["no-token", "token"])
+def test_the_call_log_service_refuses_a_300_mb_upload_from_its_headers(
+    service: str, authenticated: bool
+) -> None:
+    headers = {"Content-Type": "application/json", "Content-Length": str(300 * 1000 * 1000)}
+    if authenticated:
+        headers["Authorization"] = f"Bearer {TOKEN}"
+    # No byte of the body is sent: a server that waits for it never answers.
+    assert _status_after_head(service, "/calllog", headers) == 413
+
+
+def test_the_simulator_refuses_a_300_mb_upload_from_its_headers(simulator_url: str) -> None:
+    headers = {"Content-Type": "application/json", "Content-Length": str(300 * 1000 * 1000)}
+    assert _status_after_head(simulator_url, "/_sim/seed", headers) == 413
+
+
+def _bytes_taken_by_chunked_upload(url: str, path: str, *, most: int) -> int:
+    """Stream a chunked body of up to ``most`` bytes; how many the server let through.
+
+    Sending stops when the server answers, closes the connection or stops
+    reading (a send that blocks for ``GUARD_S / 4``).
+    """
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    head += "Transfer-Encoding: chunked\r\n\r\n"
+    chunk = b"x" * (64 * 1024)
+    framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+    sent = 0
+    with socket.create_connection(("127.0.0.1", _port(url)), timeout=GUARD_S / 4) as sock:
+        sock.sendall(head.encode())
+        try:
+            while sent < most:
+                sock.sendall(framed)
+                sent += len(chunk)
+        except OSError:  # reset, broken pipe, or a send the server no longer reads
+            pass
+    return sent
+
+
+def test_a_chunked_unauthenticated_upload_is_cut_near_the_limit(service: str) -> None:
+    taken = _bytes_taken_by_chunked_upload(service, "/calllog", most=64 * MiB)
+    # The limit is 1 MiB; loopback socket buffers hold a few MiB more.
+    assert taken < 32 * MiB
+
+
+def test_an_unauthenticated_call_log_is_refused_before_its_body_is_read(
+    store: CrmStore,
+) -> None:
+    class Untouchable:
+        reads = 0
+
+        def read(self, *args: Any) -> bytes:
+            Untouchable.reads += 1
+            return b""
+
+        readline = read
+
+    app = create_service(store, token=TOKEN)
+    environ = EnvironBuilder(
+        path="/calllog", method="POST", data=b"{}", content_type="application/json"
+    ).get_environ()
+    environ["wsgi.input"] = Untouchable()
+    statuses: list[str] = []
+    body = b"".join(app(environ, lambda status, headers, *_: statuses.append(status)))
+    assert statuses[0].startswith("401")
+    assert json.loads(body)["status"] == "error"
+    assert Untouchable.reads == 0
+
+
+# -- 2. slow clients cannot lock others out ------------------------------------------
+
+
+def _open_slow_connections(url: str, count: int) -> list[socket.socket]:
+    """``count`` connections that sent part of a request head and then nothing."""
+    opened = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", _port(url)), timeout=GUARD_S)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n")
+        opened.append(sock)
+    return opened
+
+
+@pytest.mark.parametrize("server", ["service", "simulator"])
+def test_a_normal_client_is_served_while_120_slow_connections_are_open(
+    server: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("service" if server == "service" else "simulator_url")
+    path = "/healthz" if server == "service" else "/_sim/behaviours"
+    slow = _open_slow_connections(url, 120)
+    try:
+        statuses = []
+        for _ in range(20):  # a new connection each time, as a fresh client would
+            with httpx.Client(timeout=GUARD_S / 2) as client:
+                statuses.append(client.get(f"{url}{path}").status_code)
+        assert statuses == [200] * 20
+    finally:
+        for sock in slow:
+            sock.close()
 
 
 # -- 3. the control plane checks every number -----------------------------------------
