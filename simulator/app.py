@@ -32,7 +32,6 @@ from simulator.config import SimulatorConfig
 from simulator.control.routes import blueprint as control_blueprint
 from simulator.current import EXTENSION, current_simulator, get_simulator
 from simulator.faults import FaultAction, fault_response
-from simulator.journal import redact_mapping
 from simulator.providers import DIALECTS
 from simulator.providers.params import CUSTOMER_FIELDS, find_problems, read_params
 from simulator.recordings import blueprint as recordings_blueprint
@@ -113,7 +112,7 @@ def _after_request(response: Response) -> Response:
         path=request.path,
         operation=request.endpoint or "",
         query=request.args.to_dict(flat=True),
-        params=redact_mapping(params.values),
+        params=params.values,
         headers=request.headers.items(),
         status=response.status_code,
         flags=g.get("sim_flags", ()),

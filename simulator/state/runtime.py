@@ -74,7 +74,7 @@ class Simulator:
         #: Latency/hang faults and the pop-up delay sleep through it (bounded).
         self.holds = HoldGate(config.max_held_requests, config.sleep)
         self.ids = IdSource(config.random_seed)
-        self.journal = Journal(config.journal_size)
+        self.journal = Journal(config.journal_size, config.journal_bytes)
         self.faults = FaultBook()
         self.outbox = Outbox(
             clock=config.clock,

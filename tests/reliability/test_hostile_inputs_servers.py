@@ -348,3 +348,34 @@ def test_hang_faults_never_starve_the_control_plane_or_other_clients() -> None:
                 thread.join(GUARD_S * 3)
     assert statuses == [504] * 24
     assert holding[1] <= get_simulator(app).config.max_held_requests
+
+
+# -- 4. the journal is bounded in bytes ------------------------------------------------
+
+
+def test_a_2_mb_parameter_is_journalled_truncated(sim_http: Any) -> None:
+    big = "x" * 2_000_000
+    for _ in range(3):
+        sim_http.post(PULL_DIDS, json={"apiKey": DEMO_KEY, "note": big})
+    answer = sim_http.get("/_sim/journal")
+    entries = answer.get_json()["entries"]
+    assert len(entries) == 3
+    for entry in entries:
+        note = entry["params"]["note"]
+        assert len(note) < 2200
+        assert note.endswith("…[truncated 1997952 characters]")
+    assert len(answer.get_data()) < 64 * 1024
+
+
+def test_the_journal_keeps_at_most_its_byte_budget() -> None:
+    app = create_app({"deliver_callbacks": False, "journal_bytes": 200_000})
+    http = app.test_client()
+    params = {f"p{i}": "y" * 3000 for i in range(30)}
+    for _ in range(100):
+        http.post(PULL_DIDS, json={"apiKey": DEMO_KEY, **params})
+    answer = http.get("/_sim/journal")
+    entries = answer.get_json()["entries"]
+    assert 0 < len(entries) < 100
+    assert len(answer.get_data()) <= 200_000 + 1024
+    # The newest entries are the ones kept.
+    assert entries[-1]["id"] == 100
