@@ -232,9 +232,10 @@ def _incoming() -> Response:
     if dialect not in _DIALECTS:
         raise BadControlInput(f"dialect must be one of {', '.join(_DIALECTS)}")
     with sim.lock:
-        if did is None or did not in sim.directory.dids:
-            known = ", ".join(sim.directory.dids) or "none"
-            raise BadControlInput(f"did must be one of the seeded DIDs ({known})")
+        if did is None or not sim.directory.has_did(did):
+            dids = sim.directory.dids
+            known = ", ".join(dids[:10]) + (f" and {len(dids) - 10} more" if len(dids) > 10 else "")
+            raise BadControlInput(f"did must be one of the seeded DIDs ({known or 'none'})")
         if "agent" in body:
             agent = sim.directory.agents.get(str(body["agent"]))
         else:

@@ -82,6 +82,14 @@ class Directory:
     dids: list[str] = field(default_factory=list)
     dnd: set[str] = field(default_factory=set)
     blacklist: set[str] = field(default_factory=set)
+    # ``dids`` keeps the seed's order; this set answers membership in O(1).
+    _did_index: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
+
+    def has_did(self, did: str) -> bool:
+        """Whether national ``did`` is one of the DIDs (O(1), whatever their number)."""
+        if len(self._did_index) != len(self.dids):
+            self._did_index = set(self.dids)
+        return did in self._did_index
 
     def account_by_credentials(self, username: str, api_key: str) -> Account | None:
         """The account whose username and api key both match."""

@@ -9,7 +9,11 @@ assertions are about answers and counts.
 from __future__ import annotations
 
 import json
+import os
+import resource
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +28,7 @@ from calling.service import create_service, serve_service
 from crm import CrmStore
 from simulator import create_app
 from simulator.current import get_simulator
+from simulator.seed import SeedError, load_seed
 from simulator.serve import start_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -379,3 +384,145 @@ def test_the_journal_keeps_at_most_its_byte_budget() -> None:
     assert len(answer.get_data()) <= 200_000 + 1024
     # The newest entries are the ones kept.
     assert entries[-1]["id"] == 100
+
+
+# -- 5. seeding is linear and short under the lock ------------------------------------
+
+
+def _dids(count: int) -> list[str]:
+    return [f"98{i:08d}" for i in range(count)]
+
+
+def test_seeding_the_most_dids_a_seed_may_hold_completes(sim_http: Any) -> None:
+    answers: list[int] = []
+    thread = threading.Thread(
+        target=lambda: answers.append(
+            sim_http.post("/_sim/seed", json={"dids": _dids(99_998)}).status_code
+        ),
+        daemon=True,
+    )
+    thread.start()
+    thread.join(GUARD_S * 1.5)  # a hang guard: a few seconds of work once linear
+    assert answers == [200]
+    assert len(sim_http.get("/_sim/state").get_json()["dids"]) == 100_000
+
+
+def test_seed_numbers_are_read_outside_the_simulators_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    import simulator.seed as seed_module
+
+    app = create_app({"deliver_callbacks": False})
+    sim_state = get_simulator(app)
+    entered = threading.Event()
+    release = threading.Event()
+    real = seed_module.national
+
+    def slow_national(text: str | None) -> str | None:
+        entered.set()
+        release.wait(GUARD_S)
+        return real(text)
+
+    monkeypatch.setattr(seed_module, "national", slow_national)
+    seeder = threading.Thread(target=lambda: sim_state.merge_seed({"dids": _dids(10)}), daemon=True)
+    seeder.start()
+    try:
+        assert entered.wait(GUARD_S)
+        # While the seed's numbers are being read, other requests get the lock.
+        got = sim_state.lock.acquire(timeout=GUARD_S / 2)
+        if got:
+            sim_state.lock.release()
+        assert got, "seeding held the simulator lock while it validated numbers"
+    finally:
+        release.set()
+        seeder.join(GUARD_S)
+    assert len(sim_state.directory.dids) == 12
+
+
+@pytest.mark.parametrize(
+    ("doc", "field"),
+    [
+        ({"agents": {f"a{i}": {"phone": "9800000001"} for i in range(10_001)}}, "agents"),
+        (
+            {"accounts": {f"x{i}": {"username": "u", "api_key": "k"} for i in range(1_001)}},
+            "accounts",
+        ),
+        ({"dids": _dids(100_001)}, "dids"),
+        ({"dnd": _dids(100_001)}, "dnd"),
+    ],
+    ids=["agents", "accounts", "dids", "dnd"],
+)
+def test_seed_documents_are_bounded(sim_http: Any, doc: dict[str, Any], field: str) -> None:
+    answer = sim_http.post("/_sim/seed", json=doc)
+    assert answer.status_code == 400
+    message = answer.get_json()["message"]
+    assert field in message
+    assert "at most" in message
+
+
+def test_a_seed_item_that_is_not_a_number_is_named_without_echoing_it(sim_http: Any) -> None:
+    answer = sim_http.post("/_sim/seed", json={"dids": [["9800000001"] * 1000]})
+    assert answer.status_code == 400
+    assert len(answer.get_json()["message"]) < 300
+
+
+# -- 6. seed YAML is bounded -------------------------------------------------------------
+
+
+def _billion_laughs(path: Path) -> Path:
+    names = "abcdefghi"
+    levels = ["&a [" + ",".join(['"9800000001"'] * 9) + "]"]
+    levels += [f"&{names[i]} [" + ",".join([f"*{names[i - 1]}"] * 9) + "]" for i in range(1, 9)]
+    path.write_text("blacklist: [" + ",".join(levels) + "]\ndids: [*i]\n", encoding="utf-8")
+    return path
+
+
+def _limit_memory() -> None:  # pragma: no cover - runs in the child
+    resource.setrlimit(resource.RLIMIT_AS, (1024 * MiB, 1024 * MiB))
+
+
+def _serve_seed_in_a_small_child(seed: str) -> subprocess.CompletedProcess[str]:
+    """``python -m simulator --seed SEED`` with 1 GiB of address space.
+
+    A regression must not eat the machine: it dies of MemoryError instead.
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", "--port", "0", "--seed", seed],
+        capture_output=True,
+        text=True,
+        timeout=GUARD_S * 3,
+        preexec_fn=_limit_memory,
+        check=False,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def test_a_billion_laughs_seed_is_one_clear_line(tmp_path: Path) -> None:
+    seed = _billion_laughs(tmp_path / "laughs.yaml")
+    assert seed.stat().st_size < 500
+    done = _serve_seed_in_a_small_child(str(seed))
+    assert done.returncode == 2, done.stderr[-500:]
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "alias" in done.stderr
+
+
+def test_an_endless_seed_file_is_one_clear_line() -> None:
+    done = _serve_seed_in_a_small_child("/dev/zero")
+    assert done.returncode == 2, done.stderr[-500:]
+    assert "Traceback" not in done.stderr
+    assert "larger than" in done.stderr
+
+
+def test_load_seed_refuses_nested_aliases(tmp_path: Path) -> None:
+    with pytest.raises(SeedError, match="alias"):
+        load_seed(_billion_laughs(tmp_path / "laughs.yaml"))
+
+
+def test_load_seed_refuses_a_huge_file_and_deep_nesting(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("dids:\n" + '  - "9800000001"\n' * 400_000, encoding="utf-8")
+    with pytest.raises(SeedError, match="larger than"):
+        load_seed(big)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("dids: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(SeedError, match="nest"):
+        load_seed(deep)
