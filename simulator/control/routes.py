@@ -25,8 +25,12 @@ POST     /_sim/callbacks/mode             ``{"duplicate", "delay_ms", "reorder",
 POST     /_sim/callbacks/flush            deliver what is due now, synchronously
 =======  ===============================  ==========================================
 
-Bad input answers 400 with a message naming the field; unknown ids 404; a
-transition the call cannot make 409. Never a 500 for bad JSON. One handler
+Bad input answers 400 with a message naming the field (and, for a number,
+its range); unknown ids 404; a transition the call cannot make 409. Never a
+500 for bad JSON, NaN, Infinity or a number too large to use. Every answer
+leaves through :func:`_reply`, which redacts credentials at any depth
+(:func:`simulator.redaction.redact_json`): a ``callback_url``'s ``?token=``
+is ``***`` in ``/_sim/state`` as everywhere else. One handler
 answers every :class:`~simulator.errors.SimulatorError` (the tree is drawn in
 :mod:`simulator.errors`) as ``{"status": "error", "message": ...}`` with the
 error's ``status``.
@@ -45,6 +49,7 @@ from simulator.errors import SimulatorError
 from simulator.faults import UnknownFault
 from simulator.limits import MAX_JOURNAL_LIMIT, checked_number
 from simulator.profiles import get_profile
+from simulator.redaction import redact_json
 from simulator.state.numbers import national
 from simulator.state.runtime import UnknownCall
 
@@ -58,7 +63,7 @@ class BadControlInput(SimulatorError, ValueError):
 
 
 def _reply(body: dict[str, Any], status: int = 200) -> Response:
-    response = jsonify(body)
+    response = jsonify(redact_json(body))
     response.status_code = status
     return response
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from simulator.redaction import redacted_url
+
 __all__ = ["AGENT_MODES", "Account", "Agent", "Campaign", "Directory"]
 
 AGENT_MODES = ("manual", "blended", "inbound", "progressive", "preview")
@@ -28,10 +30,11 @@ class Account:
     rate_limit_per_minute: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """State dump form: secrets replaced by ``***``."""
+        """State dump form: secrets (and a ``?token=`` in the callback URL) as ``***``."""
         data = asdict(self)
         for key in ("api_key", "knowlarity_api_key", "knowlarity_authorization"):
             data[key] = _REDACTED if data[key] else ""
+        data["callback_url"] = redacted_url(self.callback_url)
         return data
 
 

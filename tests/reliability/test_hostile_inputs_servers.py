@@ -526,3 +526,38 @@ def test_load_seed_refuses_a_huge_file_and_deep_nesting(tmp_path: Path) -> None:
     deep.write_text("dids: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
     with pytest.raises(SeedError, match="nest"):
         load_seed(deep)
+
+
+# -- 7. no credential in any control-plane answer ---------------------------------------
+
+SECRET = "S3CRET-canary-4f1e9a"
+
+
+def test_callback_urls_are_redacted_in_every_control_plane_answer(sim_http: Any) -> None:
+    url = (
+        f"http://127.0.0.1:9/calllog?token={SECRET}&api_key={SECRET}&key={SECRET}"
+        f"&signature={SECRET}&password={SECRET}&secret={SECRET}&keep=visible"
+    )
+    assert (
+        sim_http.post("/_sim/seed", json={"accounts": {"demo": {"callback_url": url}}}).status_code
+        == 200
+    )
+    placed = sim_http.get(
+        "/click2call",
+        query_string={
+            "api_key": DEMO_KEY,
+            "username": "demouser",
+            "agentID": "agent1",
+            "campaignName": "Inbound_918030000001",
+            "customerNumber": "9876543210",
+            "callback_url": url,
+        },
+    )
+    assert placed.status_code == 200
+    answers = {
+        path: sim_http.get(path).get_data(as_text=True)
+        for path in ("/_sim/state", "/_sim/callbacks", "/_sim/calls", "/_sim/journal")
+    }
+    for path, text in answers.items():
+        assert SECRET not in text, f"a credential leaked into {path}"
+    assert "keep=visible" in answers["/_sim/state"]
