@@ -21,12 +21,14 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from werkzeug.test import EnvironBuilder
 
 from calling.service import create_service, serve_service
 from crm import CrmStore
 from simulator import create_app
+from simulator.cli import sim
 from simulator.current import get_simulator
 from simulator.seed import SeedError, load_seed
 from simulator.serve import start_in_thread
@@ -561,3 +563,137 @@ def test_callback_urls_are_redacted_in_every_control_plane_answer(sim_http: Any)
     for path, text in answers.items():
         assert SECRET not in text, f"a credential leaked into {path}"
     assert "keep=visible" in answers["/_sim/state"]
+
+
+# -- 8. mcc serve: short tokens, non-loopback, startup errors ----------------------------
+
+
+def _mcc(*args: str, env: dict[str, str] | None = None) -> Any:
+    from mcc.cli import cli
+
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+@pytest.fixture
+def no_serving(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Replace the serving loop: print the ready line and return at once."""
+    import calling.service as service_module
+
+    hosts: list[str] = []
+
+    def fake(app: Flask, host: str = "127.0.0.1", port: int = 8081, **kwargs: Any) -> None:
+        hosts.append(host)
+        kwargs["on_ready"](f"http://{host}:{port}")
+
+    monkeypatch.setattr(service_module, "serve_service", fake)
+    return hosts
+
+
+def test_mcc_serve_refuses_a_short_token(tmp_path: Path, no_serving: list[str]) -> None:
+    db = str(tmp_path / "crm.sqlite3")
+    result = _mcc("serve", "--db", db, env={"MCC_CALLLOG_TOKEN": "tiny-9q"})
+    assert result.exit_code == 2
+    assert "16" in result.output
+    assert "--insecure-short-token" in result.output
+    assert "tiny-9q" not in result.output
+    assert no_serving == []
+    allowed = _mcc(
+        "serve", "--db", db, "--insecure-short-token", env={"MCC_CALLLOG_TOKEN": "tiny-9q"}
+    )
+    assert allowed.exit_code == 0, allowed.output
+    assert no_serving == ["127.0.0.1"]
+
+
+def test_mcc_serve_warns_when_it_binds_a_non_loopback_address(
+    tmp_path: Path, no_serving: list[str]
+) -> None:
+    db = str(tmp_path / "crm.sqlite3")
+    result = _mcc("serve", "--db", db, "--host", "0.0.0.0", env={"MCC_CALLLOG_TOKEN": TOKEN})
+    assert result.exit_code == 0, result.output
+    assert "not loopback" in result.output
+    quiet = _mcc("serve", "--db", db, env={"MCC_CALLLOG_TOKEN": TOKEN})
+    assert "not loopback" not in quiet.output
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        yield int(sock.getsockname()[1])
+
+
+def _one_clean_line(result: Any) -> None:
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_mcc_serve_on_a_port_in_use_is_one_line(tmp_path: Path, busy_port: int) -> None:
+    result = _mcc(
+        "serve",
+        "--db",
+        str(tmp_path / "crm.sqlite3"),
+        "--port",
+        str(busy_port),
+        env={"MCC_CALLLOG_TOKEN": TOKEN},
+    )
+    _one_clean_line(result)
+    assert f"127.0.0.1:{busy_port}" in result.output
+
+
+def test_mcc_sim_serve_on_a_port_in_use_is_one_line(busy_port: int) -> None:
+    result = CliRunner().invoke(sim, ["serve", "--port", str(busy_port)])
+    _one_clean_line(result)
+    assert f"127.0.0.1:{busy_port}" in result.output
+
+
+def _bad_databases(tmp_path: Path) -> dict[str, str]:
+    not_sqlite = tmp_path / "notes.txt"
+    not_sqlite.write_text("these are notes, not a database\n" * 50, encoding="utf-8")
+    return {"not-sqlite": str(not_sqlite), "unopenable": "/proc/x.sqlite3"}
+
+
+COMMANDS = {
+    "dids-list": ["dids", "list"],
+    "dids-sync": ["dids", "sync", "--config", "ozonetel", "--base-url", "http://127.0.0.1:9"],
+    "call": [
+        "call", "--lead", "L-1", "--user", "u1",
+        "--config", "ozonetel", "--base-url", "http://127.0.0.1:9",
+    ],
+    "popup": [
+        "popup", "--agent-phone", "9800000001", "--caller", "918030000001",
+        "--config", "ozonetel", "--base-url", "http://127.0.0.1:9",
+    ],
+    "serve": ["serve", "--port", "0"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["not-sqlite", "unopenable"])
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_that_opens_the_crm_store_fails_in_one_line(
+    tmp_path: Path, command: str, kind: str, no_serving: list[str]
+) -> None:
+    env = {
+        "MCC_CALLLOG_TOKEN": TOKEN,
+        "OZONETEL_API_KEY": DEMO_KEY,
+        "OZONETEL_USERNAME": "demouser",
+        "MCC_CONFIG": "",
+    }
+    result = _mcc(*COMMANDS[command], "--db", _bad_databases(tmp_path)[kind], env=env)
+    _one_clean_line(result)
+    assert "database" in result.output
+    assert no_serving == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_a_crm_file_in_a_read_only_directory_is_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        result = _mcc("dids", "list", "--db", str(folder / "x.sqlite3"))
+    finally:
+        folder.chmod(0o755)
+    _one_clean_line(result)
