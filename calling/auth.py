@@ -7,20 +7,45 @@ callback URL is a plain URL, so the token may also ride in the query string
 only for providers that cannot send headers.
 
 The secret comes from the environment (``MCC_CALLLOG_TOKEN``) and is compared
-in constant time; it never appears in an answer or a log line.
+in constant time; it never appears in an answer or a log line. ``mcc serve``
+refuses one shorter than :data:`MIN_TOKEN_CHARS` (16) unless told otherwise.
+
+:class:`TokenGate` checks it as WSGI middleware, from the request's headers
+and query alone: a request without the right token is answered 401 before
+anything reads its body (under a streaming server such as gunicorn, nothing
+of it is read at all; waitress has already buffered at most the body limit).
 """
 
 from __future__ import annotations
 
 import hmac
-from typing import Protocol
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
-__all__ = ["TOKEN_ENV", "TOKEN_HEADER", "TOKEN_QUERY", "presented_token", "token_matches"]
+from werkzeug.wrappers import Request, Response
+
+__all__ = [
+    "MIN_TOKEN_CHARS",
+    "TOKEN_ENV",
+    "TOKEN_HEADER",
+    "TOKEN_QUERY",
+    "TokenGate",
+    "presented_token",
+    "token_matches",
+]
 
 TOKEN_ENV = "MCC_CALLLOG_TOKEN"
 TOKEN_HEADER = "X-MCC-Token"
 TOKEN_QUERY = "token"
+#: The shortest token ``mcc serve`` accepts without ``--insecure-short-token``.
+MIN_TOKEN_CHARS = 16
 _BEARER = "bearer "
+_REFUSAL = (
+    "missing or wrong token: send Authorization: Bearer <token>, X-MCC-Token,"
+    " or ?token= (for providers that cannot send headers)"
+)
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class _Lookup(Protocol):
@@ -46,3 +71,32 @@ def token_matches(presented: str | None, expected: str) -> bool:
     if not presented or not expected:
         return False
     return hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
+
+
+class TokenGate:
+    """WSGI middleware: a POST under ``prefix`` without the right token is 401, body unread.
+
+    Wrap a Flask app's ``wsgi_app`` with it (``app.wsgi_app = TokenGate(...)``);
+    every other request passes through untouched.
+    """
+
+    def __init__(self, app: WsgiApp, token: str, prefix: str = "/calllog") -> None:
+        self.app = app
+        self._token = token
+        self._prefix = prefix
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO", "")
+        guarded = path == self._prefix or path.startswith(self._prefix + "/")
+        if not guarded or environ.get("REQUEST_METHOD") != "POST":
+            return self.app(environ, start_response)
+        # Request() reads headers and the query string only; the body stays unread.
+        request = Request(environ)
+        if token_matches(presented_token(request.headers, request.args), self._token):
+            return self.app(environ, start_response)
+        body = json.dumps({"status": "error", "message": _REFUSAL})
+        response = Response(body, 401, content_type="application/json")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="mcc-calllog"'
+        # No Connection header: hop-by-hop headers are the server's (PEP 3333);
+        # the server itself drains or drops the unread body.
+        return response(environ, start_response)

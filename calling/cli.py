@@ -6,13 +6,19 @@ Each takes ``--config FILE_OR_PRESET`` (default ``$MCC_CONFIG``), ``--db PATH``
 host. Secrets come from the environment variables the config names. Numbers
 are masked unless ``--show-numbers``. Exit codes: 0 done, 1 the provider
 refused or failed, 2 bad input (one clear line on stderr, no traceback).
+A CRM file that cannot be used (not SQLite, unreadable, in a read-only
+folder, an impossible path) and a port ``mcc serve`` cannot listen on are
+bad input too: the store's and ``sqlite3``'s errors and ``OSError`` are
+caught here, at the edge.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -60,17 +66,42 @@ def _config(source: str | None, base_url: str | None) -> ConnectorConfig:
 
 @contextmanager
 def _session(db: Path | None) -> Iterator[CrmStore]:
-    """The CRM store, with every ``ConnectorError`` turned into bad input (exit 2)."""
+    """The CRM store; its errors, ``sqlite3``'s and ``OSError`` become bad input (exit 2).
+
+    SQLite opens files lazily, so a file that is not a database, or a folder
+    it cannot write its journal into, fails at the first query, inside the
+    block: both places are covered.
+    """
+    path = db or default_db_path()
     try:
-        store = CrmStore(db or default_db_path())
-    except (ConnectorError, OSError) as exc:
-        raise _BadInput(f"cannot open the CRM database: {exc}") from None
+        store = CrmStore(path)
+    except (ConnectorError, sqlite3.Error, OSError) as exc:
+        raise _BadInput(f"cannot open the CRM database {path}: {_reason(exc)}") from None
     try:
         yield store
+    except (sqlite3.Error, OSError) as exc:
+        raise _BadInput(f"cannot use the CRM database {path}: {_reason(exc)}") from None
     except ConnectorError as exc:
         raise _BadInput(str(exc)) from None
     finally:
-        store.close()
+        with suppress(sqlite3.Error, OSError):  # closing a store that never opened
+            store.close()
+
+
+def _reason(exc: BaseException) -> str:
+    """An error's text on one line (``OSError``: its strerror, without the errno)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _shown(number: PhoneNumber | None, show: bool) -> str:
@@ -238,6 +269,11 @@ def dids_list(db: Path | None) -> None:
     is_flag=True,
     help="Accept call logs without a token (only on a trusted network).",
 )
+@click.option(
+    "--insecure-short-token",
+    is_flag=True,
+    help="Accept a MCC_CALLLOG_TOKEN shorter than 16 characters (tests only).",
+)
 @_config_option
 @_base_option
 @_db_option
@@ -246,17 +282,36 @@ def serve(
     host: str,
     port: int,
     insecure_no_auth: bool,
+    insecure_short_token: bool,
     config_source: str | None,
     base_url: str | None,
     db: Path | None,
 ) -> None:
     """Run the connector's call-log service (and the DID sync schedule) until Ctrl-C."""
-    from calling.auth import TOKEN_ENV
+    from calling.auth import MIN_TOKEN_CHARS, TOKEN_ENV
     from calling.service import create_service, serve_service
 
     has_config = bool(config_source or os.environ.get("MCC_CONFIG"))
     config = _config(config_source, base_url) if has_config else None
     token = os.environ.get(TOKEN_ENV) or None
+    if token is not None and len(token) < MIN_TOKEN_CHARS and not insecure_short_token:
+        raise _BadInput(
+            f"{TOKEN_ENV} is shorter than {MIN_TOKEN_CHARS} characters: use a long random"
+            " secret (python -c 'import secrets; print(secrets.token_urlsafe(24))'),"
+            " or pass --insecure-short-token"
+        )
+    if not _is_loopback(host):
+        # Said before binding, so it shows even when the bind then fails.
+        exposure = (
+            "it accepts call logs from anyone (no token)"
+            if token is None
+            else "the token travels in clear text unless TLS is in front"
+        )
+        click.echo(
+            f"warning: binding {host}, not loopback: the call-log service is reachable"
+            f" from other machines, and {exposure}",
+            err=True,
+        )
     with _session(db) as store, make_client() as client:
         app = create_service(store, config, token, client=client, allow_no_auth=insecure_no_auth)
 
@@ -269,5 +324,8 @@ def serve(
                 click.echo(f"DID sync every {every:g} s, first run now")
             click.echo("press Ctrl-C to stop")
 
-        serve_service(app, host, port, on_ready=ready)
+        try:
+            serve_service(app, host, port, on_ready=ready)
+        except OSError as exc:
+            raise _BadInput(f"cannot listen on {host}:{port}: {_reason(exc)}") from None
     click.echo("stopped")

@@ -14,8 +14,18 @@
 - ``GET /healthz``: liveness plus the DID sync status (no secrets).
 - JSON answers for 401, 404, 405, 413 and 500.
 
+The token is checked by :class:`calling.auth.TokenGate`, WSGI middleware in
+front of Flask: a call-log POST without the right token is answered 401 from
+its headers and query alone, before anything reads its body.
+
 ``serve_service`` runs the app with waitress and the DID sync schedule until
-Ctrl-C or SIGTERM.
+Ctrl-C or SIGTERM. Waitress enforces the limits of :func:`waitress_limits`:
+a body over the app's limit (1 MiB) is refused 413 from its
+``Content-Length`` before any of it is read or spooled (a chunked one as
+soon as it passes the limit), request heads over 64 KiB are refused,
+connections idle for 30 s are closed, at most 500 are served at once and
+they are polled with ``poll()``. Reading a request head costs no thread, so
+slow clients do not lock others out.
 """
 
 from __future__ import annotations
@@ -32,7 +42,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from calling.activities import ingest
-from calling.auth import TOKEN_ENV, presented_token, token_matches
+from calling.auth import TOKEN_ENV, TokenGate
 from calling.did_sync import DidGate, DidSyncResult, sync_dids
 from calling.scheduler import DidSyncScheduler
 from connector.calllog import parse_callback
@@ -43,14 +53,27 @@ from crm.errors import CrmStoreError
 from crm.store import CrmStore
 
 __all__ = [
+    "CHANNEL_TIMEOUT_S",
+    "CONNECTION_LIMIT",
     "DEFAULT_MAX_BODY_BYTES",
+    "MAX_HEADER_BYTES",
     "ServiceState",
     "create_service",
     "serve_service",
     "service_state",
+    "waitress_limits",
 ]
 
 DEFAULT_MAX_BODY_BYTES = 1_048_576
+#: A connection with nothing to do (idle keep-alive, or a request head that
+#: stopped arriving) is closed after this many seconds; checked every 5 s.
+CHANNEL_TIMEOUT_S = 30
+CLEANUP_INTERVAL_S = 5
+#: Connections served at once; past it waitress stops accepting until one closes.
+CONNECTION_LIMIT = 500
+#: Request line plus headers.
+MAX_HEADER_BYTES = 64 * 1024
+THREADS = 8
 _EXTENSION = "mcc_service"
 _PROVIDER = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _log = logging.getLogger(__name__)
@@ -97,17 +120,8 @@ def _healthz() -> Response:
 
 
 def _calllog(provider: str | None = None) -> tuple[Response, int]:
+    # The token was checked by TokenGate before the request reached Flask.
     state = _state()
-    if state.token is not None and not token_matches(
-        presented_token(request.headers, request.args), state.token
-    ):
-        response, status = _error(
-            401,
-            "missing or wrong token: send Authorization: Bearer <token>, X-MCC-Token,"
-            " or ?token= (for providers that cannot send headers)",
-        )
-        response.headers["WWW-Authenticate"] = 'Bearer realm="mcc-calllog"'
-        return response, status
     if provider is not None and not _PROVIDER.match(provider):
         return _error(404, f"/calllog/{provider[:32]} is not a call-log path")
     body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
@@ -199,6 +213,8 @@ def create_service(
     app.add_url_rule("/calllog/<provider>", "calllog_provider", _calllog, methods=["POST"])
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
+    if state.token is not None:
+        app.wsgi_app = TokenGate(app.wsgi_app, state.token)  # type: ignore[method-assign]
     return app
 
 
@@ -206,6 +222,20 @@ def service_state(app: Flask) -> ServiceState:
     """The state of a service app (its store, gate and scheduler)."""
     state: ServiceState = app.extensions[_EXTENSION]
     return state
+
+
+def waitress_limits(max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> dict[str, Any]:
+    """The waitress settings that bound what one client can make the service hold."""
+    return {
+        # waitress refuses a body of max_request_body_size bytes or more.
+        "max_request_body_size": max_body_bytes + 1,
+        "max_request_header_size": MAX_HEADER_BYTES,
+        "channel_timeout": CHANNEL_TIMEOUT_S,
+        "cleanup_interval": CLEANUP_INTERVAL_S,
+        "connection_limit": CONNECTION_LIMIT,
+        "asyncore_use_poll": True,
+        "expose_tracebacks": False,
+    }
 
 
 def serve_service(
@@ -216,13 +246,25 @@ def serve_service(
     on_ready: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
 ) -> None:
-    """Serve ``app`` with waitress (and its DID schedule) until Ctrl-C, SIGTERM or ``stop``."""
+    """Serve ``app`` with waitress (and its DID schedule) until Ctrl-C, SIGTERM or ``stop``.
+
+    Binding errors (a port in use, an address not on this machine) raise
+    ``OSError`` before anything starts; the CLI turns them into one line.
+    """
     from waitress import wasyncore
     from waitress.server import create_server
 
     state = service_state(app)
     stop = stop or threading.Event()
-    server: Any = create_server(app, host=host, port=port, threads=8, ident="mcc-connector")
+    max_body = int(app.config.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_BODY_BYTES)
+    server: Any = create_server(
+        app,
+        host=host,
+        port=port,
+        threads=THREADS,
+        ident="mcc-connector",
+        **waitress_limits(max_body),
+    )
     thread = threading.Thread(target=server.run, name="mcc-service", daemon=True)
     previous: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():

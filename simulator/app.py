@@ -32,7 +32,6 @@ from simulator.config import SimulatorConfig
 from simulator.control.routes import blueprint as control_blueprint
 from simulator.current import EXTENSION, current_simulator, get_simulator
 from simulator.faults import FaultAction, fault_response
-from simulator.journal import redact_mapping
 from simulator.providers import DIALECTS
 from simulator.providers.params import CUSTOMER_FIELDS, find_problems, read_params
 from simulator.recordings import blueprint as recordings_blueprint
@@ -48,6 +47,8 @@ def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Fla
     settings = SimulatorConfig.from_value(config)
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # Flask's own 413 (gunicorn, the test client); waitress refuses bigger bodies first.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     sim = Simulator(settings, record_builders={d.name: d.record for d in DIALECTS.values()})
     app.extensions[EXTENSION] = sim
     for dialect in DIALECTS.values():
@@ -93,7 +94,7 @@ def _before_request() -> BaseResponse | None:
     for action in actions:
         flags.append(f"fault:{action.fault}")
         response = fault_response(
-            action, url=request.url, sleep=sim.sleep, default_hang_s=sim.config.hang_s
+            action, url=request.url, hold=sim.holds, default_hang_s=sim.config.hang_s
         )
         if response is not None:
             return response
@@ -111,7 +112,7 @@ def _after_request(response: Response) -> Response:
         path=request.path,
         operation=request.endpoint or "",
         query=request.args.to_dict(flat=True),
-        params=redact_mapping(params.values),
+        params=params.values,
         headers=request.headers.items(),
         status=response.status_code,
         flags=g.get("sim_flags", ()),

@@ -29,13 +29,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
 from simulator.clock import Clock
 from simulator.errors import SimulatorError
-from simulator.journal import redact_mapping
+from simulator.limits import MAX_CALLBACK_DELAY_MS, checked_number
+from simulator.redaction import redact_mapping, redacted_url
 
 __all__ = [
     "Attempt",
@@ -63,17 +63,6 @@ def backoff_s(
     """Seconds to wait after ``failed_attempts`` failures (1 -> 0.5 s, 2 -> 1 s, ...)."""
     exponent = max(0, failed_attempts - 1)
     return min(base * BACKOFF_FACTOR**exponent, cap)
-
-
-def redacted_url(url: str | None) -> str | None:
-    """``url`` with the values of secret-named query parameters replaced by ``***``."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    query = redact_mapping(dict(parse_qsl(parts.query, keep_blank_values=True)))
-    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
 
 
 class CallbackModeError(SimulatorError, ValueError):
@@ -113,12 +102,18 @@ class CallbackMode:
         for key in ("duplicate", "reorder", "drop"):
             if key in doc and not isinstance(doc[key], bool):
                 raise CallbackModeError(f"{key} must be true or false")
-        delay = doc.get("delay_ms", 0)
-        if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
-            raise CallbackModeError("delay_ms must be a whole number of milliseconds >= 0")
+        delay = checked_number(
+            doc.get("delay_ms", 0),
+            "delay_ms",
+            0,
+            MAX_CALLBACK_DELAY_MS,
+            whole=True,
+            unit="milliseconds",
+            error=CallbackModeError,
+        )
         return cls(
             duplicate=bool(doc.get("duplicate", False)),
-            delay_ms=delay,
+            delay_ms=int(delay),
             reorder=bool(doc.get("reorder", False)),
             drop=bool(doc.get("drop", False)),
         )

@@ -18,6 +18,13 @@ import httpx
 from simulator.callbacks import BACKOFF_BASE_S, BACKOFF_CAP_S
 from simulator.clock import Clock, utc_now
 from simulator.errors import SimulatorError
+from simulator.limits import (
+    MAX_BODY_BYTES,
+    MAX_HELD_REQUESTS,
+    MAX_HOLD_S,
+    MAX_JOURNAL_BYTES,
+    checked_number,
+)
 
 __all__ = ["TRANSITION_MODES", "ConfigError", "SimulatorConfig"]
 
@@ -36,6 +43,8 @@ class SimulatorConfig:
     - ``random_seed``: seed of the id source (same seed, same UCIDs).
     - ``clock``: callable returning an aware datetime (default: real UTC now).
     - ``journal_size``: how many requests the journal keeps (oldest dropped).
+    - ``journal_bytes``: how much text the journal keeps in all (oldest
+      dropped); each stored value is cut at 2 KB on the way in.
     - ``history_size``: how many finished calls and finished callback
       deliveries are kept for inspection (oldest dropped; live calls and
       pending deliveries are always kept), so memory stays flat under load.
@@ -49,8 +58,14 @@ class SimulatorConfig:
     - ``callback_backoff_base_s`` / ``callback_backoff_cap_s``: retry backoff
       (doubling from the base, capped); tests and soak runs shorten them.
     - ``sleep``: how latency/hang faults wait (tests pass a recorder).
-    - ``hang_s``: how long the ``hang`` fault holds a request, at most.
+    - ``hang_s``: how long the ``hang`` fault holds a request (at most 60 s).
+    - ``max_held_requests``: how many requests latency and hang faults (and
+      the pop-up delay) may hold at once; past it they answer at once, so
+      the control plane and other clients always find a free thread.
+    - ``max_body_bytes``: request bodies larger than this are refused (413).
     - ``profile``: ``compliant`` (default) or ``sloppy``.
+
+    Every number is range-checked (``ConfigError`` names the field and range).
     """
 
     seed: Mapping[str, Any] | None = None
@@ -58,6 +73,7 @@ class SimulatorConfig:
     random_seed: int | None = None
     clock: Clock = utc_now
     journal_size: int = 1000
+    journal_bytes: int = 8 * 1024 * 1024
     history_size: int = 10_000
     transitions: str = "immediate"
     delays: Mapping[str, float] | None = None
@@ -69,6 +85,8 @@ class SimulatorConfig:
     callback_backoff_cap_s: float = BACKOFF_CAP_S
     sleep: Callable[[float], None] = field(default=time.sleep)
     hang_s: float = 30.0
+    max_held_requests: int = MAX_HELD_REQUESTS
+    max_body_bytes: int = MAX_BODY_BYTES
     profile: str = "compliant"
 
     def __post_init__(self) -> None:
@@ -77,18 +95,21 @@ class SimulatorConfig:
                 f"transitions must be one of {', '.join(TRANSITION_MODES)}, "
                 f"not {self.transitions!r}"
             )
-        if self.journal_size < 1:
-            raise ConfigError("journal_size must be at least 1")
-        if self.history_size < 1:
-            raise ConfigError("history_size must be at least 1")
-        if self.callback_max_attempts < 1:
-            raise ConfigError("callback_max_attempts must be at least 1")
-        if not 0 < self.callback_backoff_base_s <= self.callback_backoff_cap_s:
-            raise ConfigError(
-                "callback_backoff_base_s must be more than 0 and at most callback_backoff_cap_s"
-            )
-        if self.hang_s < 0:
-            raise ConfigError("hang_s must not be negative")
+
+        def check(name: str, low: float, high: float, *, whole: bool = True) -> None:
+            checked_number(getattr(self, name), name, low, high, whole=whole, error=ConfigError)
+
+        check("journal_size", 1, 100_000)
+        check("journal_bytes", 64 * 1024, MAX_JOURNAL_BYTES)
+        check("history_size", 1, 1_000_000)
+        check("callback_max_attempts", 1, 1000)
+        check("callback_backoff_base_s", 0.001, 3600, whole=False)
+        check("callback_backoff_cap_s", 0.001, 3600, whole=False)
+        if self.callback_backoff_base_s > self.callback_backoff_cap_s:
+            raise ConfigError("callback_backoff_base_s must be at most callback_backoff_cap_s")
+        check("hang_s", 0, MAX_HOLD_S, whole=False)
+        check("max_held_requests", 1, 256)
+        check("max_body_bytes", 1024, 64 * 1024 * 1024)
         if not callable(self.clock):
             raise ConfigError("clock must be a callable returning an aware datetime")
 

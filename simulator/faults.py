@@ -14,7 +14,8 @@ Kinds and what the client sees:
 ``malformed_json``        HTTP 200, ``application/json``, ``{"status": "success",``
 ``empty``                 HTTP 200, empty body
 ``reset``                 headers, part of the body, then the connection drops
-``hang``                  nothing for ``hang_s`` seconds (default 30), then 504
+``hang``                  nothing for ``hang_s`` seconds (default 30, at most 60),
+                          then 504
 ``fail_first``            HTTP ``status`` (default 503) for the first ``count``
                           (default 1) requests, then the normal answer
 ``huge``                  HTTP 200, a 20 MB JSON body
@@ -30,6 +31,14 @@ waitress and gunicorn then close the socket mid-body and the client sees a
 truncated response (httpx: ``RemoteProtocolError``). ``hang`` cannot notice a
 client that gave up (WSGI has no disconnect signal), so it is bounded by
 ``hang_s``. ``count`` limits any rule to its first N matches.
+
+Holding a request holds one of the server's worker threads. :class:`HoldGate`
+lets at most ``max_held_requests`` (default 8) be held at once by latency and
+hang faults and the pop-up delay; a request past that answers at once (a hang
+504, a latency 503, both saying why), so however many clients hit a hang the
+control plane and the other routes always find a free thread. ``serve`` adds
+that many threads to the pool. Every number of a rule is range-checked: a
+hang or a latency holds at most 60 s.
 """
 
 from __future__ import annotations
@@ -45,6 +54,7 @@ from urllib.parse import urlsplit, urlunsplit
 from werkzeug.wrappers import Response
 
 from simulator.errors import SimulatorError
+from simulator.limits import MAX_HOLD_S, MAX_LATENCY_MS, checked_number
 
 __all__ = [
     "FAULT_KINDS",
@@ -52,6 +62,7 @@ __all__ = [
     "FaultBook",
     "FaultError",
     "FaultRule",
+    "HoldGate",
     "SimulatedReset",
     "UnknownFault",
     "fault_response",
@@ -189,8 +200,9 @@ class FaultBook:
         if kind == "fail_first":
             status, count = status or 503, count or 1
         hang = doc.get("hang_s")
-        if hang is not None and (isinstance(hang, bool) or not isinstance(hang, int | float)):
-            raise FaultError("hang_s must be a number of seconds")
+        if hang is not None:
+            checked_number(hang, "hang_s", 0, MAX_HOLD_S, unit="seconds", error=FaultError)
+        latency = _optional_int(doc, "latency_ms", 0, MAX_LATENCY_MS)
         with self._lock:
             rule = FaultRule(
                 id=f"f{next(self._ids)}",
@@ -198,7 +210,7 @@ class FaultBook:
                 operation=operation,
                 number=number,
                 status=status,
-                latency_ms=_optional_int(doc, "latency_ms", 0, 600_000),
+                latency_ms=latency,
                 count=count,
                 hang_s=float(hang) if hang is not None else None,
             )
@@ -233,22 +245,47 @@ def _optional_int(doc: Mapping[str, Any], key: str, low: int, high: int) -> int 
     value = doc.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise FaultError(f"{key} must be a whole number from {low} to {high}")
-    return value
+    return int(checked_number(value, key, low, high, whole=True, error=FaultError))
+
+
+class HoldGate:
+    """At most ``limit`` requests held (slept) at once; the rest are told to answer now."""
+
+    def __init__(self, limit: int, sleep: Callable[[float], None]) -> None:
+        self.limit = limit
+        self._sleep = sleep
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def hold(self, seconds: float) -> bool:
+        """Sleep ``seconds`` (at most 60) and return True; False at once when full."""
+        if not self._slots.acquire(blocking=False):
+            return False
+        try:
+            self._sleep(min(max(seconds, 0.0), MAX_HOLD_S))
+        finally:
+            self._slots.release()
+        return True
+
+    def refusal(self, what: str) -> str:
+        """The message of a request answered at once because the gate was full."""
+        return (
+            f"simulated {what} not held: {self.limit} requests are held already"
+            " (max_held_requests); answered at once so the simulator stays responsive"
+        )
 
 
 def fault_response(
     action: FaultAction,
     *,
     url: str,
-    sleep: Callable[[float], None],
+    hold: HoldGate,
     default_hang_s: float,
 ) -> Response | None:
     """The response for ``action``; None means "answer normally" (after any latency)."""
     kind = action.fault
     if kind == "latency":
-        sleep((action.latency_ms or 0) / 1000)
+        if not hold.hold((action.latency_ms or 0) / 1000):
+            return _json(503, {"status": "error", "message": hold.refusal("latency")})
         return None
     if kind in ("status", "fail_first"):
         status = action.status or (503 if kind == "fail_first" else 500)
@@ -270,7 +307,8 @@ def fault_response(
         return response
     if kind == "hang":
         seconds = action.hang_s if action.hang_s is not None else default_hang_s
-        sleep(seconds)
+        if not hold.hold(seconds):
+            return _json(504, {"status": "error", "message": hold.refusal("hang")})
         return _json(504, {"status": "error", "message": f"simulated hang of {seconds:g} s"})
     if kind == "huge":
         response = Response(_huge_body(), 200, content_type="application/json")

@@ -6,7 +6,8 @@ careless partner, to prove a connector's rules catch it:
 - DND is answered with HTTP 200 and a success body (the call then fails);
 - pop-up (PullAPI) errors come back as an HTML page;
 - the DID list holds duplicates and invalid numbers;
-- the pop-up API answers 1.5 s late.
+- the pop-up API answers 1.5 s late (``popup_delay_s``, 0 to 60 s; it holds
+  a request like a latency fault, through the same bounded gate).
 
 Each switch can also be set on its own: ``{"name": "compliant",
 "echo_api_key": false}``. ``echo_api_key`` (on in both profiles) is Ozonetel's
@@ -22,6 +23,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from simulator.errors import SimulatorError
+from simulator.limits import MAX_HOLD_S, checked_number
 
 __all__ = ["PROFILES", "BadProfileSwitch", "Profile", "UnknownProfile", "get_profile"]
 
@@ -61,8 +63,8 @@ class Profile:
             if known[key] == "bool":
                 if not isinstance(value, bool):
                     raise BadProfileSwitch(f"{key} must be true or false")
-            elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise BadProfileSwitch(f"{key} must be a number of seconds >= 0")
+            else:
+                checked_number(value, key, 0, MAX_HOLD_S, unit="seconds", error=BadProfileSwitch)
             changes[key] = value
         return replace(self, **changes)
 

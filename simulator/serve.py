@@ -10,10 +10,20 @@ Two entry points:
 
 Waitress serves with one process and a pool of threads; ``workers`` is the
 number of concurrent clients you expect, and waitress gets ``workers * 4``
-threads (at least 4) because a simulated call may sleep (latency faults, the
-``hang`` magic number) and must not starve the other clients. Gunicorn runs
-``workers`` processes instead, each with its own simulator state, so it only
-suits stateless load tests; state-keeping scenarios want waitress.
+threads (at least 4), plus one for each request that latency and hang faults
+may hold at once (the app's ``max_held_requests``, 8 by default): held
+requests can never take the threads the control plane and other clients
+need. Gunicorn runs ``workers`` processes instead, each with its own
+simulator state, so it only suits stateless load tests; state-keeping
+scenarios want waitress.
+
+Waitress is given the limits of :func:`waitress_limits`: it refuses a body
+over the app's ``MAX_CONTENT_LENGTH`` (2 MiB) from its ``Content-Length``
+before reading any of it (chunked bodies as soon as they pass it), request
+heads over 64 KiB, closes connections idle for 30 s, and serves up to 500
+connections at once, polling them with ``poll()`` (no 1,024-descriptor
+``select()`` ceiling). Reading a request head costs no thread, so clients
+that send their heads slowly do not lock others out.
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from types import FrameType, TracebackType
@@ -30,24 +40,63 @@ from typing import Any, Literal
 from waitress import wasyncore
 from waitress.server import create_server
 
+from simulator.current import EXTENSION
+from simulator.limits import MAX_BODY_BYTES, MAX_HELD_REQUESTS
+
 __all__ = [
+    "CHANNEL_TIMEOUT_S",
+    "CONNECTION_LIMIT",
     "LOOPBACK",
+    "MAX_HEADER_BYTES",
     "RunningServer",
     "ServerKind",
     "serve",
     "start_in_thread",
     "threads_for",
+    "waitress_limits",
 ]
 
 LOOPBACK = "127.0.0.1"
 ServerKind = Literal["waitress", "gunicorn"]
 WsgiApp = Callable[..., Any]
 _STOP_TIMEOUT_S = 5.0
+#: A connection with nothing to do (idle keep-alive, or a request head that
+#: stopped arriving) is closed after this many seconds; checked every 5 s.
+CHANNEL_TIMEOUT_S = 30
+CLEANUP_INTERVAL_S = 5
+#: Connections served at once; past it waitress stops accepting until one closes.
+CONNECTION_LIMIT = 500
+#: Request line plus headers.
+MAX_HEADER_BYTES = 64 * 1024
 
 
 def threads_for(workers: int) -> int:
     """Waitress threads for ``workers`` expected concurrent clients (see module doc)."""
     return max(4, workers * 4)
+
+
+def waitress_limits(max_body_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The waitress settings that bound what one client can make the server hold."""
+    return {
+        # waitress refuses a body of max_request_body_size bytes or more.
+        "max_request_body_size": max_body_bytes + 1,
+        "max_request_header_size": MAX_HEADER_BYTES,
+        "channel_timeout": CHANNEL_TIMEOUT_S,
+        "cleanup_interval": CLEANUP_INTERVAL_S,
+        "connection_limit": CONNECTION_LIMIT,
+        "asyncore_use_poll": True,
+        "expose_tracebacks": False,
+    }
+
+
+def _app_limits(app: WsgiApp) -> tuple[int, int]:
+    """The app's body limit and held-request limit (defaults for a foreign WSGI app)."""
+    config = getattr(app, "config", None)
+    body = config.get("MAX_CONTENT_LENGTH") if isinstance(config, Mapping) else None
+    extensions = getattr(app, "extensions", None)
+    sim = extensions.get(EXTENSION) if isinstance(extensions, Mapping) else None
+    held = sim.config.max_held_requests if sim is not None else MAX_HELD_REQUESTS
+    return int(body or MAX_BODY_BYTES), int(held)
 
 
 @dataclass
@@ -123,13 +172,15 @@ def start_in_thread(
     accepts connections at once.
     """
     wsgi_app = app if app is not None else _default_app()
+    max_body, held = _app_limits(wsgi_app)
     server = create_server(
         wsgi_app,
         host=host,
         port=port,
-        threads=threads_for(workers),
+        threads=threads_for(workers) + held,
         ident="mcc-simulator",
         clear_untrusted_proxy_headers=True,
+        **waitress_limits(max_body),
     )
     thread = threading.Thread(target=server.run, name=f"mcc-sim-{server.effective_port}")
     thread.daemon = True

@@ -25,8 +25,12 @@ POST     /_sim/callbacks/mode             ``{"duplicate", "delay_ms", "reorder",
 POST     /_sim/callbacks/flush            deliver what is due now, synchronously
 =======  ===============================  ==========================================
 
-Bad input answers 400 with a message naming the field; unknown ids 404; a
-transition the call cannot make 409. Never a 500 for bad JSON. One handler
+Bad input answers 400 with a message naming the field (and, for a number,
+its range); unknown ids 404; a transition the call cannot make 409. Never a
+500 for bad JSON, NaN, Infinity or a number too large to use. Every answer
+leaves through :func:`_reply`, which redacts credentials at any depth
+(:func:`simulator.redaction.redact_json`): a ``callback_url``'s ``?token=``
+is ``***`` in ``/_sim/state`` as everywhere else. One handler
 answers every :class:`~simulator.errors.SimulatorError` (the tree is drawn in
 :mod:`simulator.errors`) as ``{"status": "error", "message": ...}`` with the
 error's ``status``.
@@ -43,7 +47,9 @@ from simulator.callbacks import CallbackMode
 from simulator.current import current_simulator
 from simulator.errors import SimulatorError
 from simulator.faults import UnknownFault
+from simulator.limits import MAX_JOURNAL_LIMIT, checked_number
 from simulator.profiles import get_profile
+from simulator.redaction import redact_json
 from simulator.state.numbers import national
 from simulator.state.runtime import UnknownCall
 
@@ -57,7 +63,7 @@ class BadControlInput(SimulatorError, ValueError):
 
 
 def _reply(body: dict[str, Any], status: int = 200) -> Response:
-    response = jsonify(body)
+    response = jsonify(redact_json(body))
     response.status_code = status
     return response
 
@@ -116,18 +122,27 @@ def _journal() -> Response:
     flagged = args.get("flagged")
     if flagged not in (None, "", "true", "false", "1", "0"):
         raise BadControlInput("flagged must be true or false")
-    limit = args.get("limit")
-    # isdigit() alone accepts "¹" and "٣", which int() refuses: ASCII digits only.
-    if limit not in (None, "") and not (str(limit).isascii() and str(limit).isdigit()):
-        raise BadControlInput("limit must be a whole number")
+    limit = _whole_number(args.get("limit"), "limit", MAX_JOURNAL_LIMIT)
     entries = sim.journal.entries(
         path=args.get("path") or None,
         method=args.get("method") or None,
         operation=args.get("operation") or None,
         flagged=None if flagged in (None, "") else flagged in ("true", "1"),
-        limit=int(limit) if limit else None,
+        limit=limit,
     )
     return _reply({"count": len(entries), "entries": [e.to_dict() for e in entries]})
+
+
+def _whole_number(text: str | None, field: str, most: int) -> int | None:
+    """A query value as a whole number from 0 to ``most`` (None when absent)."""
+    if text in (None, ""):
+        return None
+    wanted = f"{field} must be a whole number from 0 to {most}"
+    # isdigit() alone accepts "¹" and "٣", which int() refuses: ASCII digits only;
+    # and more digits than ``most`` has are out of range without converting them.
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > len(str(most)):
+        raise BadControlInput(wanted)
+    return int(checked_number(int(text), field, 0, most, whole=True, error=BadControlInput))
 
 
 def _faults() -> Response:
@@ -222,9 +237,10 @@ def _incoming() -> Response:
     if dialect not in _DIALECTS:
         raise BadControlInput(f"dialect must be one of {', '.join(_DIALECTS)}")
     with sim.lock:
-        if did is None or did not in sim.directory.dids:
-            known = ", ".join(sim.directory.dids) or "none"
-            raise BadControlInput(f"did must be one of the seeded DIDs ({known})")
+        if did is None or not sim.directory.has_did(did):
+            dids = sim.directory.dids
+            known = ", ".join(dids[:10]) + (f" and {len(dids) - 10} more" if len(dids) > 10 else "")
+            raise BadControlInput(f"did must be one of the seeded DIDs ({known or 'none'})")
         if "agent" in body:
             agent = sim.directory.agents.get(str(body["agent"]))
         else:

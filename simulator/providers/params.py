@@ -5,6 +5,11 @@ or a JSON body, in any mix (``docs/interfaces.md``); when a name appears twice
 the query wins over the form, the form over JSON. Names are case-sensitive,
 as in Ozonetel's PHP (``api_key`` and ``apiKey`` are different parameters).
 
+A parameter longer than 8,192 characters is refused (HTTP 400, flag
+``too_long``), as the web servers in front of real providers refuse long
+request lines; it would otherwise be kept with the call (``uui``) for as long
+as the call is.
+
 A connector must never send an unresolved mail-merge token (``@{Lead:Phone,}``,
 ``@CustomerNumber``, ``{{Agent_Number}}``, ``${ENV}``) or the string ``null``
 for a number; :func:`find_problems` finds them so that the app can refuse the
@@ -21,6 +26,7 @@ from typing import Any
 
 from flask import Request, g, request
 
+from simulator.limits import MAX_PARAM_CHARS
 from simulator.state.numbers import national
 
 __all__ = [
@@ -83,12 +89,17 @@ class ParamProblem:
 
     name: str
     value: str
-    flag: str  # "unresolved_token" | "null_value"
+    flag: str  # "unresolved_token" | "null_value" | "too_long"
     refuse: bool
 
     @property
     def message(self) -> str:
         """The text of the 400 answer (names the parameter and what was in it)."""
+        if self.flag == "too_long":
+            return (
+                f"{self.name[:64]} is longer than {MAX_PARAM_CHARS} characters"
+                f" ({len(self.value)} characters)"
+            )
         if self.flag == "unresolved_token":
             return f"unresolved mail-merge token in {self.name}: {self.value}"
         return f"null value in {self.name}: {self.value!r} is not a phone number"
@@ -136,6 +147,9 @@ def find_problems(params: Params, headers: Mapping[str, str] | None = None) -> l
     """
     problems = []
     for name, value in params.values.items():
+        if len(value) > MAX_PARAM_CHARS:
+            problems.append(ParamProblem(name, value, "too_long", refuse=True))
+            continue
         token = _TOKEN.search(value)
         lowered = value.strip().lower()
         if token:

@@ -163,8 +163,8 @@ def pull_response(call_customer: str, ucid: str, started: str) -> Response:
 def answer_pull() -> Response:
     """Run PullAPI for the current request (both dialects route here)."""
     sim = current_simulator()
-    if sim.profile.popup_delay_s:
-        sim.sleep(sim.profile.popup_delay_s)
+    if sim.profile.popup_delay_s and not sim.holds.hold(sim.profile.popup_delay_s):
+        return _json({"status": "error", "message": sim.holds.refusal("pop-up delay")}, 503)
     try:
         call = pull_api(sim, current_params().values)
     except PullError as exc:

@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from simulator.errors import SimulatorError
+from simulator.limits import MAX_DELAY_S, checked_number
 
 __all__ = [
     "DEFAULT_DELAYS",
@@ -80,14 +81,21 @@ def parse_state(text: str) -> CallState:
 
 
 def parse_delays(value: Mapping[str, Any]) -> dict[str, float]:
-    """Validate a delays mapping (state name -> seconds); aliases allowed."""
+    """Validate a delays mapping (state name -> seconds, 0 to one day); aliases allowed.
+
+    A bad delay is bad input (400), never a transition error: it is refused
+    here, before it is stored, because a delay too large for a date would
+    break every later request that moves calls.
+    """
     result = dict(DEFAULT_DELAYS)
     for key, seconds in value.items():
-        state = parse_state(str(key))
+        name = str(key)[:40]
+        state = parse_state(name)
         if state.value not in DEFAULT_DELAYS:
-            raise InvalidTransition(f"delays.{key}: only {', '.join(DEFAULT_DELAYS)} have a delay")
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-            raise BadCallInput(f"delays.{key} must be a number of seconds >= 0")
+            raise BadCallInput(f"delays.{name}: only {', '.join(DEFAULT_DELAYS)} have a delay")
+        checked_number(
+            seconds, f"delays.{name}", 0, MAX_DELAY_S, unit="seconds", error=BadCallInput
+        )
         result[state.value] = float(seconds)
     return result
 

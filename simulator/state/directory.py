@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from simulator.redaction import redacted_url
+
 __all__ = ["AGENT_MODES", "Account", "Agent", "Campaign", "Directory"]
 
 AGENT_MODES = ("manual", "blended", "inbound", "progressive", "preview")
@@ -28,10 +30,11 @@ class Account:
     rate_limit_per_minute: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """State dump form: secrets replaced by ``***``."""
+        """State dump form: secrets (and a ``?token=`` in the callback URL) as ``***``."""
         data = asdict(self)
         for key in ("api_key", "knowlarity_api_key", "knowlarity_authorization"):
             data[key] = _REDACTED if data[key] else ""
+        data["callback_url"] = redacted_url(self.callback_url)
         return data
 
 
@@ -82,6 +85,14 @@ class Directory:
     dids: list[str] = field(default_factory=list)
     dnd: set[str] = field(default_factory=set)
     blacklist: set[str] = field(default_factory=set)
+    # ``dids`` keeps the seed's order; this set answers membership in O(1).
+    _did_index: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
+
+    def has_did(self, did: str) -> bool:
+        """Whether national ``did`` is one of the DIDs (O(1), whatever their number)."""
+        if len(self._did_index) != len(self.dids):
+            self._did_index = set(self.dids)
+        return did in self._did_index
 
     def account_by_credentials(self, username: str, api_key: str) -> Account | None:
         """The account whose username and api key both match."""

@@ -17,11 +17,11 @@ from typing import Any
 from simulator.callbacks import CallbackMode, CallbackPayload, Outbox
 from simulator.config import TRANSITION_MODES, SimulatorConfig
 from simulator.errors import SimulatorError
-from simulator.faults import FaultBook
+from simulator.faults import FaultBook, HoldGate
 from simulator.ids import IdSource
 from simulator.journal import Journal
 from simulator.profiles import Profile, get_profile
-from simulator.seed import directory_from_seed, load_seed, merge_seed
+from simulator.seed import apply_seed, load_seed, prepare_seed
 from simulator.state.calls import (
     BadCallInput,
     Call,
@@ -71,8 +71,10 @@ class Simulator:
         self._ticker_stop = threading.Event()
         self.clock = config.clock
         self.sleep = config.sleep
+        #: Latency/hang faults and the pop-up delay sleep through it (bounded).
+        self.holds = HoldGate(config.max_held_requests, config.sleep)
         self.ids = IdSource(config.random_seed)
-        self.journal = Journal(config.journal_size)
+        self.journal = Journal(config.journal_size, config.journal_bytes)
         self.faults = FaultBook()
         self.outbox = Outbox(
             clock=config.clock,
@@ -91,7 +93,9 @@ class Simulator:
             self._seed_doc: Mapping[str, Any] = config.seed
         else:
             self._seed_doc = load_seed(config.seed_path)
-        self.directory: Directory = directory_from_seed(self._seed_doc)
+        # Checked and read once: a reset only rebuilds the directory from it.
+        self._seed = prepare_seed(self._seed_doc)
+        self.directory: Directory = apply_seed(Directory(), self._seed)
         self.calls = CallBook(keep_finished=config.history_size)
         self.rate = RateLimiter()
         self.magic_hits: Counter[str] = Counter()
@@ -110,7 +114,7 @@ class Simulator:
     def reset(self) -> None:
         """Back to the seed: directory, calls, journal, faults, outbox, ids, profile."""
         with self.lock:
-            self.directory = directory_from_seed(self._seed_doc)
+            self.directory = apply_seed(Directory(), self._seed)
             self.calls.clear()
             self.rate.clear()
             self.magic_hits.clear()
@@ -130,9 +134,14 @@ class Simulator:
             return self.magic_hits[number]
 
     def merge_seed(self, doc: Mapping[str, Any]) -> None:
-        """Merge a seed document (raises ``SeedError`` and changes nothing if invalid)."""
+        """Merge a seed document (raises ``SeedError`` and changes nothing if invalid).
+
+        The document is checked and its numbers read before the lock is taken;
+        under the lock the new directory is built in linear time and swapped in.
+        """
+        prepared = prepare_seed(doc)
         with self.lock:
-            merge_seed(self.directory, doc)
+            self.directory = apply_seed(self.directory, prepared)
 
     def allow(self, account: Account) -> bool:
         """Count one request against the account's per-minute limit."""

@@ -74,10 +74,11 @@ class Partner:
 
 
 def _serve() -> tuple[RunningServer, threading.Event]:
-    # A hang holds its request until the test ends (no wall-clock race with the client).
+    # A hang holds its request until the test ends (no wall-clock race with the client),
+    # or for the longest hang the simulator allows (60 s).
     release = threading.Event()
     app = simulator.create_app(
-        {"random_seed": 7, "deliver_callbacks": False, "hang_s": 300, "sleep": release.wait}
+        {"random_seed": 7, "deliver_callbacks": False, "hang_s": 60, "sleep": release.wait}
     )
     return start_in_thread(app), release
 

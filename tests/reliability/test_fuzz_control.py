@@ -208,7 +208,7 @@ def test_a_body_that_is_not_an_object_is_refused_with_what_to_send() -> None:
 def test_a_journal_limit_that_is_not_ascii_digits_is_a_400(limit: str) -> None:
     answer = _fresh().test_client().get("/_sim/journal", query_string={"limit": limit})
     assert answer.status_code == 400
-    assert answer.get_json()["message"] == "limit must be a whole number"
+    assert answer.get_json()["message"] == "limit must be a whole number from 0 to 1000000"
 
 
 def test_deeply_nested_json_is_a_400_not_a_500() -> None:

@@ -81,7 +81,10 @@ def test_config_as_dataclass_or_mapping() -> None:
     [
         ({"jurnal_size": 3}, "unknown simulator config key(s): jurnal_size"),
         ({"transitions": "slow"}, "transitions must be one of immediate, manual, timed"),
-        ({"journal_size": 0}, "journal_size must be at least 1"),
+        ({"journal_size": 0}, "journal_size must be a whole number from 1 to 100000, not 0"),
+        ({"hang_s": 3600}, "hang_s must be a number from 0 to 60, not 3600"),
+        ({"hang_s": float("nan")}, "hang_s must be a number from 0 to 60, not nan"),
+        ({"max_held_requests": 0}, "max_held_requests must be a whole number from 1 to 256"),
     ],
 )
 def test_bad_config_says_what_to_fix(config: dict[str, object], fragment: str) -> None:

@@ -78,7 +78,7 @@ def test_reset_clears_calls_journal_faults_and_profile(client: FlaskClient) -> N
         ({"agents": {"agent1": {"ready": "yes"}}}, "agents.agent1.ready has the wrong type"),
         ({"accounts": {"new": {"username": "n"}}}, "a new account needs api_key"),
         ({"accounts": {"demo": {"colour": "red"}}}, "unknown field(s) colour"),
-        ({"dnd": ["nope"]}, "dnd: 'nope' is not a valid Indian phone number"),
+        ({"dnd": ["nope"]}, "dnd[0]: 'nope' is not a valid Indian phone number"),
         ({"dids": "918030000001"}, "dids must be a list"),
         ({"rate_limits": {"ghost": 1}}, "rate_limits.ghost: no such account"),
         ({"rate_limits": {"demo": True}}, "rate_limits.demo must be a whole number"),

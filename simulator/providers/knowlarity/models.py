@@ -89,7 +89,7 @@ def makecall(sim: Simulator, headers: Mapping[str, str], body: Any) -> Call:
         outcome: DialOutcome = dial_outcome(sim.directory, customer)
         if outcome.outcome == "max_limit" or not sim.allow(account):
             raise errors.RateLimited()
-        if k_number not in sim.directory.dids:
+        if not sim.directory.has_did(k_number):
             raise errors.InvalidKNumber()
         agent = sim.directory.agent_by_phone(agent_phone)
         if agent is None:

@@ -139,7 +139,7 @@ def phone_manual_dial(sim: Simulator, values: Mapping[str, str]) -> PhoneDialRes
         agent = sim.directory.agent_by_phone_name(_get(values, "phoneName"))
         if agent is None:
             raise errors.PhoneNameNotFound()
-        if did is None or did not in sim.directory.dids:
+        if did is None or not sim.directory.has_did(did):
             raise errors.DidInvalid()
         if campaign is None or not campaign.offline:
             raise errors.CampaignNotOffline()
