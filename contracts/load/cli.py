@@ -426,7 +426,14 @@ def _print(summary: Mapping[str, Any], folder: Path) -> None:
         else:
             line += "; store not checked (pass --db to check the CRM file)"
         click.echo(line)
-    verdict = "PASS" if summary["passed"] else "FAIL"
+    missed = [
+        f"{item['what']} {item['name']}"
+        for item in summary["thresholds"]
+        if item["status"] == "fail"
+    ]
+    if check and not check["passed"]:
+        missed.append("call logs lost, doubled or misfiled")
+    verdict = "PASS" if summary["passed"] else "FAIL (" + "; ".join(missed) + ")"
     if summary["interrupted"]:
         verdict += " (interrupted: the figures cover the part that ran)"
     click.echo(f"{verdict}: reports in {folder} ({HTML_NAME}, {CSV_PREFIX}_*.csv, summary.json)")

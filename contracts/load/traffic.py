@@ -178,7 +178,7 @@ class ApiTraffic:
             )
         if len(body) > MAX_BODY_BYTES:
             return self._failed(
-                name, f"answered more than {MAX_BODY_BYTES} bytes; the connector stops there"
+                name, "answered more than 1 MiB; the connector reads no more than that"
             )
         answer = connector.Answer.read(body, content_type, status)
         if answer.problem is not None:
