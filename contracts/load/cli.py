@@ -470,7 +470,8 @@ def _execute(ctx: click.Context, opts: dict[str, Any]) -> int:
         else:
             run = _api_plan(opts, stack, run_id, duration)
         folder.mkdir(parents=True, exist_ok=True)
-        run_file = folder / "run.json"
+        where = folder.resolve()  # Locust runs in another folder (launch.package_root)
+        run_file = where / "run.json"
         run_file.unlink(missing_ok=True)
         plan = run.plan
         user_class = "CallLogUser" if plan.mode == "calllog" else _USER_CLASSES[plan.user_class]
@@ -481,7 +482,7 @@ def _execute(ctx: click.Context, opts: dict[str, Any]) -> int:
             spawn_rate=plan.spawn_rate,
             duration_s=duration,
             host=plan.target,
-            report_dir=folder,
+            report_dir=where,
             run_file=run_file,
         )
         waits = role.workers_wait_s if role.kind == "master" else 0.0

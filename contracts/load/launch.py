@@ -3,7 +3,8 @@
 Locust patches the whole process with gevent when it is imported, so ``mcc
 load`` never imports it: it runs ``python -m locust -f contracts/load/locustfile.py``
 with the options below (the plan in ``MCC_LOAD_PLAN``), in a session of its
-own with stdin closed (Locust's key listener stays off). Locust does what it
+own with stdin closed (Locust's key listener stays off), in the folder that
+holds the ``contracts`` package (every path it is given is absolute). Locust does what it
 is good at: the users, pacing, master/worker over ZeroMQ, ``--processes``
 forking, its CSV and HTML reports.
 
@@ -53,6 +54,15 @@ class Finished:
 
     exit_code: int
     interrupted: bool
+
+
+def package_root() -> Path:
+    """The folder that holds the ``contracts`` package: the Locust child's working folder.
+
+    Locust puts its working folder first on ``sys.path``; run anywhere else, a
+    folder there named ``contracts`` would be imported instead of ours.
+    """
+    return Path(str(resources.files("contracts"))).parent
 
 
 def locustfile_path() -> Path:
@@ -148,7 +158,11 @@ def run_locust(
 ) -> Finished:
     """Run Locust until it ends (or ``bound_s`` passes: then it is stopped as on Ctrl-C)."""
     proc = subprocess.Popen(
-        list(argv), env=dict(env), stdin=subprocess.DEVNULL, start_new_session=True
+        list(argv),
+        env=dict(env),
+        cwd=package_root(),
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     interrupted = False
     try:
