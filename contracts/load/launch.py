@@ -113,6 +113,11 @@ def locust_argv(
         argv += ["--csv", str(report_dir / CSV_PREFIX), "--html", str(report_dir / HTML_NAME)]
     if run_file is not None:
         argv += ["--mcc-run-file", str(run_file)]
+    if role.kind == "local" and role.processes:
+        # The parent becomes the master of its forked workers: all on loopback, on our port.
+        port = str(role.master_port)
+        argv += ["--master-bind-host", "127.0.0.1", "--master-bind-port", port,
+                 "--master-host", "127.0.0.1", "--master-port", port]  # fmt: skip
     if role.kind == "master":
         argv += [
             "--master",

@@ -71,6 +71,24 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], says: str) -> None:
     assert stderr.count("\n") == 1, stderr
 
 
+def test_processes_make_a_loopback_master_of_local_workers() -> None:
+    from contracts.load.launch import Role, locust_argv
+
+    role = Role("local", processes=2, master_port=45678, bind_host="127.0.0.1")
+    argv = locust_argv(role, user_class="ConnectorFastUser", users=4, duration_s=3, host="h")
+    assert argv[1:3] == ["-m", "locust"]
+    assert "--master" not in argv  # Locust's --processes makes the parent the master
+    at = argv.index("--processes")
+    assert argv[at + 1] == "2"
+    assert "--worker" not in argv
+    assert argv[argv.index("--master-bind-host") + 1] == "127.0.0.1"
+    assert argv[argv.index("--master-bind-port") + 1] == "45678"
+    assert argv[argv.index("--master-port") + 1] == "45678"  # where the forked workers connect
+    worker = locust_argv(Role("worker", processes=3, master_host="a.example", master_port=5557))
+    assert worker[-7:] == ["--processes", "3", "--worker", "--master-host", "a.example",
+                           "--master-port", "5557"]  # fmt: skip
+
+
 def test_without_locust_it_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.util.find_spec
     monkeypatch.setattr(

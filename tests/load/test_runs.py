@@ -170,53 +170,35 @@ def test_a_latency_fault_fails_the_p95_threshold_with_exit_1(
     assert "FAIL (p95 agent_popup)" in done.stdout
 
 
-def test_a_master_with_two_local_workers_merges_their_stats(tmp_path: Path) -> None:
-    reports = tmp_path / "reports"
-    args = [
-        "--config",
-        "ozonetel",
-        "--processes",
-        "2",
-        "--users",
-        "6",
-        "--spawn-rate",
-        "6",
-        "--duration",
-        "3s",
-        "--p95",
-        GENEROUS,
-        "--report-dir",
-        str(reports),
-    ]
-    done = _load(args, _env(), tmp_path)
-    assert done.returncode == 0, done.stdout + done.stderr
-    summary = _summary(reports)
-    assert summary["workers"] == 2
-    per_worker = summary["requests_per_worker"]
-    assert len(per_worker) == 2
-    assert all(count > 0 for count in per_worker)
-    assert sum(per_worker) == summary["total"]["requests"]
-    assert summary["total"]["failures"] == 0
-
-
-def test_a_worker_started_on_its_own_takes_the_masters_plan(tmp_path: Path) -> None:
-    # The two-machine recipe on one machine: the worker gets nothing but the
-    # master's address; config, fixtures, mix and pace come with Locust's spawn
-    # message, and it runs from another folder with no credentials of its own.
+def test_a_master_with_two_workers_merges_their_stats(tmp_path: Path) -> None:
+    # The two-machine recipe on one machine: `mcc load --worker --processes 2`
+    # gets nothing but the master's address; config, fixtures, mix and pace come
+    # with Locust's spawn message, and it runs from another folder with no
+    # credentials of its own.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = str(probe.getsockname()[1])
     reports = tmp_path / "reports"
     log = tmp_path / "worker.log"
-    master_args = ["--master", "--expect-workers", "1", "--master-bind-host", "127.0.0.1",
+    master_args = ["--master", "--expect-workers", "2", "--master-bind-host", "127.0.0.1",
                    "--master-port", port, "--workers-wait", "2m", "--config", "generic",
-                   "--users", "3", "--spawn-rate", "3", "--duration", "3s", "--p95", GENEROUS,
+                   "--users", "4", "--spawn-rate", "4", "--duration", "3s", "--p95", GENEROUS,
                    "--report-dir", str(reports)]  # fmt: skip
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     with log.open("w") as out:
         worker = subprocess.Popen(
-            [*_mcc(), "load", "--worker", "--master-host", "127.0.0.1", "--master-port", port],
+            [
+                *_mcc(),
+                "load",
+                "--worker",
+                "--master-host",
+                "127.0.0.1",
+                "--master-port",
+                port,
+                "--processes",
+                "2",
+            ],
             env=_env(),
             cwd=elsewhere,
             stdout=out,
@@ -233,8 +215,11 @@ def test_a_worker_started_on_its_own_takes_the_masters_plan(tmp_path: Path) -> N
     assert done.returncode == 0, done.stdout + done.stderr + log.read_text()
     assert worker_code == 0, log.read_text()
     summary = _summary(reports)
-    assert summary["workers"] == 1
-    assert summary["total"]["requests"] == sum(summary["requests_per_worker"]) > 0
+    assert summary["workers"] == 2
+    per_worker = summary["requests_per_worker"]
+    assert len(per_worker) == 2
+    assert all(count > 0 for count in per_worker)
+    assert sum(per_worker) == summary["total"]["requests"]
     assert summary["total"]["failures"] == 0
 
 
