@@ -65,7 +65,7 @@ INSTALL_HINT = (
     "Locust is not installed; install the load extra: pip install -e '.[load]'"
     " (or pip install 'locust==2.47.0')"
 )
-_WORKER_ONLY = frozenset({"master_host", "master_port", "processes", "worker"})
+_WORKER_ONLY = frozenset({"master_host", "master_port", "processes", "token", "worker"})
 _USER_CLASSES = {"fast": "ConnectorFastUser", "connector": "ConnectorClientUser"}
 
 
@@ -118,7 +118,7 @@ def _role(ctx: click.Context, opts: Mapping[str, Any]) -> Role:
             shown = ", ".join("--" + name.replace("_", "-") for name in extra)
             raise LoadInputError(
                 f"a worker takes its traffic from the master; leave out {shown}"
-                " (a worker takes only --master-host, --master-port and --processes)"
+                " (a worker takes only --master-host, --master-port, --processes and --token)"
             )
         return Role(
             "worker",
