@@ -40,6 +40,7 @@ __all__ = [
     "NUMBER_FIXTURES",
     "Capture",
     "call_log_document",
+    "call_log_outcome",
     "volatile_values",
 ]
 
@@ -108,6 +109,27 @@ def call_log_document(content_type: str | None, body: str) -> connector.Answer:
             return connector.Answer.of_text(pairs["data"], "application/json")
         return connector.Answer.of_text(json.dumps(pairs), "application/json")
     return connector.Answer.of_text(body, content_type)
+
+
+def call_log_outcome(delivery: Delivery) -> dict[str, Any]:
+    """What the connector's parser (the receiver's, the config's format) made of a call log.
+
+    No values: whether it could be read, each record's status, and whether its
+    call id, times and numbers were readable, which is what the CRM stores.
+    """
+    return {
+        "problem": delivery.problem,
+        "records": [
+            {
+                "status": str(record.status),
+                "call_id": bool(record.call_id),
+                "times": record.started_at is not None and record.ended_at is not None,
+                "agent_phone": record.agent_phone is not None,
+                "recording": record.recording_url is not None,
+            }
+            for record in delivery.records
+        ],
+    }
 
 
 def _params(request: connector.RenderedRequest) -> list[tuple[str, str]]:
@@ -278,6 +300,7 @@ class Capture:
                 ),
                 fingerprint=fingerprint(document, volatile=volatile),
                 recordings=tuple(recordings),
+                outcome=call_log_outcome(delivery),
             ),
             [text],
         )

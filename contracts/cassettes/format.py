@@ -71,6 +71,8 @@ class RecordedCallLog:
     fingerprint: Fingerprint | None = None
     # How each recording URL it links answered: path, status, content type.
     recordings: tuple[Mapping[str, Any], ...] = ()
+    # What the connector's call-log parser made of it: records, statuses, problem.
+    outcome: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +83,7 @@ class RecordedCallLog:
             "volatile": [dict(v) for v in self.volatile],
             "fingerprint": self.fingerprint.to_dict() if self.fingerprint else None,
             "recordings": [dict(r) for r in self.recordings],
+            "outcome": dict(self.outcome),
         }
 
     @classmethod
@@ -94,6 +97,7 @@ class RecordedCallLog:
             volatile=tuple(dict(v) for v in data.get("volatile") or ()),
             fingerprint=Fingerprint.from_dict(printed) if isinstance(printed, dict) else None,
             recordings=tuple(dict(r) for r in data.get("recordings") or ()),
+            outcome=dict(data.get("outcome") or {}),
         )
 
 
