@@ -223,4 +223,39 @@ def _cassettes(capture: Capture, taps: _Taps) -> tuple[list[Cassette], int]:
                     **{**cassette.__dict__, "call_logs": tuple(logs), "numbers": numbers}
                 )
         cassettes.append(cassette)
+    _attach_unreadable(capture, taps, cassettes, deliveries, used)
     return cassettes, len(deliveries) - len(used)
+
+
+def _attach_unreadable(
+    capture: Capture,
+    taps: _Taps,
+    cassettes: list[Cassette],
+    deliveries: list[Delivery],
+    used: set[int],
+) -> None:
+    """File a call log the parser could not read (so no call id) with the call before it.
+
+    The latest call with an id and no call log yet, placed before it arrived:
+    what a drift to an unreadable call log needs to be seen at all.
+    """
+    for position, delivery in enumerate(deliveries):
+        if position in used or delivery.problem is None:
+            continue
+        candidates = [
+            i
+            for i, (item, cassette) in enumerate(zip(taps.exchanges, cassettes, strict=True))
+            if cassette.outcome.get("call_id")
+            and not cassette.call_logs
+            and item.at <= delivery.received_at
+        ]
+        if not candidates:
+            continue
+        chosen = candidates[-1]
+        item, cassette = taps.exchanges[chosen], cassettes[chosen]
+        log, raw = capture.call_log(delivery, (delivery.received_at - item.at).total_seconds())
+        numbers = {**cassette.numbers, **capture.numbers_in(raw)}
+        cassettes[chosen] = Cassette(
+            **{**cassette.__dict__, "call_logs": (log,), "numbers": numbers}
+        )
+        used.add(position)
