@@ -25,7 +25,14 @@ import connector
 from contracts.cassettes.capture import Capture
 from contracts.cassettes.format import Cassette, CassetteIndex
 from contracts.clauses.context import Options, Seen
-from contracts.events import ClauseFinished, ClauseStarted, Event, RunFinished, RunStarted, RunSummary
+from contracts.events import (
+    ClauseFinished,
+    ClauseStarted,
+    Event,
+    RunFinished,
+    RunStarted,
+    RunSummary,
+)
 from contracts.fixtures import EMBEDDED, Fixtures
 from contracts.probe import HeadersOnly
 from contracts.receiver import Delivery
@@ -161,7 +168,8 @@ def record(
             summary = event.summary
         if on_event is not None:
             on_event(event)
-    assert summary is not None and started is not None  # run() ends with RunFinished or raises
+    assert summary is not None
+    assert started is not None
     for thread in taps.threads:
         thread.join(_RECORDING_TIMEOUT_S)
     capture = Capture(

@@ -112,7 +112,7 @@ def sim() -> None:
     default=None,
     help="With --replay: where recorded call logs go when the request names no URL.",
 )
-def serve_command(  # noqa: PLR0913 - click passes every option by keyword
+def serve_command(
     *,
     host: str,
     port: int,

@@ -201,7 +201,9 @@ class Capture:
             return {"name": name, "role": "number", "value": safe.text(value), "fixture": fixture}
         return {"name": name, "role": "literal", "value": safe.text(value)}
 
-    def cassette(self, seen: Seen, *, probe: str, clause: str, order: int, at: datetime) -> Cassette:
+    def cassette(
+        self, seen: Seen, *, probe: str, clause: str, order: int, at: datetime
+    ) -> Cassette:
         """The cassette of one exchange (its call logs are added by :meth:`with_call_logs`)."""
         result = seen.result
         request = result.request
@@ -225,12 +227,12 @@ class Capture:
         if answer is not None:
             raw_texts.append(answer.text)
             headers = [
-                [name, value] for name, value in result.headers.items() if name in ANSWER_HEADERS
+                (name, value) for name, value in result.headers.items() if name in ANSWER_HEADERS
             ]
             recorded_answer = {
                 "status": answer.status,
                 "content_type": result.headers.get("content-type"),
-                "headers": [list(pair) for pair in safe.headers(tuple(map(tuple, headers)))],
+                "headers": [list(pair) for pair in safe.headers(headers)],
                 "body": safe.text(answer.text[:MAX_BODY_CHARS]),
                 "elapsed_ms": round(outcome.elapsed * 1000.0, 1),
             }
@@ -250,9 +252,7 @@ class Capture:
                 "data": sorted(k for k, v in outcome.data.items() if v not in (None, "")),
                 "call_id": None if found_id is None else safe.text(found_id),
             },
-            fingerprint=fingerprint(
-                answer, volatile=volatile, latency_ms=outcome.elapsed * 1000.0
-            ),
+            fingerprint=fingerprint(answer, volatile=volatile, latency_ms=outcome.elapsed * 1000.0),
             volatile=tuple(
                 {"value": safe.text(value), "kind": kind}
                 | ({"form": form} if (form := time_form(value)) else {})
@@ -269,9 +269,7 @@ class Capture:
         volatile: dict[str, str] = {}
         for record in delivery.records:
             volatile.setdefault(record.call_id, "call_id")
-        volatile.update(
-            {k: v for k, v in volatile_values(document, None).items() if v == "time"}
-        )
+        volatile.update({k: v for k, v in volatile_values(document, None).items() if v == "time"})
         if self.base_url and self.base_url in text:
             volatile[self.base_url] = "base_url"
         recordings = []

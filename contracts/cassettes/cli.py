@@ -35,27 +35,66 @@ def _fail(message: str) -> None:
 
 
 @click.command("record")
-@click.option("--config", "config_name", required=True, metavar="NAME_OR_PATH",
-              help="A preset name or a connector config YAML file.")  # fmt: skip
-@click.option("--target", metavar="BASE_URL", default=None,
-              help="The partner's base URL; default: the embedded simulator.")  # fmt: skip
-@click.option("--fixtures", "fixtures_path", default=None,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Partner fixtures YAML (see docs/conformance.md).")  # fmt: skip
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for the cassettes (one JSON file per probe).")  # fmt: skip
-@click.option("--safe-only", is_flag=True,
-              help="Only the error-path probes, with no side effect (for production).")  # fmt: skip
-@click.option("--har", "har_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the exchanges as a HAR 1.2 file.")  # fmt: skip
-@click.option("--latency-calls", type=click.IntRange(min=0, max=1000), default=0,
-              show_default=True, help="Calls per API for the latency clauses.")  # fmt: skip
+@click.option(
+    "--config",
+    "config_name",
+    required=True,
+    metavar="NAME_OR_PATH",
+    help="A preset name or a connector config YAML file.",
+)
+@click.option(
+    "--target",
+    metavar="BASE_URL",
+    default=None,
+    help="The partner's base URL; default: the embedded simulator.",
+)
+@click.option(
+    "--fixtures",
+    "fixtures_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Partner fixtures YAML (see docs/conformance.md).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the cassettes (one JSON file per probe).",
+)
+@click.option(
+    "--safe-only",
+    is_flag=True,
+    help="Only the error-path probes, with no side effect (for production).",
+)
+@click.option(
+    "--har",
+    "har_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the exchanges as a HAR 1.2 file.",
+)
+@click.option(
+    "--latency-calls",
+    type=click.IntRange(min=0, max=1000),
+    default=0,
+    show_default=True,
+    help="Calls per API for the latency clauses.",
+)
 @click.option("--show-numbers", is_flag=True, help="Keep customer numbers unmasked.")
 @click.option("--only", multiple=True, metavar="PREFIX", help="Only clauses with this id prefix.")
-@click.option("--callback-listen", metavar="HOST:PORT", default=None,
-              help="Where the call-log receiver listens.")  # fmt: skip
-@click.option("--callback-url", metavar="URL", default=None,
-              help="The receiver's address as the partner reaches it.")  # fmt: skip
+@click.option(
+    "--callback-listen",
+    metavar="HOST:PORT",
+    default=None,
+    help="Where the call-log receiver listens.",
+)
+@click.option(
+    "--callback-url",
+    metavar="URL",
+    default=None,
+    help="The receiver's address as the partner reaches it.",
+)
 def record(  # noqa: PLR0917 - click passes every option by keyword
     config_name: str,
     target: str | None,

@@ -234,7 +234,9 @@ def read_directory(directory: Path) -> tuple[CassetteIndex, list[Cassette]]:
     """The index and every probe's cassette of ``directory``, in probe order."""
     index_path = directory / INDEX
     if not index_path.is_file():
-        raise CassetteError(f"{directory}: no {INDEX}; record one with mcc record --out {directory}")
+        raise CassetteError(
+            f"{directory}: no {INDEX}; record one with mcc record --out {directory}"
+        )
     index = CassetteIndex.from_dict(_load(index_path), str(index_path))
     if len(index.probes) > MAX_PROBES:
         raise CassetteError(f"{index_path}: more than {MAX_PROBES} probes")

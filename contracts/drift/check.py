@@ -164,9 +164,18 @@ def _pair(
         kind = DriftKind.PROBE_NEW if baseline is None else DriftKind.PROBE_NOT_SENT
         decision = decide(config, item)
         return ProbeDrift(
-            item.probe, item.api, item.label, (Drift(kind),), decision, decision,
-            Verdict.BENIGN, (), _diff(directory, baseline, current), baseline, current,
-        )  # fmt: skip
+            item.probe,
+            item.api,
+            item.label,
+            (Drift(kind),),
+            decision,
+            decision,
+            Verdict.BENIGN,
+            (),
+            _diff(directory, baseline, current),
+            baseline,
+            current,
+        )
     before, after = decide(config, baseline), decide(config, current)
     drifts = compare_answers(
         baseline.fingerprint, current.fingerprint, error=before.outcome == "error"
@@ -180,7 +189,9 @@ def _pair(
         drifts.append(Drift(DriftKind.CALLBACK_MISSING))
     elif old_log is None and new_log is not None:
         drifts.append(Drift(DriftKind.CALLBACK_NEW))
-    elif old_log is not None and new_log is not None and old_log.fingerprint and new_log.fingerprint:
+    elif (
+        old_log is not None and new_log is not None and old_log.fingerprint and new_log.fingerprint
+    ):
         drifts += compare_call_logs(old_log.fingerprint, new_log.fingerprint)
     breaking = before != after or logs_before != logs_after
     if breaking and not drifts:

@@ -34,31 +34,84 @@ def _fail(message: str) -> None:
 
 
 @click.command("drift")
-@click.option("--baseline", "baseline_dir", required=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="The cassette directory mcc record wrote.")  # fmt: skip
-@click.option("--config", "config_name", required=True, metavar="NAME_OR_PATH",
-              help="A preset name or a connector config YAML file.")  # fmt: skip
-@click.option("--target", metavar="BASE_URL", default=None,
-              help="The partner's base URL; default: the embedded simulator.")  # fmt: skip
-@click.option("--fixtures", "fixtures_path", default=None,
-              type=click.Path(dir_okay=False, path_type=Path), help="Partner fixtures YAML.")  # fmt: skip
-@click.option("--update-baseline", is_flag=True,
-              help="Write the new cassettes of drifted probes into the baseline.")  # fmt: skip
-@click.option("--fail-on", type=click.Choice(["breaking", "benign"]), default="breaking",
-              show_default=True, help="Exit 1 on breaking drift only, or on any drift.")  # fmt: skip
-@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write drift.json, drift-junit.xml and drift.html here.")  # fmt: skip
-@click.option("--format", "formats", type=click.Choice(DRIFT_FORMATS), multiple=True,
-              help="File reports to write (default: all, with --report-dir).")  # fmt: skip
-@click.option("--latency-factor", type=click.FloatRange(min=1.0, max=100.0), default=2.0,
-              show_default=True, help="p95 drift: slower (or faster) by this factor...")  # fmt: skip
-@click.option("--latency-floor-ms", type=click.FloatRange(min=0.0, max=600_000.0),
-              default=500.0, show_default=True, help="...and by at least this many ms.")  # fmt: skip
-@click.option("--callback-listen", metavar="HOST:PORT", default=None,
-              help="Where the call-log receiver listens.")  # fmt: skip
-@click.option("--callback-url", metavar="URL", default=None,
-              help="The receiver's address as the partner reaches it.")  # fmt: skip
+@click.option(
+    "--baseline",
+    "baseline_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The cassette directory mcc record wrote.",
+)
+@click.option(
+    "--config",
+    "config_name",
+    required=True,
+    metavar="NAME_OR_PATH",
+    help="A preset name or a connector config YAML file.",
+)
+@click.option(
+    "--target",
+    metavar="BASE_URL",
+    default=None,
+    help="The partner's base URL; default: the embedded simulator.",
+)
+@click.option(
+    "--fixtures",
+    "fixtures_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Partner fixtures YAML.",
+)
+@click.option(
+    "--update-baseline",
+    is_flag=True,
+    help="Write the new cassettes of drifted probes into the baseline.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["breaking", "benign"]),
+    default="breaking",
+    show_default=True,
+    help="Exit 1 on breaking drift only, or on any drift.",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write drift.json, drift-junit.xml and drift.html here.",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(DRIFT_FORMATS),
+    multiple=True,
+    help="File reports to write (default: all, with --report-dir).",
+)
+@click.option(
+    "--latency-factor",
+    type=click.FloatRange(min=1.0, max=100.0),
+    default=2.0,
+    show_default=True,
+    help="p95 drift: slower (or faster) by this factor...",
+)
+@click.option(
+    "--latency-floor-ms",
+    type=click.FloatRange(min=0.0, max=600_000.0),
+    default=500.0,
+    show_default=True,
+    help="...and by at least this many ms.",
+)
+@click.option(
+    "--callback-listen",
+    metavar="HOST:PORT",
+    default=None,
+    help="Where the call-log receiver listens.",
+)
+@click.option(
+    "--callback-url",
+    metavar="URL",
+    default=None,
+    help="The receiver's address as the partner reaches it.",
+)
 def drift(  # noqa: PLR0917 - click passes every option by keyword
     baseline_dir: Path,
     config_name: str,
@@ -109,4 +162,3 @@ def drift(  # noqa: PLR0917 - click passes every option by keyword
         _fail("interrupted")
         return
     sys.exit(report.exit_code)
-

@@ -42,9 +42,7 @@ def _fields(
     return found
 
 
-def _forms(
-    before: Mapping[str, str], after: Mapping[str, str], kind: DriftKind
-) -> list[Drift]:
+def _forms(before: Mapping[str, str], after: Mapping[str, str], kind: DriftKind) -> list[Drift]:
     # Only fields in both: one that came or went is a field drift already.
     return [
         Drift(kind, path, before[path], after[path])
@@ -121,6 +119,4 @@ def p95_drift(
     low, high = sorted((before_p95, after_p95))
     if high - low <= floor_ms or high <= low * factor:
         return None
-    return Drift(
-        DriftKind.LATENCY_P95_CHANGED, api, f"{before_p95:.0f} ms", f"{after_p95:.0f} ms"
-    )
+    return Drift(DriftKind.LATENCY_P95_CHANGED, api, f"{before_p95:.0f} ms", f"{after_p95:.0f} ms")

@@ -61,7 +61,7 @@ def decide(config: connector.ConnectorConfig, cassette: Cassette) -> Decision:
         # No answer came (or the API left the config): what was recorded then.
         return Decision(str(cassette.outcome.get("reason") or "no answer"))
     outcome = connector.map_answer(api.response, answer)
-    kind = outcome.kind if outcome.reason is connector.Reason.RULE else "unmapped"
+    kind: str = outcome.kind if outcome.reason is connector.Reason.RULE else "unmapped"
     if outcome.reason not in (
         connector.Reason.RULE,
         connector.Reason.UNMAPPED,

@@ -16,6 +16,7 @@ under ``/_sim``: a replay is the partner as recorded, not a simulator.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
@@ -63,7 +64,7 @@ def _retry_gap(probes: list[RecordedProbe]) -> float | None:
     """Seconds the recorded partner waited to deliver a refused call log again, if it did."""
     for probe in probes:
         logs = probe.call_logs
-        for first, second in zip(logs, logs[1:], strict=False):
+        for first, second in itertools.pairwise(logs):
             if not 200 <= first.answered < 300:
                 return max(0.0, second.after_s - first.after_s)
     return None
@@ -208,9 +209,7 @@ def create_replay_app(
     app.extensions[EXTENSION] = replay
 
     def serve(path: str = "") -> Response:
-        return replay.answer(
-            request.method, "/" + path, _params(), request.host_url.rstrip("/")
-        )
+        return replay.answer(request.method, "/" + path, _params(), request.host_url.rstrip("/"))
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
     app.add_url_rule("/", "replay_root", serve, methods=methods)

@@ -23,7 +23,13 @@ import connector
 import simulator
 from contracts.cassettes.format import write_directory
 from contracts.clauses.context import Options
-from contracts.fixtures import EMBEDDED, EMBEDDED_CAMPAIGN, ControlPlane, Fixtures, arrange_simulator
+from contracts.fixtures import (
+    EMBEDDED,
+    EMBEDDED_CAMPAIGN,
+    ControlPlane,
+    Fixtures,
+    arrange_simulator,
+)
 from contracts.record import record
 from contracts.target import embedded_env
 from simulator.serve import RunningServer, start_in_thread
@@ -89,11 +95,11 @@ class MutatingPartner:
         params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
         if self.call_log_change is not None and params.get("callback_url"):
             # Per-call delivery: the call log goes through the relay, and is changed there.
-            params["callback_url"] = f"{self.url}/_relay?to={quote(params['callback_url'], safe='')}"
+            params["callback_url"] = (
+                f"{self.url}/_relay?to={quote(params['callback_url'], safe='')}"
+            )
             environ["QUERY_STRING"] = urlencode(params)
-        mutation = next(
-            (m for m in self.mutations if m.path == path and m.when(params)), None
-        )
+        mutation = next((m for m in self.mutations if m.path == path and m.when(params)), None)
         if mutation is None:
             return self._app(environ, start_response)
         captured: dict[str, Any] = {}
@@ -103,7 +109,7 @@ class MutatingPartner:
             return lambda _data: None
 
         body = b"".join(self._app(environ, capture))
-        headers = dict((k.lower(), v) for k, v in captured["headers"])
+        headers = {k.lower(): v for k, v in captured["headers"]}
         status, content_type, body = mutation.change(
             int(captured["status"].split()[0]), headers.get("content-type", ""), body
         )
@@ -113,7 +119,9 @@ class MutatingPartner:
         )
         return [body]
 
-    def _relay(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def _relay(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         params = dict(parse_qsl(environ.get("QUERY_STRING", "")))
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""

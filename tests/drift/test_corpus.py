@@ -58,26 +58,82 @@ def _drop_status(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 # (name, path, when, change (kit -> Change), probe, kind, verdict)
-CASES: list[tuple[str, str, Callable[[dict[str, str]], bool] | None, Any, str, DriftKind, Verdict]] = [
-    ("recase a status", "/click2call", _dnd, lambda k: k.json_change(_recase),
-     "click_to_call.dnd", DriftKind.STATUS_CASE_CHANGED, Verdict.BENIGN),
-    ("reword an error", "/PullAPI", _no_call, lambda k: k.json_change(_reword),
-     "agent_popup.error.no_call", DriftKind.MESSAGE_TEXT_CHANGED, Verdict.BENIGN),
-    ("XML instead of JSON", "/PullAPI", _no_call, lambda k: _xml,
-     "agent_popup.error.no_call", DriftKind.BODY_KIND_CHANGED, Verdict.BREAKING),
-    ("error moved to HTTP 400", "/click2call", _dnd, lambda k: _to_400,
-     "click_to_call.dnd", DriftKind.ERROR_HTTP_STATUS_CHANGED, Verdict.BENIGN),
-    ("a new field", "/click2call", lambda p: not _dnd(p), lambda k: k.json_change(_add_field),
-     "click_to_call.success", DriftKind.FIELD_ADDED, Verdict.BENIGN),
-    ("a dropped field (the call id)", "/click2call", lambda p: not _dnd(p),
-     lambda k: k.json_change(_drop_id),
-     "click_to_call.success", DriftKind.FIELD_REMOVED, Verdict.BREAKING),
-    ("a dropped status", "/PullAPI", _no_call, lambda k: k.json_change(_drop_status),
-     "agent_popup.error.no_call", DriftKind.FIELD_REMOVED, Verdict.BREAKING),
-    ("DD/MM/YYYY dates in the answer", "/click2call", lambda p: not _dnd(p),
-     lambda k: lambda s, c, b: (s, c, k.dd_mm_yyyy(b)),
-     "click_to_call.success", DriftKind.TIME_FORMAT_CHANGED, Verdict.BENIGN),
-]  # fmt: skip
+CASES: list[
+    tuple[str, str, Callable[[dict[str, str]], bool] | None, Any, str, DriftKind, Verdict]
+] = [
+    (
+        "recase a status",
+        "/click2call",
+        _dnd,
+        lambda k: k.json_change(_recase),
+        "click_to_call.dnd",
+        DriftKind.STATUS_CASE_CHANGED,
+        Verdict.BENIGN,
+    ),
+    (
+        "reword an error",
+        "/PullAPI",
+        _no_call,
+        lambda k: k.json_change(_reword),
+        "agent_popup.error.no_call",
+        DriftKind.MESSAGE_TEXT_CHANGED,
+        Verdict.BENIGN,
+    ),
+    (
+        "XML instead of JSON",
+        "/PullAPI",
+        _no_call,
+        lambda k: _xml,
+        "agent_popup.error.no_call",
+        DriftKind.BODY_KIND_CHANGED,
+        Verdict.BREAKING,
+    ),
+    (
+        "error moved to HTTP 400",
+        "/click2call",
+        _dnd,
+        lambda k: _to_400,
+        "click_to_call.dnd",
+        DriftKind.ERROR_HTTP_STATUS_CHANGED,
+        Verdict.BENIGN,
+    ),
+    (
+        "a new field",
+        "/click2call",
+        lambda p: not _dnd(p),
+        lambda k: k.json_change(_add_field),
+        "click_to_call.success",
+        DriftKind.FIELD_ADDED,
+        Verdict.BENIGN,
+    ),
+    (
+        "a dropped field (the call id)",
+        "/click2call",
+        lambda p: not _dnd(p),
+        lambda k: k.json_change(_drop_id),
+        "click_to_call.success",
+        DriftKind.FIELD_REMOVED,
+        Verdict.BREAKING,
+    ),
+    (
+        "a dropped status",
+        "/PullAPI",
+        _no_call,
+        lambda k: k.json_change(_drop_status),
+        "agent_popup.error.no_call",
+        DriftKind.FIELD_REMOVED,
+        Verdict.BREAKING,
+    ),
+    (
+        "DD/MM/YYYY dates in the answer",
+        "/click2call",
+        lambda p: not _dnd(p),
+        lambda k: lambda s, c, b: (s, c, k.dd_mm_yyyy(b)),
+        "click_to_call.success",
+        DriftKind.TIME_FORMAT_CHANGED,
+        Verdict.BENIGN,
+    ),
+]
 
 
 @pytest.fixture
@@ -95,7 +151,7 @@ def _find(report_probes: tuple[ProbeDrift, ...], probe: str) -> ProbeDrift:
     [case[1:] for case in CASES],
     ids=[case[0] for case in CASES],
 )
-def test_each_mutation_is_found_with_its_kind_and_verdict(
+def test_each_mutation_is_found_with_its_kind_and_verdict(  # noqa: PLR0917 - parametrized
     baseline: Path,
     partner_factory: Any,
     kit: Any,
@@ -108,7 +164,9 @@ def test_each_mutation_is_found_with_its_kind_and_verdict(
 ) -> None:
     partner = partner_factory()
     partner.mutations.append(kit.Mutation(path, change(kit), when))
-    report, _ = check_drift(partner.config, baseline, partner.url, partner.fixtures, env=partner.env)
+    report, _ = check_drift(
+        partner.config, baseline, partner.url, partner.fixtures, env=partner.env
+    )
     found = _find(report.probes, probe)
     assert kind in {d.kind for d in found.drifts}, [d.describe() for d in found.drifts]
     assert found.verdict is verdict
@@ -128,7 +186,9 @@ def test_dd_mm_yyyy_in_call_logs_is_a_callback_format_drift(
     partner.fixtures = partner.fixtures.model_copy(update={"callback_budget_s": 1.0})
     directory = kit.record_baseline(partner, tmp_path / "calllogs", ("callback.answered",))
     partner.call_log_change = kit.dd_mm_yyyy
-    report, _ = check_drift(partner.config, directory, partner.url, partner.fixtures, env=partner.env)
+    report, _ = check_drift(
+        partner.config, directory, partner.url, partner.fixtures, env=partner.env
+    )
     found = _find(report.probes, "callback.answered")
     kinds = {d.kind for d in found.drifts}
     assert DriftKind.CALLBACK_FORMAT_CHANGED in kinds
@@ -145,12 +205,18 @@ def test_breaking_drift_suggests_the_rules_test_api_would(
     partner.mutations.append(
         kit.Mutation(
             "/click2call",
-            kit.json_change(lambda d: {**{k: v for k, v in d.items() if k != "monitorUcid"},
-                                       "callRef": d.get("monitorUcid")}),  # fmt: skip
+            kit.json_change(
+                lambda d: {
+                    **{k: v for k, v in d.items() if k != "monitorUcid"},
+                    "callRef": d.get("monitorUcid"),
+                }
+            ),
             lambda p: not _dnd(p),
         )
     )
-    report, _ = check_drift(partner.config, baseline, partner.url, partner.fixtures, env=partner.env)
+    report, _ = check_drift(
+        partner.config, baseline, partner.url, partner.fixtures, env=partner.env
+    )
     found = _find(report.probes, "click_to_call.success")
     assert found.verdict is Verdict.BREAKING
     assert ("callRef", "", "data") in {(r.key, r.value, str(r.outcome)) for r in found.suggestions}
@@ -166,8 +232,13 @@ def test_fail_on_benign_turns_benign_drift_into_exit_1(
     partner = partner_factory()
     partner.mutations.append(kit.Mutation("/click2call", kit.json_change(_recase), _dnd))
     report, _ = check_drift(
-        partner.config, baseline, partner.url, partner.fixtures, env=partner.env,
+        partner.config,
+        baseline,
+        partner.url,
+        partner.fixtures,
+        env=partner.env,
         fail_on=Verdict.BENIGN,
-    )  # fmt: skip
-    assert report.counts["breaking"] == 0 and report.counts["benign"] >= 1
+    )
+    assert report.counts["breaking"] == 0
+    assert report.counts["benign"] >= 1
     assert report.exit_code == 1
