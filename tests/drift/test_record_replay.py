@@ -149,7 +149,7 @@ def test_replay_regenerates_call_ids(recorded: tuple[Path, dict[str, str]]) -> N
 
 
 def test_a_bad_cassette_directory_is_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ReplayError, match="no cassette.json"):
+    with pytest.raises(ReplayError, match=r"no cassette\.json"):
         create_replay_app(tmp_path)
     (tmp_path / "cassette.json").write_text("{not json")
     with pytest.raises(ReplayError, match="not readable JSON"):
