@@ -90,8 +90,11 @@ class CallLogReceiver:
         *,
         listen: tuple[str, int] = ("127.0.0.1", 0),
         public_url: str | None = None,
+        on_delivery: Callable[[Delivery], None] | None = None,
     ) -> None:
         self.format = format
+        # Told of every delivery after it is kept (``mcc record``, ``mcc drift``).
+        self._on_delivery = on_delivery
         self._listen = listen
         self._public_url = public_url
         self._state = _State()
@@ -241,6 +244,8 @@ class CallLogReceiver:
                 armed.refused = delivery
             self._state.deliveries.append(delivery)
             self._changed.notify_all()
+        if self._on_delivery is not None:
+            self._on_delivery(delivery)
         message = {
             200: b'{"status":"ok"}',
             400: b'{"status":"error","message":"the call log could not be read"}',
