@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from calling.activities import ingest
 from calling.auth import TOKEN_ENV, TokenGate
@@ -157,8 +157,11 @@ def _http_error(exc: HTTPException) -> tuple[Response, int]:
     if status == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         return _error(413, f"body is larger than {limit} bytes; send one call per request")
-    if status == 405:
-        return _error(405, f"{request.method} is not allowed on {request.path}")
+    if isinstance(exc, MethodNotAllowed):
+        answer, _ = _error(405, f"{request.method} is not allowed on {request.path}")
+        # RFC 9110: a 405 lists the methods the resource supports (Flask's own does too).
+        answer.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
+        return answer, 405
     if status == 404:
         return _error(404, f"{request.path} is not a path of this service (try POST /calllog)")
     return _error(status, exc.description or exc.name)

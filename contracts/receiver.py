@@ -199,7 +199,10 @@ class CallLogReceiver:
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
             return _answer(
-                start_response, 405, b'{"status":"error","message":"POST call logs here"}'
+                start_response,
+                405,
+                b'{"status":"error","message":"POST call logs here"}',
+                allow="POST",
             )
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -255,10 +258,12 @@ class CallLogReceiver:
         return _answer(start_response, status, message)
 
 
-def _answer(start_response: Callable[..., Any], status: int, body: bytes) -> list[bytes]:
+def _answer(
+    start_response: Callable[..., Any], status: int, body: bytes, *, allow: str | None = None
+) -> list[bytes]:
     reason = {200: "OK", 400: "Bad Request", 405: "Method Not Allowed", 413: "Payload Too Large"}
-    start_response(
-        f"{status} {reason.get(status, 'Service Unavailable')}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-    )
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    if allow is not None:
+        headers.append(("Allow", allow))  # RFC 9110: a 405 names the methods to use
+    start_response(f"{status} {reason.get(status, 'Service Unavailable')}", headers)
     return [body]

@@ -307,7 +307,10 @@ def _rate_limit(value: Any, where: str) -> None:
 
 
 def _mapping(doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = doc.get(key) or {}
+    # Only null means "nothing" (a YAML key left empty); "", 0 or false are wrong types.
+    value = doc.get(key)
+    if value is None:
+        return {}
     if not isinstance(value, Mapping):
         raise SeedError(f"{key} must be a mapping of name -> fields")
     return value
@@ -315,7 +318,9 @@ def _mapping(doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 def _numbers(doc: Mapping[str, Any], key: str) -> list[str]:
     """The list's numbers in national form, each once, in order."""
-    values = doc.get(key) or []
+    values = doc.get(key)
+    if values is None:
+        return []
     if not isinstance(values, list):
         raise SeedError(f"{key} must be a list of phone numbers")
     result = []

@@ -73,9 +73,15 @@ def _refuse(exc: SimulatorError) -> Response:
     return _reply({"status": "error", "message": str(exc)}, exc.status)
 
 
-def _body() -> dict[str, Any]:
-    """The JSON object sent, ``{}`` for an empty body; bad JSON is a 400."""
+def _body(*, required: str | None = None) -> dict[str, Any]:
+    """The JSON object sent, ``{}`` for an empty body; bad JSON is a 400.
+
+    ``required`` is what to send, for a route whose body cannot be left out:
+    an empty body is then a 400 saying so, not a silent default.
+    """
     if not request.get_data(cache=True):
+        if required is not None:
+            raise BadControlInput(f"this route needs a JSON body: send {required}")
         return {}
     try:
         data = request.get_json(force=True, silent=True)
@@ -119,6 +125,9 @@ def _journal() -> Response:
         sim.journal.clear()
         return _reply({"status": "ok"})
     args = request.args
+    for name in ("path", "method", "operation", "flagged", "limit"):
+        if len(args.getlist(name)) > 1:  # which one would count? Say so rather than guess.
+            raise BadControlInput(f"{name} is given more than once; give it once")
     flagged = args.get("flagged")
     if flagged not in (None, "", "true", "false", "1", "0"):
         raise BadControlInput("flagged must be true or false")
@@ -134,8 +143,8 @@ def _journal() -> Response:
 
 
 def _whole_number(text: str | None, field: str, most: int) -> int | None:
-    """A query value as a whole number from 0 to ``most`` (None when absent)."""
-    if text in (None, ""):
+    """A query value as a whole number from 0 to ``most`` (None when absent; empty is not one)."""
+    if text is None:
         return None
     wanted = f"{field} must be a whole number from 0 to {most}"
     # isdigit() alone accepts "¹" and "٣", which int() refuses: ASCII digits only;
@@ -228,6 +237,11 @@ def _transitions() -> Response:
 
 def _incoming() -> Response:
     body = _body()
+    for key in ("customer", "did", "agent", "agent_phone"):
+        if key in body and not isinstance(body[key], str):
+            raise BadControlInput(f"{key} must be a string")
+    if "agent_phone" in body and national(body["agent_phone"]) is None:
+        raise BadControlInput("agent_phone must be a valid Indian phone number")
     sim = current_simulator()
     customer = national(str(body.get("customer", "")))
     if customer is None:
@@ -266,7 +280,8 @@ def _callbacks() -> Response:
 
 def _callback_mode() -> Response:
     sim = current_simulator()
-    sim.outbox.mode = CallbackMode.from_mapping(_body())
+    wanted = '{"duplicate": false, "delay_ms": 0, "reorder": false, "drop": false}'
+    sim.outbox.mode = CallbackMode.from_mapping(_body(required=wanted))
     return _reply({"mode": sim.outbox.mode.to_dict()})
 
 
