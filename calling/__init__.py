@@ -5,10 +5,11 @@ provider and the embedded CRM (``crm``) to record what happened.
 """
 
 from calling.activities import IngestReport, ingest, record_outbound_attempt, record_to_event
+from calling.auth import TokenGate, token_from_env
 from calling.click_to_call import CallAttempt, call_options, is_dnd, place_call
 from calling.did_sync import DidGate, DidSyncResult, did_candidates, sync_dids
 from calling.errors import FlowError
-from calling.popup import AddContact, Popup, show_popup
+from calling.popup import AddContact, Popup, add_contact, show_popup
 from calling.service import create_service, serve_service
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "FlowError",
     "IngestReport",
     "Popup",
+    "TokenGate",
+    "add_contact",
     "call_options",
     "create_service",
     "did_candidates",
@@ -30,4 +33,5 @@ __all__ = [
     "serve_service",
     "show_popup",
     "sync_dids",
+    "token_from_env",
 ]
