@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "interfaces.md").read_text(encoding="utf-8")
-PACKAGES = ("connector", "crm", "calling", "contracts")
+PACKAGES = ("connector", "crm", "calling", "contracts", "console")
 
 
 def documented(package: str) -> list[str]:
