@@ -42,6 +42,13 @@ def _panel() -> tuple[SimulatorClient, LoggedIn]:
     return sim, agent
 
 
+def _label(number: str) -> str:
+    try:
+        return parse_phone(number, console_state().config.default_region).crm
+    except PhoneNumberError:
+        return number
+
+
 def _sim_agent(sim: SimulatorClient, agent: LoggedIn) -> SimulatorAgent | None:
     return sim.agent_for(agent.phone) if agent.phone is not None else None
 
@@ -56,7 +63,7 @@ def panel() -> Any:
         calls = sim.calls_of(agent.phone)[:_LISTED] if agent.phone else []
         context.update(
             me=me,
-            dids=sim.dids(),
+            dids=[(did, _label(did)) for did in sim.dids()],
             mode=sim.transitions(),
             calls=calls,
             ended=_ENDED,
