@@ -11,9 +11,10 @@ once. Agents log in with a password set by ``mcc crm users set-password``.
 - ``MCC_CONSOLE_SECRET`` (32 characters at least) signs the session cookies;
   without it a random one is made, and sessions end when the console stops.
 - The simulator panel shows when the console is pointed at the simulator:
-  ``--simulator URL``, or a ``--base-url`` that answers the simulator's
-  control plane. The console then wires the simulator to itself: its
-  accounts' call logs and the ring notifications of the CRM users' phones.
+  ``--simulator URL``, or a loopback ``--base-url`` that answers the
+  simulator's control plane (a partner's host is never probed). The console
+  then wires the simulator to itself: its accounts' call logs and the ring
+  notifications of the CRM users' phones.
 
 Bad input is one line on stderr and exit code 2, never a traceback.
 """
@@ -26,6 +27,7 @@ import secrets
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -165,7 +167,9 @@ def console(
             " travel in clear text otherwise)",
             err=True,
         )
-    sim_url = simulator_url or (base_url if base_url and is_simulator(base_url) else None)
+    # Only a loopback --base-url is probed: a partner's host never gets /_sim requests.
+    probe = base_url is not None and _is_loopback(urlsplit(base_url).hostname or "")
+    sim_url = simulator_url or (base_url if base_url and probe and is_simulator(base_url) else None)
     settings = ConsoleSettings(
         secret_key=secret, token=token, simulator_url=sim_url, max_streams=max_streams
     )
