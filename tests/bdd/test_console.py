@@ -196,10 +196,6 @@ def world(chromium: Browser, crm_template: Path, tmp_path: Path) -> Iterator[Wor
         store.close()
 
 
-def _sent(world: World) -> Page:
-    return world.pages["agent1"]
-
-
 # -- given ----------------------------------------------------------------------------
 
 
