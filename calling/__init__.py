@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from calling.activities import IngestReport, ingest, record_outbound_attempt, record_to_event
+    from calling.auth import TokenGate, token_from_env
     from calling.click_to_call import CallAttempt, call_options, is_dnd, place_call
     from calling.did_sync import DidGate, DidSyncResult, did_candidates, sync_dids
     from calling.errors import FlowError
-    from calling.popup import AddContact, Popup, show_popup
+    from calling.popup import AddContact, Popup, add_contact, show_popup
     from calling.service import create_service, serve_service
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "FlowError",
     "IngestReport",
     "Popup",
+    "TokenGate",
+    "add_contact",
     "call_options",
     "create_service",
     "did_candidates",
@@ -34,11 +37,15 @@ __all__ = [
     "serve_service",
     "show_popup",
     "sync_dids",
+    "token_from_env",
 ]
 
 # Where each public name lives; kept in step with the imports above (a test checks).
 _HOMES = {
     "AddContact": "calling.popup",
+    "TokenGate": "calling.auth",
+    "add_contact": "calling.popup",
+    "token_from_env": "calling.auth",
     "CallAttempt": "calling.click_to_call",
     "DidGate": "calling.did_sync",
     "DidSyncResult": "calling.did_sync",

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "interfaces.md").read_text(encoding="utf-8")
-PACKAGES = ("connector", "crm", "calling", "contracts")
+PACKAGES = ("connector", "crm", "calling", "contracts", "console")
 
 
 def documented(package: str) -> list[str]:
@@ -48,7 +48,7 @@ def test_the_library_exports_a_curated_api() -> None:
     assert 25 <= len(connector.__all__) <= 35
 
 
-LAZY_PACKAGES = ("connector", "crm", "calling", "contracts", "simulator")
+LAZY_PACKAGES = ("connector", "crm", "calling", "contracts", "simulator", "console")
 
 
 @pytest.mark.parametrize("package", LAZY_PACKAGES)
