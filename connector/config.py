@@ -33,6 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from connector.apis import API_NAMES
 from connector.calllog import CallLogFormat
 from connector.document import fold
 from connector.errors import ConfigError, TemplateError
@@ -61,7 +62,6 @@ __all__ = [
     "with_base_url",
 ]
 
-API_NAMES = ("click_to_call", "agent_popup", "did_list")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PLAIN_KEY = re.compile(r"^[^\s.:\x00-\x1f\x7f]+$")

@@ -24,29 +24,17 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
-import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
 
-from calling import token_from_env
-from connector import (
-    Client,
-    ConfigError,
-    ConnectorError,
-    PhoneNumber,
-    PhoneNumberError,
-    parse_phone,
-    resolve_config,
-    with_base_url,
-)
-from console.errors import ConsoleError
-from console.server import build, serve
-from console.sim_client import SimulatorClient, is_simulator
-from console.state import ConsoleSettings
-from crm import CrmStore
+# Flask, the connector, the CRM and SQLite are imported when the console
+# starts, so ``mcc console --help`` stays fast.
+if TYPE_CHECKING:
+    from connector import PhoneNumber
+    from crm import CrmStore
 
 __all__ = ["MIN_SECRET_CHARS", "SECRET_ENV", "console"]
 
@@ -144,6 +132,16 @@ def console(
     insecure_short_token: bool,
 ) -> None:
     """Run the agent console and the call-log service until Ctrl-C."""
+    import sqlite3
+
+    from calling import token_from_env
+    from connector import Client, ConfigError, ConnectorError, resolve_config, with_base_url
+    from console.errors import ConsoleError
+    from console.server import build, serve
+    from console.sim_client import SimulatorClient, is_simulator
+    from console.state import ConsoleSettings
+    from crm import CrmStore
+
     source = config_source or os.environ.get("MCC_CONFIG")
     if not source:
         raise _BadInput("no connector config: pass --config FILE_OR_PRESET or set MCC_CONFIG")
@@ -223,6 +221,8 @@ def console(
 
 
 def _phone(store: CrmStore, text: str | None) -> PhoneNumber | None:
+    from connector import PhoneNumberError, parse_phone
+
     if not text:
         return None
     try:

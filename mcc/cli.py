@@ -17,15 +17,19 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import EntryPoint, PackageNotFoundError, entry_points, version
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from connector.config import API_NAMES, ConnectorConfig
+# Only leaf modules here: ``mcc --help`` must not pay for the config model
+# (pydantic), httpx or rich; the commands import what they use when they run.
+from connector.apis import API_NAMES
 from connector.document import visible
 from connector.errors import ConnectorError
-from connector.presets import preset_description, preset_names, resolve_config
-from mcc import testapi
+from mcc.help_index import SHORT_HELP
+
+if TYPE_CHECKING:
+    from connector.config import ConnectorConfig
 
 __all__ = ["PLUGIN_GROUP", "cli", "main", "plugin_entry_points"]
 
@@ -102,6 +106,26 @@ class _PluginGroup(click.Group):
         self._loaded[cmd_name] = command
         return command
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # As click's own, but a shipped plug-in not yet loaded is listed with
+        # its line from SHORT_HELP instead of being imported to ask for it.
+        plugins = self._plugins()
+        rows: list[tuple[str, Callable[[int], str]]] = []
+        for name in self.list_commands(ctx):
+            point = plugins.get(name)
+            known = SHORT_HELP.get(point.value) if point is not None else None
+            if known is not None and name not in self._loaded:
+                # A stand-in carrying only the help: click shortens it as its own.
+                rows.append((name, click.Command(name, help=known).get_short_help_str))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, short(limit)) for name, short in rows])
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -125,6 +149,8 @@ def cli() -> None:
 @cli.command("presets")
 def presets_command() -> None:
     """List the shipped provider presets."""
+    from connector.presets import preset_description, preset_names
+
     names = preset_names()
     width = max((len(name) for name in names), default=0)
     for name in names:
@@ -166,12 +192,16 @@ def _summary(source: str, config: ConnectorConfig) -> list[str]:
 @click.argument("source", metavar="FILE_OR_PRESET")
 def config_check(source: str) -> None:
     """Validate a config file or preset; print a summary or every problem."""
+    from connector.presets import resolve_config
+
     config = resolve_config(source)
     for line in _summary(source, config):
         click.echo(line)
 
 
 def _parse_samples(values: Sequence[str]) -> dict[str, str]:
+    from mcc import testapi
+
     try:
         return testapi.parse_samples(values)
     except ValueError as exc:
@@ -198,6 +228,9 @@ def test_api_command(
     show_numbers: bool,
 ) -> None:
     """Call one API of CONFIG (a preset or a file) with sample values and map the answer."""
+    from connector.presets import resolve_config
+    from mcc import testapi
+
     config = resolve_config(config_source)
     values = _parse_samples(samples)
     missing = testapi.missing_samples(config, api_name, values)

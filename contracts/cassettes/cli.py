@@ -13,23 +13,16 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-import connector
-from contracts.cassettes.format import write_directory
-from contracts.cassettes.har import to_har
-from contracts.clauses.context import Options
-from contracts.errors import ContractsError
-from contracts.evidence import visible
-from contracts.fixtures import load_fixtures
-from contracts.record import record as record_run
-from contracts.reporters.console import ConsoleReporter
-from contracts.runner import tool_version
+# The run's modules (httpx, rich, the clauses) are imported when the command
+# runs, so ``mcc record --help`` stays fast.
 
 __all__ = ["record"]
 
 
 def _fail(message: str) -> None:
+    from contracts.evidence import visible
+
     click.echo(f"mcc record: {visible(message.splitlines()[0] if message else 'failed')}", err=True)
     sys.exit(2)
 
@@ -109,6 +102,18 @@ def record(  # noqa: PLR0917 - click passes every option by keyword
     callback_url: str | None,
 ) -> None:
     """Record a partner: every probe of mcc verify, one redacted cassette per probe."""
+    from rich.console import Console
+
+    import connector
+    from contracts.cassettes.format import write_directory
+    from contracts.cassettes.har import to_har
+    from contracts.clauses.context import Options
+    from contracts.errors import ContractsError
+    from contracts.fixtures import load_fixtures
+    from contracts.record import record as record_run
+    from contracts.reporters.console import ConsoleReporter
+    from contracts.runner import tool_version
+
     try:
         config = connector.resolve_config(config_name)
         fixtures = load_fixtures(fixtures_path) if fixtures_path is not None else None

@@ -12,23 +12,18 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-import connector
-from contracts.clauses.context import Options
-from contracts.drift.check import check_drift
-from contracts.drift.check import update_baseline as write_baseline
-from contracts.drift.console import print_report
-from contracts.drift.kinds import Verdict
-from contracts.drift.reports import DRIFT_FORMATS, write_reports
-from contracts.errors import ContractsError
-from contracts.evidence import visible
-from contracts.fixtures import load_fixtures
+from contracts.drift.kinds import DRIFT_FORMATS
+
+# The run's modules (httpx, rich, Jinja2, the clauses) are imported when the
+# command runs, so ``mcc drift --help`` stays fast.
 
 __all__ = ["drift"]
 
 
 def _fail(message: str) -> None:
+    from contracts.evidence import visible
+
     click.echo(f"mcc drift: {visible(message.splitlines()[0] if message else 'failed')}", err=True)
     sys.exit(2)
 
@@ -127,6 +122,19 @@ def drift(  # noqa: PLR0917 - click passes every option by keyword
     callback_url: str | None,
 ) -> None:
     """Compare a partner's answers now with a recorded baseline; exit 1 on breaking drift."""
+    from rich.console import Console
+
+    import connector
+    from contracts.clauses.context import Options
+    from contracts.drift.check import check_drift
+    from contracts.drift.check import update_baseline as write_baseline
+    from contracts.drift.console import print_report
+    from contracts.drift.kinds import Verdict
+    from contracts.drift.reports import write_reports
+    from contracts.errors import ContractsError
+    from contracts.evidence import visible
+    from contracts.fixtures import load_fixtures
+
     try:
         config = connector.resolve_config(config_name)
         fixtures = load_fixtures(fixtures_path) if fixtures_path is not None else None

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Drift", "DriftKind", "Verdict"]
+__all__ = ["DRIFT_FORMATS", "Drift", "DriftKind", "Verdict"]
+
+# The report files mcc drift writes (contracts.drift.reports writes them).
+DRIFT_FORMATS = ("json", "junit", "html")
 
 
 class DriftKind(StrEnum):

@@ -16,13 +16,12 @@ from pathlib import Path
 import jinja2
 
 from contracts.drift.check import DriftReport, ProbeDrift
-from contracts.drift.kinds import Verdict
+from contracts.drift.kinds import DRIFT_FORMATS, Verdict
 from contracts.errors import ReportFormatError
 from contracts.evidence import visible
 
 __all__ = ["DRIFT_FORMATS", "to_html", "to_json", "to_junit", "write_reports"]
 
-DRIFT_FORMATS = ("json", "junit", "html")
 _FILES = {"json": "drift.json", "junit": "drift-junit.xml", "html": "drift.html"}
 
 

@@ -14,7 +14,9 @@ The parts, each a module of its own:
 - :mod:`contracts.load.launch`: Locust in a child process, stopped cleanly;
 - :mod:`contracts.load.locustfile`: the only module that imports Locust,
   loaded by Locust itself in that child;
-- :mod:`contracts.load.cli`: the ``mcc load`` command.
+- :mod:`contracts.load.session`: one run, from its plan to its verdict and reports;
+- :mod:`contracts.load.cli`: the ``mcc load`` command (it imports the session
+  only when a run starts).
 
 Importing this package imports none of them (and never Locust or gevent).
 """

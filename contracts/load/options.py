@@ -30,6 +30,9 @@ __all__ = [
     "API_NAMES",
     "CALLLOG_DIALECTS",
     "MAX_DURATION_S",
+    "MAX_RPS",
+    "MAX_USERS",
+    "USER_CLASSES",
     "LoadInputError",
     "base_url",
     "is_loopback",
@@ -44,6 +47,10 @@ API_NAMES = ("click_to_call", "agent_popup", "did_list")
 # The call-log formats the connector reads, one per provider family.
 CALLLOG_DIALECTS = ("ozonetel", "generic", "knowlarity")
 MAX_DURATION_S = 24 * 3600.0
+MAX_USERS = 5000
+MAX_RPS = 10_000.0
+# --user-class: Locust's FastHttpUser, or users sending through connector.Client.
+USER_CLASSES = {"fast": "ConnectorFastUser", "connector": "ConnectorClientUser"}
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 

@@ -10,7 +10,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-import console.cli as console_cli
+import console.server
+import console.sim_client
 from mcc.cli import cli
 from simulator import create_app
 from simulator.serve import start_in_thread
@@ -42,7 +43,7 @@ def no_serving(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(host)
         kwargs["on_ready"](f"http://{host}:{port}")
 
-    monkeypatch.setattr(console_cli, "serve", fake)
+    monkeypatch.setattr(console.server, "serve", fake)
     return seen
 
 
@@ -99,7 +100,7 @@ def test_off_loopback_it_warns_and_a_partner_host_is_never_probed(
     tmp_path: Path, no_serving: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     probed: list[str] = []
-    monkeypatch.setattr(console_cli, "is_simulator", lambda url: probed.append(url) or False)
+    monkeypatch.setattr(console.sim_client, "is_simulator", lambda url: probed.append(url) or False)
     result = _mcc(
         "--config",
         "ozonetel",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import subprocess
 import sys
 from collections.abc import Iterator
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
+import click
 import httpx
 import pytest
 import yaml
@@ -16,6 +19,7 @@ from connector.presets import preset_names, preset_path
 from mcc import cli as cli_module
 from mcc import testapi
 from mcc.cli import PLUGIN_GROUP, cli, main
+from mcc.help_index import SHORT_HELP
 
 SECRET = "KKcli0000000000000000000000000077"
 ENV = {"OZONETEL_API_KEY": SECRET, "OZONETEL_USERNAME": "demouser"}
@@ -141,6 +145,43 @@ def test_help_lists_plugins_and_stays_quiet_about_broken_ones() -> None:
     for name in ("hello", "broken", "odd", "presets", "config", "test-api"):
         assert f"  {name} " in result.stdout
     assert result.stderr == ""
+
+
+def test_the_help_index_is_each_shipped_plugins_own_help() -> None:
+    # mcc --help lists shipped plug-ins from SHORT_HELP without importing them:
+    # every line there must be what the loaded command itself would print.
+    shipped = cli_module.plugin_entry_points()
+    assert sorted(point.value for point in shipped) == sorted(SHORT_HELP)
+    for point in shipped:
+        loaded = point.load()
+        stand_in = click.Command(point.name, help=SHORT_HELP[point.value])
+        for limit in (30, 45, 60, 200):
+            assert stand_in.get_short_help_str(limit) == loaded.get_short_help_str(limit), point
+
+
+def test_help_lists_the_shipped_plugins_without_importing_them() -> None:
+    # A fresh process: the listing and its widths are the ones a user sees, and
+    # the plug-ins (with Flask, rich, pydantic, httpx behind them) stay unloaded.
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from mcc.cli import cli\n"
+        "lazy = CliRunner().invoke(cli, ['--help'], prog_name='mcc').output\n"
+        "heavy = sorted(m for m in ('pydantic', 'httpx', 'rich', 'flask', 'calling.cli',"
+        " 'contracts.cli', 'crm.cli', 'console.cli', 'simulator.cli') if m in sys.modules)\n"
+        "for name in cli.list_commands(None):\n"
+        "    cli.get_command(None, name)\n"
+        "loaded = CliRunner().invoke(cli, ['--help'], prog_name='mcc').output\n"
+        "print(repr((heavy, lazy == loaded, lazy)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True
+    )
+    heavy, same, listing = ast.literal_eval(done.stdout.strip())
+    assert heavy == []
+    assert same, listing
+    assert "  verify " in listing
+    assert "  sim " in listing
 
 
 @pytest.mark.usefixtures("plugins")
