@@ -40,6 +40,8 @@ __all__ = ["call", "dids", "make_client", "popup", "serve"]
 
 BAD_INPUT = 2
 PROVIDER_FAILED = 1
+# -h as well as --help, also when a command runs outside the mcc root.
+_HELP = {"help_option_names": ["-h", "--help"]}
 _OPTION_LABELS = {"cloud_call": "Cloud Call Lead", "default_call": "Call (phone dialer)"}
 
 
@@ -126,7 +128,7 @@ _db_option = click.option(
 _show_option = click.option("--show-numbers", is_flag=True, help="Show phone numbers in full.")
 
 
-@click.command("call")
+@click.command("call", context_settings=_HELP)
 @click.option("--lead", "lead_id", required=True, help="Lead id (ProspectID).")
 @click.option("--user", "user_id", required=True, help="User id of the calling agent.")
 @click.option(
@@ -182,7 +184,7 @@ def call(
     raise SystemExit(PROVIDER_FAILED)
 
 
-@click.command("popup")
+@click.command("popup", context_settings=_HELP)
 @click.option("--agent-phone", required=True, help="The agent's phone the call rings on.")
 @click.option("--caller", required=True, help="The caller id the agent's phone shows (a DID).")
 @_config_option
@@ -219,7 +221,7 @@ def popup(
         click.echo(f"  [{shown.add_contact.label}] prefilled with {phone}")
 
 
-@click.group("dids")
+@click.group("dids", context_settings=_HELP)
 def dids() -> None:
     """The DID list: sync it from the provider, list it."""
 
@@ -255,7 +257,7 @@ def dids_list(db: Path | None) -> None:
         click.echo(f"last sync failed: {status.last_error}")
 
 
-@click.command("serve")
+@click.command("serve", context_settings=_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",

@@ -74,7 +74,7 @@ _show_option = click.option(
 )
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def crm() -> None:
     """The embedded CRM: users, leads and their call activities."""
 
