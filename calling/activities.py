@@ -43,6 +43,7 @@ class IngestReport:
     unchanged: int = 0  # duplicates, and late records that lost to newer ones
     unmatched: int = 0  # activities with no lead (unknown caller)
     activity_ids: tuple[int, ...] = ()
+    outcomes: tuple[UpsertResult, ...] = ()  # per record, in order (as activity_ids)
 
     @property
     def records(self) -> int:
@@ -84,18 +85,21 @@ def ingest(store: CrmStore, records: Iterable[CallRecord]) -> IngestReport:
     counts = dict.fromkeys(UpsertResult, 0)
     unmatched = 0
     ids: list[int] = []
+    outcomes: list[UpsertResult] = []
     with store.transaction():
         for record in records:
             result = store.record_call_activity(record_to_event(record))
             counts[result.outcome] += 1
             unmatched += result.lead_id is None
             ids.append(result.activity_id)
+            outcomes.append(result.outcome)
     return IngestReport(
         created=counts[UpsertResult.CREATED],
         updated=counts[UpsertResult.UPDATED],
         unchanged=counts[UpsertResult.UNCHANGED],
         unmatched=unmatched,
         activity_ids=tuple(ids),
+        outcomes=tuple(outcomes),
     )
 
 

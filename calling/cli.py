@@ -276,6 +276,14 @@ def dids_list(db: Path | None) -> None:
     is_flag=True,
     help="Accept a MCC_CALLLOG_TOKEN shorter than 16 characters (tests only).",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines on stderr (one per request, call log and DID sync): text, or one JSON"
+    " object per line.",
+)
 @_config_option
 @_base_option
 @_db_option
@@ -285,6 +293,7 @@ def serve(
     port: int,
     insecure_no_auth: bool,
     insecure_short_token: bool,
+    log_format: str,
     config_source: str | None,
     base_url: str | None,
     db: Path | None,
@@ -292,6 +301,7 @@ def serve(
     """Run the connector's call-log service (and the DID sync schedule) until Ctrl-C."""
     from calling.auth import MIN_TOKEN_CHARS, TOKEN_ENV
     from calling.service import create_service, serve_service
+    from calling.service_log import service_logging
 
     has_config = bool(config_source or os.environ.get("MCC_CONFIG"))
     config = _config(config_source, base_url) if has_config else None
@@ -314,7 +324,7 @@ def serve(
             f" from other machines, and {exposure}",
             err=True,
         )
-    with _session(db) as store, make_client() as client:
+    with _session(db) as store, make_client() as client, service_logging(log_format):
         app = create_service(store, config, token, client=client, allow_no_auth=insecure_no_auth)
 
         def ready(url: str) -> None:
