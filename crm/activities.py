@@ -311,10 +311,16 @@ class ActivityLog:
             lead = self._people.find_lead_by_phone(customer)
             lead_id = lead.id if lead else None
         agent_phone = folded.get("agent_phone")
+        user_id = folded["user_id"]
+        if user_id is None and (folded.get("agent") or agent_phone is not None):
+            # A call log names its agent (AgentID, UserId, the agent's number):
+            # the CRM user who is that agent owns the activity.
+            user = self._people.find_user_for_agent(folded.get("agent"), agent_phone)
+            user_id = user.id if user else None
         raw: ScrubbedRecord = folded["raw"]
         return (
             lead_id,
-            folded["user_id"],
+            user_id,
             str(folded["direction"]),
             str(folded["status"]),
             int(folded["dnd"]),
