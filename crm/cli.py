@@ -185,3 +185,28 @@ def users_group(ctx: click.Context, fmt: listing.ListFormat, db: Path | None) ->
         users = store.users()
     rows, columns = listing.user_rows(users)
     listing.write_rows(fmt, rows, columns, title=f"Users ({len(rows)})", stream=sys.stdout)
+
+
+@users_group.command("set-password")
+@click.argument("user_id")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of prompting.",
+)
+@_db_option
+def set_password_command(user_id: str, password_stdin: bool, db: Path | None) -> None:
+    """Set USER_ID's password for the agent console (`mcc console`); only a salted hash is kept."""
+    from crm.passwords import MAX_PASSWORD_CHARS
+
+    if password_stdin:
+        line = sys.stdin.readline(MAX_PASSWORD_CHARS + 2)
+        password = line.removesuffix("\n").removesuffix("\r")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _open(db) as store:
+        try:
+            store.set_password(user_id, password)
+        except CrmStoreError as exc:
+            raise _BadInput(str(exc)) from None
+    click.echo(f"password set for {user_id}")

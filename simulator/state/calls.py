@@ -132,6 +132,8 @@ class Call:
     extra: dict[str, Any] = field(default_factory=dict)
     callback_url: str | None = None  # where this call's record goes, when given per call
     recording_url: str | None = None  # set when an answered call ends
+    disposition: str = ""  # what the agent noted (``advance`` may set it)
+    notification: str | None = None  # the ring notification sent to the agent's phone
 
     @property
     def state(self) -> CallState:
