@@ -499,7 +499,7 @@ def _execute(ctx: click.Context, opts: dict[str, Any]) -> int:
         return _report(run, figures, folder, finished.interrupted, ["mcc", *sys.argv[1:]])
 
 
-@click.command("load", cls=_LoadCommand)
+@click.command("load", cls=_LoadCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_name",

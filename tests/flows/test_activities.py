@@ -348,7 +348,8 @@ def test_a_delivery_is_all_or_nothing(store: CrmStore, monkeypatch: pytest.Monke
 
 
 def test_history_is_newest_call_first(store: CrmStore) -> None:
-    ingest(store, _records(INBOUND, {**MISSED, "StartTime": "2018-08-07 10:00:00"}))
+    later = {**MISSED, "StartTime": "2018-08-07 10:00:00", "EndTime": "2018-08-07 10:00:30"}
+    ingest(store, _records(INBOUND, later))
     assert [a.provider_call_id for a in store.activities(lead_id="L1")] == [
         "9049754955340985",
         "9049754955340984",
