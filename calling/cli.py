@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from calling.click_to_call import NUMBER_FIELDS, call_options, place_call
+from calling.click_to_call import NUMBER_FIELDS, CallAttempt, call_options, place_call
 from calling.did_sync import DidGate, sync_dids
 from calling.popup import show_popup
 from connector.client import Client
@@ -171,17 +171,32 @@ def call(
             store, client, config, lead_id, user_id, number_field=number_field, retries=retries
         )
     who = f"{lead_id} at {_shown(attempt.customer_number, show_numbers)}"
-    tries = f" (attempt {attempt.attempts} of {retries + 1})" if attempt.attempts > 1 else ""
     if attempt.initiated:
-        click.echo(
-            f"initiated: call to {who}, provider call id {attempt.call_id or '(none)'}{tries}"
-        )
-        click.echo(f"activity {attempt.activity_id} recorded (initiated)")
-        return
-    dnd = " [DND: not retried]" if attempt.dnd else ""
-    click.echo(f"failed: call to {who}: {attempt.message}{dnd}{tries}")
-    click.echo(f"activity {attempt.activity_id} recorded (failed)")
-    raise SystemExit(PROVIDER_FAILED)
+        click.echo(f"initiated: call to {who}, provider call id {attempt.call_id or '(none)'}")
+    else:
+        dnd = " [DND: not retried]" if attempt.dnd else ""
+        click.echo(f"failed: call to {who}: {attempt.message}{dnd}")
+    if retries:
+        click.echo(_tries(attempt, retries))
+    click.echo(f"activity {attempt.activity_id} recorded ({attempt.status}, {_times(attempt)})")
+    if not attempt.initiated:
+        raise SystemExit(PROVIDER_FAILED)
+
+
+def _times(attempt: CallAttempt) -> str:
+    return "1 try" if attempt.attempts == 1 else f"{attempt.attempts} tries"
+
+
+def _tries(attempt: CallAttempt, retries: int) -> str:
+    """How many tries were made, of how many ``--retries`` allowed, and why it stopped."""
+    most = retries + 1
+    line = f"tries: {attempt.attempts} of at most {most} (--retries {retries})"
+    if attempt.initiated or attempt.attempts == most:
+        return line
+    if attempt.dnd:
+        return f"{line}; not retried: the number is on DND"
+    # Only a call that never reached the provider is tried again.
+    return f"{line}; not retried: the request reached the provider"
 
 
 @click.command("popup", context_settings=_HELP)

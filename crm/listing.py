@@ -64,6 +64,7 @@ ACTIVITY_COLUMNS = (
     "provider",
     "provider_call_id",
     "message",
+    "attempts",
 )
 USER_COLUMNS = ("id", "name", "email", "phone")
 # A piped table is not cut to a width: this bounds only Rich's line buffer.
@@ -82,6 +83,7 @@ ACTIVITY_TABLE = (
     ("disposition", "disposition"),
     ("recording", "recording_url"),
     ("call id", "provider_call_id"),
+    ("tries", "attempts"),
 )
 
 
@@ -114,6 +116,7 @@ def activity_row(activity: Activity, *, show_numbers: bool = False) -> dict[str,
         "provider": activity.provider,
         "provider_call_id": activity.provider_call_id,
         "message": activity.message,
+        "attempts": activity.attempts,
     }
 
 

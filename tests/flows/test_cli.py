@@ -7,6 +7,7 @@ simulator's callbacks at the in-process connector service.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -89,6 +90,9 @@ def test_a_dnd_call_exits_1_and_says_dnd(walk: Any) -> None:
     result = _run("call", "--lead", "L-1003", "--user", "agent1", "--retries", "2", *SIM)
     assert result.exit_code == 1
     assert "DND: not retried" in result.output
+    assert "tries: 1 of at most 3 (--retries 2); not retried: the number is on DND" in (
+        result.output
+    )
     assert len(walk.journal("/CAServices/AgentManualDial.php")) == 1
 
 
@@ -200,8 +204,11 @@ def test_call_retries_only_a_refused_connection_with_backoff(
     result = _run("call", "--lead", "L-1001", "--user", "agent1", "--retries", "2", *SIM)
     assert result.exit_code == 1, result.output
     assert "connection refused by sim.test" in result.output
-    assert "(attempt 3 of 3)" in result.output
+    assert "tries: 3 of at most 3 (--retries 2)" in result.output
+    assert "recorded (failed, 3 tries)" in result.output
     assert len(tried) == 3
+    listed = _run("crm", "activities", "--lead", "L-1001", "--format", "json")
+    assert [row["attempts"] for row in json.loads(listed.output)] == [3]
 
 
 def test_call_never_retries_once_the_request_was_sent(
@@ -221,6 +228,10 @@ def test_call_never_retries_once_the_request_was_sent(
     assert result.exit_code == 1, result.output
     assert "no complete answer from sim.test" in result.output
     assert len(tried) == 1  # the provider may have queued the call: never dial twice
+    assert (
+        "tries: 1 of at most 4 (--retries 3); not retried: the request reached the provider"
+        in result.output
+    )
 
 
 def test_a_non_ascii_name_in_a_header_template_is_one_clear_line(walk: Any, tmp_path: Path) -> None:
