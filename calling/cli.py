@@ -19,6 +19,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +27,16 @@ import click
 
 from calling.click_to_call import NUMBER_FIELDS, CallAttempt, call_options, place_call
 from calling.did_sync import DidGate, sync_dids
-from calling.popup import show_popup
+from calling.popup import Popup, show_popup
+from calling.popup import add_contact as save_contact
 from connector.client import Client
 from connector.config import ConnectorConfig, with_base_url
 from connector.errors import ConnectorError
-from connector.phone import PhoneNumber
+from connector.phone import PhoneNumber, parse_phone
 from connector.presets import resolve_config
 from connector.redaction import mask_number
 from crm.cli import default_db_path
+from crm.models import Lead
 from crm.store import CrmStore
 
 __all__ = ["call", "dids", "make_client", "popup", "serve"]
@@ -202,6 +205,18 @@ def _tries(attempt: CallAttempt, retries: int) -> str:
 @click.command("popup", context_settings=_HELP)
 @click.option("--agent-phone", required=True, help="The agent's phone the call rings on.")
 @click.option("--caller", required=True, help="The caller id the agent's phone shows (a DID).")
+@click.option(
+    "--add-contact",
+    is_flag=True,
+    help="Take the pop-up's Add Contact: save an unknown caller as a new lead with the"
+    " customer's real number (owned by the agent), then show the pop-up with that lead.",
+)
+@click.option(
+    "--name",
+    metavar="NAME",
+    help="The new lead's name for --add-contact: the first word is the first name, the"
+    " rest the last name.",
+)
 @_config_option
 @_base_option
 @_db_option
@@ -210,19 +225,54 @@ def popup(
     *,
     agent_phone: str,
     caller: str,
+    add_contact: bool,
+    name: str | None,
     config_source: str | None,
     base_url: str | None,
     db: Path | None,
     show_numbers: bool,
 ) -> None:
     """Show the incoming pop-up for a call ringing on the agent's phone."""
+    if name is not None and not add_contact:
+        raise _BadInput("--name names the lead --add-contact saves; pass --add-contact too")
+    if add_contact and not (name or "").strip():
+        raise _BadInput('--add-contact needs --name "First Last": a lead needs a name')
     config = _config(config_source, base_url)
     with _session(db) as store, make_client() as client:
         shown = show_popup(store, client, config, agent_phone=agent_phone, caller=caller)
+        _print_popup(shown, show_numbers)
+        if not add_contact or not shown.shown:
+            if shown.reason in ("provider_error", "no_customer_number"):
+                raise SystemExit(PROVIDER_FAILED)
+            return
+        if shown.add_contact is None:
+            lead_id = shown.lead.id if shown.lead is not None else "?"
+            click.echo(f"Add Contact not offered: the caller is lead {lead_id} already")
+            return
+        lead = _save_contact(store, config, shown.add_contact.phone, agent_phone, name or "")
+        click.echo(f"added lead {lead.id} with {_shown(shown.add_contact.phone, show_numbers)}")
+    # What show_popup answers for this ringing call now that its number is a lead.
+    _print_popup(
+        replace(shown, reason="lead", message=f"{lead.id} is calling", lead=lead, add_contact=None),
+        show_numbers,
+    )
+
+
+def _save_contact(
+    store: CrmStore, config: ConnectorConfig, phone: PhoneNumber, agent_phone: str, name: str
+) -> Lead:
+    """The pop-up's Add Contact as a lead, owned by the user whose phone rang."""
+    first, _, last = " ".join(name.split()).partition(" ")
+    agent = parse_phone(agent_phone, config.default_region)  # show_popup accepted it
+    owner = store.find_user_by_phone(agent)
+    return save_contact(
+        store, phone, first_name=first, last_name=last, owner_id=owner.id if owner else None
+    )
+
+
+def _print_popup(shown: Popup, show_numbers: bool) -> None:
     if not shown.shown:
         click.echo(f"no pop-up ({shown.reason}): {shown.message}")
-        if shown.reason in ("provider_error", "no_customer_number"):
-            raise SystemExit(PROVIDER_FAILED)
         return
     if shown.lead is not None:
         lead = shown.lead
