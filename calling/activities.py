@@ -43,6 +43,7 @@ class IngestReport:
     unchanged: int = 0  # duplicates, and late records that lost to newer ones
     unmatched: int = 0  # activities with no lead (unknown caller)
     activity_ids: tuple[int, ...] = ()
+    outcomes: tuple[UpsertResult, ...] = ()  # per record, in order (as activity_ids)
 
     @property
     def records(self) -> int:
@@ -84,18 +85,21 @@ def ingest(store: CrmStore, records: Iterable[CallRecord]) -> IngestReport:
     counts = dict.fromkeys(UpsertResult, 0)
     unmatched = 0
     ids: list[int] = []
+    outcomes: list[UpsertResult] = []
     with store.transaction():
         for record in records:
             result = store.record_call_activity(record_to_event(record))
             counts[result.outcome] += 1
             unmatched += result.lead_id is None
             ids.append(result.activity_id)
+            outcomes.append(result.outcome)
     return IngestReport(
         created=counts[UpsertResult.CREATED],
         updated=counts[UpsertResult.UPDATED],
         unchanged=counts[UpsertResult.UNCHANGED],
         unmatched=unmatched,
         activity_ids=tuple(ids),
+        outcomes=tuple(outcomes),
     )
 
 
@@ -113,6 +117,7 @@ def record_outbound_attempt(
     virtual_number_field: str = "mx_Custom_8",
     at: datetime | None = None,
     call_log_format: str | None = None,
+    attempts: int | None = None,
 ) -> Activity:
     """Record a click-to-call attempt on the lead's history and return the activity.
 
@@ -125,6 +130,8 @@ def record_outbound_attempt(
     report the call (the config's ``call_log.format``); without it the family
     comes from the ``provider`` name (``ozonetel_phone_manual_dial`` is
     ``ozonetel``), else the attempt pairs with the first call log of its id.
+    ``attempts`` is how many tries reaching the provider took (``--retries``),
+    kept on the activity.
     """
     lead = store.get_lead(lead_id)
     if lead is None:
@@ -154,6 +161,7 @@ def record_outbound_attempt(
         # The provider's answer may spell a lone surrogate in JSON ("\ud83d"):
         # not text, and SQLite cannot store it. Keep the message, readable.
         message=_text(message) or None,
+        attempts=attempts,
     )
     result = store.record_call_activity(event)
     activity = store.get_activity(result.activity_id)

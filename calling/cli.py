@@ -19,27 +19,32 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
-from calling.click_to_call import NUMBER_FIELDS, call_options, place_call
+from calling.click_to_call import NUMBER_FIELDS, CallAttempt, call_options, place_call
 from calling.did_sync import DidGate, sync_dids
-from calling.popup import show_popup
+from calling.popup import Popup, show_popup
+from calling.popup import add_contact as save_contact
 from connector.client import Client
 from connector.config import ConnectorConfig, with_base_url
 from connector.errors import ConnectorError
-from connector.phone import PhoneNumber
+from connector.phone import PhoneNumber, parse_phone
 from connector.presets import resolve_config
 from connector.redaction import mask_number
 from crm.cli import default_db_path
+from crm.models import Lead
 from crm.store import CrmStore
 
 __all__ = ["call", "dids", "make_client", "popup", "serve"]
 
 BAD_INPUT = 2
 PROVIDER_FAILED = 1
+# -h as well as --help, also when a command runs outside the mcc root.
+_HELP = {"help_option_names": ["-h", "--help"]}
 _OPTION_LABELS = {"cloud_call": "Cloud Call Lead", "default_call": "Call (phone dialer)"}
 
 
@@ -126,7 +131,7 @@ _db_option = click.option(
 _show_option = click.option("--show-numbers", is_flag=True, help="Show phone numbers in full.")
 
 
-@click.command("call")
+@click.command("call", context_settings=_HELP)
 @click.option("--lead", "lead_id", required=True, help="Lead id (ProspectID).")
 @click.option("--user", "user_id", required=True, help="User id of the calling agent.")
 @click.option(
@@ -169,22 +174,49 @@ def call(
             store, client, config, lead_id, user_id, number_field=number_field, retries=retries
         )
     who = f"{lead_id} at {_shown(attempt.customer_number, show_numbers)}"
-    tries = f" (attempt {attempt.attempts} of {retries + 1})" if attempt.attempts > 1 else ""
     if attempt.initiated:
-        click.echo(
-            f"initiated: call to {who}, provider call id {attempt.call_id or '(none)'}{tries}"
-        )
-        click.echo(f"activity {attempt.activity_id} recorded (initiated)")
-        return
-    dnd = " [DND: not retried]" if attempt.dnd else ""
-    click.echo(f"failed: call to {who}: {attempt.message}{dnd}{tries}")
-    click.echo(f"activity {attempt.activity_id} recorded (failed)")
-    raise SystemExit(PROVIDER_FAILED)
+        click.echo(f"initiated: call to {who}, provider call id {attempt.call_id or '(none)'}")
+    else:
+        dnd = " [DND: not retried]" if attempt.dnd else ""
+        click.echo(f"failed: call to {who}: {attempt.message}{dnd}")
+    if retries:
+        click.echo(_tries(attempt, retries))
+    click.echo(f"activity {attempt.activity_id} recorded ({attempt.status}, {_times(attempt)})")
+    if not attempt.initiated:
+        raise SystemExit(PROVIDER_FAILED)
 
 
-@click.command("popup")
+def _times(attempt: CallAttempt) -> str:
+    return "1 try" if attempt.attempts == 1 else f"{attempt.attempts} tries"
+
+
+def _tries(attempt: CallAttempt, retries: int) -> str:
+    """How many tries were made, of how many ``--retries`` allowed, and why it stopped."""
+    most = retries + 1
+    line = f"tries: {attempt.attempts} of at most {most} (--retries {retries})"
+    if attempt.initiated or attempt.attempts == most:
+        return line
+    if attempt.dnd:
+        return f"{line}; not retried: the number is on DND"
+    # Only a call that never reached the provider is tried again.
+    return f"{line}; not retried: the request reached the provider"
+
+
+@click.command("popup", context_settings=_HELP)
 @click.option("--agent-phone", required=True, help="The agent's phone the call rings on.")
 @click.option("--caller", required=True, help="The caller id the agent's phone shows (a DID).")
+@click.option(
+    "--add-contact",
+    is_flag=True,
+    help="Take the pop-up's Add Contact: save an unknown caller as a new lead with the"
+    " customer's real number (owned by the agent), then show the pop-up with that lead.",
+)
+@click.option(
+    "--name",
+    metavar="NAME",
+    help="The new lead's name for --add-contact: the first word is the first name, the"
+    " rest the last name.",
+)
 @_config_option
 @_base_option
 @_db_option
@@ -193,19 +225,54 @@ def popup(
     *,
     agent_phone: str,
     caller: str,
+    add_contact: bool,
+    name: str | None,
     config_source: str | None,
     base_url: str | None,
     db: Path | None,
     show_numbers: bool,
 ) -> None:
     """Show the incoming pop-up for a call ringing on the agent's phone."""
+    if name is not None and not add_contact:
+        raise _BadInput("--name names the lead --add-contact saves; pass --add-contact too")
+    if add_contact and not (name or "").strip():
+        raise _BadInput('--add-contact needs --name "First Last": a lead needs a name')
     config = _config(config_source, base_url)
     with _session(db) as store, make_client() as client:
         shown = show_popup(store, client, config, agent_phone=agent_phone, caller=caller)
+        _print_popup(shown, show_numbers)
+        if not add_contact or not shown.shown:
+            if shown.reason in ("provider_error", "no_customer_number"):
+                raise SystemExit(PROVIDER_FAILED)
+            return
+        if shown.add_contact is None:
+            lead_id = shown.lead.id if shown.lead is not None else "?"
+            click.echo(f"Add Contact not offered: the caller is lead {lead_id} already")
+            return
+        lead = _save_contact(store, config, shown.add_contact.phone, agent_phone, name or "")
+        click.echo(f"added lead {lead.id} with {_shown(shown.add_contact.phone, show_numbers)}")
+    # What show_popup answers for this ringing call now that its number is a lead.
+    _print_popup(
+        replace(shown, reason="lead", message=f"{lead.id} is calling", lead=lead, add_contact=None),
+        show_numbers,
+    )
+
+
+def _save_contact(
+    store: CrmStore, config: ConnectorConfig, phone: PhoneNumber, agent_phone: str, name: str
+) -> Lead:
+    """The pop-up's Add Contact as a lead, owned by the user whose phone rang."""
+    first, _, last = " ".join(name.split()).partition(" ")
+    agent = parse_phone(agent_phone, config.default_region)  # show_popup accepted it
+    owner = store.find_user_by_phone(agent)
+    return save_contact(
+        store, phone, first_name=first, last_name=last, owner_id=owner.id if owner else None
+    )
+
+
+def _print_popup(shown: Popup, show_numbers: bool) -> None:
     if not shown.shown:
         click.echo(f"no pop-up ({shown.reason}): {shown.message}")
-        if shown.reason in ("provider_error", "no_customer_number"):
-            raise SystemExit(PROVIDER_FAILED)
         return
     if shown.lead is not None:
         lead = shown.lead
@@ -219,7 +286,7 @@ def popup(
         click.echo(f"  [{shown.add_contact.label}] prefilled with {phone}")
 
 
-@click.group("dids")
+@click.group("dids", context_settings=_HELP)
 def dids() -> None:
     """The DID list: sync it from the provider, list it."""
 
@@ -255,7 +322,7 @@ def dids_list(db: Path | None) -> None:
         click.echo(f"last sync failed: {status.last_error}")
 
 
-@click.command("serve")
+@click.command("serve", context_settings=_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
@@ -274,6 +341,14 @@ def dids_list(db: Path | None) -> None:
     is_flag=True,
     help="Accept a MCC_CALLLOG_TOKEN shorter than 16 characters (tests only).",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines on stderr (one per request, call log and DID sync): text, or one JSON"
+    " object per line.",
+)
 @_config_option
 @_base_option
 @_db_option
@@ -283,6 +358,7 @@ def serve(
     port: int,
     insecure_no_auth: bool,
     insecure_short_token: bool,
+    log_format: str,
     config_source: str | None,
     base_url: str | None,
     db: Path | None,
@@ -290,6 +366,7 @@ def serve(
     """Run the connector's call-log service (and the DID sync schedule) until Ctrl-C."""
     from calling.auth import MIN_TOKEN_CHARS, TOKEN_ENV
     from calling.service import create_service, serve_service
+    from calling.service_log import service_logging
 
     has_config = bool(config_source or os.environ.get("MCC_CONFIG"))
     config = _config(config_source, base_url) if has_config else None
@@ -312,7 +389,7 @@ def serve(
             f" from other machines, and {exposure}",
             err=True,
         )
-    with _session(db) as store, make_client() as client:
+    with _session(db) as store, make_client() as client, service_logging(log_format):
         app = create_service(store, config, token, client=client, allow_no_auth=insecure_no_auth)
 
         def ready(url: str) -> None:

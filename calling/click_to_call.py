@@ -190,6 +190,7 @@ def place_call(
         customer_number=customer,
         virtual_number_field=config.virtual_number_field,
         call_log_format=config.call_log.format if config.call_log else None,
+        attempts=attempts,
     )
     return CallAttempt(
         status=CallStatus.INITIATED if outcome.ok else CallStatus.FAILED,

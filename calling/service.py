@@ -11,8 +11,17 @@
   anything else never loses a call, and a retry of a stored call changes
   nothing (idempotent on the call id). A malformed record is a 400 naming the
   field, and nothing of that delivery is stored.
-- ``GET /healthz``: liveness plus the DID sync status (no secrets).
+- ``GET /healthz``: one status, no secrets: ``ok`` (200) when the CRM store
+  answers and, when a DID sync is scheduled, the last one worked;
+  ``degraded`` (200) when the last sync failed but the last good DID list
+  stays in force; ``unhealthy`` (503, so a load balancer can tell) when the
+  store cannot be read, or a scheduled sync has never worked (at start,
+  until the first sync finishes). ``problems`` says why, in words.
 - JSON answers for 401, 404, 405, 413 and 500.
+
+Every request, every call record stored or left unchanged, every refused
+delivery (with its reason) and every DID sync is one log line
+(:mod:`calling.service_log`; ``mcc serve --log-format json`` for machines).
 
 The token is checked by :class:`calling.auth.TokenGate`, WSGI middleware in
 front of Flask: a call-log POST without the right token is answered 401 from
@@ -33,6 +42,7 @@ from __future__ import annotations
 import logging
 import re
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,11 +55,13 @@ from calling.activities import IngestReport, ingest
 from calling.auth import TOKEN_ENV, TokenGate
 from calling.did_sync import DidGate, DidSyncResult, sync_dids
 from calling.scheduler import DidSyncScheduler
+from calling.service_log import CALLLOG_LOGGER, DID_LOGGER, RequestLog, safe_text
 from connector.calllog import parse_callback
 from connector.client import Client
 from connector.config import ConnectorConfig
 from connector.errors import CallLogError, ConfigError
 from crm.errors import CrmStoreError
+from crm.models import DidSyncStatus, UpsertResult
 from crm.store import CrmStore
 
 __all__ = [
@@ -77,6 +89,8 @@ THREADS = 8
 _EXTENSION = "mcc_service"
 _PROVIDER = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _log = logging.getLogger(__name__)
+_calllogs = logging.getLogger(CALLLOG_LOGGER)
+_dids = logging.getLogger(DID_LOGGER)
 
 
 @dataclass
@@ -101,22 +115,57 @@ def _state() -> ServiceState:
     return state
 
 
-def _healthz() -> Response:
+def _health(state: ServiceState, sync: DidSyncStatus | None) -> tuple[str, list[str]]:
+    """``(status, problems)``: ``ok``, ``degraded`` or ``unhealthy``, and why."""
+    if sync is None:
+        return "unhealthy", ["the CRM store cannot be read; call logs cannot be stored"]
+    if state.scheduler is None:
+        return "ok", []  # no DID sync runs here: nothing more to be healthy about
+    if sync.last_success_at is None:
+        why = sync.last_error or "the first DID sync has not finished yet"
+        return "unhealthy", [f"no DID list: {why}"]
+    if sync.last_error is not None:
+        return "degraded", [
+            f"the last DID sync failed ({sync.last_error}); the last good list of"
+            f" {len(state.gate.dids)} DID(s) stays in force"
+        ]
+    return "ok", []
+
+
+def _healthz() -> tuple[Response, int]:
     state = _state()
-    sync = state.store.did_sync_status()
-    return jsonify(
-        {
-            "status": "ok",
-            "dids": len(state.gate.dids),
-            "did_sync": {
-                "healthy": sync.healthy,
-                "last_success_at": sync.last_success_at.isoformat()
-                if sync.last_success_at
-                else None,
-                "last_error": sync.last_error,
-                "scheduled": state.scheduler is not None,
-            },
-        }
+    try:
+        sync: DidSyncStatus | None = state.store.did_sync_status()
+    except (CrmStoreError, sqlite3.Error, OSError) as exc:
+        _log.warning("health check: the CRM store cannot be read: %s", safe_text(str(exc)))
+        sync = None
+    status, problems = _health(state, sync)
+    body = {
+        "status": status,
+        "problems": [safe_text(problem) for problem in problems],
+        "dids": len(state.gate.dids),
+        "did_sync": {
+            "scheduled": state.scheduler is not None,
+            "last_success_at": _iso(sync.last_success_at) if sync else None,
+            "last_attempt_at": _iso(sync.last_attempt_at) if sync else None,
+            "last_error": safe_text(sync.last_error) if sync and sync.last_error else None,
+        },
+    }
+    return jsonify(body), 503 if status == "unhealthy" else 200
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _refused(status: int, reason: str) -> None:
+    """One log line for a delivery the service did not store."""
+    shown = safe_text(reason)
+    _calllogs.warning(
+        "call log refused (%s): %s",
+        status,
+        shown,
+        extra={"event": "calllog", "outcome": "refused", "status": status, "reason": shown},
     )
 
 
@@ -131,14 +180,37 @@ def _calllog(provider: str | None = None) -> tuple[Response, int]:
         # The config's call_log.format: the same parser mcc verify's receiver uses.
         records = parse_callback(body, request.content_type, log.format if log else None)
         if not records:
+            _refused(400, "body: holds no call record")
             return _error(400, "body: holds no call record")
         report = ingest(state.store, records)
     except CallLogError as exc:
+        _refused(400, str(exc))
         return _error(400, str(exc))
     except CrmStoreError as exc:
         # 503, not 4xx: the provider should retry; nothing was committed.
-        _log.warning("call log not stored: %s", exc)
+        _refused(503, f"the CRM store is not available: {exc}")
         return _error(503, f"the CRM store is not available, retry later: {exc}")
+    for record, activity_id, outcome in zip(
+        records, report.activity_ids, report.outcomes, strict=True
+    ):
+        # stored: a new activity (created) or new facts on one (updated).
+        stored = "unchanged" if outcome is UpsertResult.UNCHANGED else "stored"
+        call_id = safe_text(record.call_id)
+        _calllogs.info(
+            "call log %s %s: %s, activity %s",
+            record.provider,
+            call_id,
+            stored if stored == "unchanged" else f"stored ({outcome})",
+            activity_id,
+            extra={
+                "event": "calllog",
+                "outcome": stored,
+                "provider": record.provider,
+                "call_id": call_id,
+                "activity_id": activity_id,
+                "reason": str(outcome),
+            },
+        )
     if state.on_ingest is not None:
         # After the commit; a listener's failure is its own, never the provider's.
         try:
@@ -163,7 +235,10 @@ def _http_error(exc: HTTPException) -> tuple[Response, int]:
     status = exc.code or 500
     if status == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        return _error(413, f"body is larger than {limit} bytes; send one call per request")
+        message = f"body is larger than {limit} bytes; send one call per request"
+        if request.path.startswith("/calllog"):
+            _refused(413, message)
+        return _error(413, message)
     if isinstance(exc, MethodNotAllowed):
         answer, _ = _error(405, f"{request.method} is not allowed on {request.path}")
         # RFC 9110: a 405 lists the methods the resource supports (Flask's own does too).
@@ -220,7 +295,19 @@ def create_service(
         def job() -> DidSyncResult:
             result = sync_dids(store, client, config, gate=state.gate)
             state.last_sync = result
-            _log.info("DID sync: %s", result.message)
+            message = safe_text(result.message)
+            _dids.log(
+                logging.INFO if result.ok else logging.WARNING,
+                "DID sync %s: %s",
+                "done" if result.ok else "failed",
+                message,
+                extra={
+                    "event": "did_sync",
+                    "ok": result.ok,
+                    "dids": len(result.dids),
+                    "reason": message,
+                },
+            )
             return result
 
         state.scheduler = DidSyncScheduler(job, every)
@@ -232,6 +319,8 @@ def create_service(
     app.register_error_handler(Exception, _unexpected)
     if state.token is not None:
         app.wsgi_app = TokenGate(app.wsgi_app, state.token)  # type: ignore[method-assign]
+    # Outside the token gate: a refused request is logged too.
+    app.wsgi_app = RequestLog(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

@@ -8,7 +8,8 @@ Accepted bodies (see ``docs/crm.md``):
 - LeadSquared generic call log (``CallSessionId``, ``SourceNumber``, ...);
 - Knowlarity call webhook (``callid``, ``caller_id``, ``start_time``, ...).
 
-Every problem raises ``CallLogError`` naming the field, e.g.
+Every problem raises ``CallLogError`` naming the field (an end before the start
+names both), e.g.
 ``StartTime: '2018-13-45 99:00' is not YYYY-MM-DD HH:MM:SS``. This is the call
 log's boundary: numbers are parsed into ``PhoneNumber`` values and ``raw`` is
 the record scrubbed of credentials (Ozonetel echoes the account's ``Apikey``),
@@ -53,6 +54,10 @@ _SECONDS = re.compile(r"^\d{1,7}(\.\d+)?$")
 _SHOWN = 60
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_NESTING = 32  # objects and arrays inside one field of a record
+# [C-3p] Knowlarity stamps start_time and end_time on different clocks: its own
+# webhook sample (providers.md 3.3) ends 9.7 s before it starts. An end up to
+# this much before the start is that skew, not a broken record.
+KNOWLARITY_CLOCK_SKEW = timedelta(minutes=1)
 
 
 class Direction(StrEnum):
@@ -236,6 +241,28 @@ def _offset_time(record: Mapping[str, Any], name: str) -> datetime | None:
         raise CallLogError(name, f"{_shown(value)} is out of range") from None
 
 
+def _in_order(
+    record: Mapping[str, Any],
+    names: tuple[str, str],
+    times: tuple[datetime | None, datetime | None],
+    skew: timedelta = timedelta(0),
+) -> tuple[datetime | None, datetime | None]:
+    """``(started, ended)``; an end more than ``skew`` before the start is refused.
+
+    The error names both fields: swapped fields or a wrong time zone are the
+    usual causes, and the sender must see both values to tell which.
+    """
+    started, ended = times
+    if started is not None and ended is not None and ended < started - skew:
+        start, end = names
+        raise CallLogError(
+            end,
+            f"{_shown(str(record.get(end)).strip())} is before {start}"
+            f" {_shown(str(record.get(start)).strip())}; a call cannot end before it starts",
+        )
+    return started, ended
+
+
 def _clock_duration(record: Mapping[str, Any], name: str) -> int | None:
     """Seconds from Ozonetel's ``HH:MM:SS``."""
     value = _text(record, name)
@@ -283,6 +310,11 @@ def _ozonetel(record: Mapping[str, Any]) -> CallRecord:
     agent_phone = _phone(record, "AgentPhoneNumber")
     if agent_phone is None and direction is Direction.INBOUND:
         agent_phone = _phone(record, "DialedNumber")
+    started, ended = _in_order(
+        record,
+        ("StartTime", "EndTime"),
+        (_local_time(record, "StartTime", IST), _local_time(record, "EndTime", IST)),
+    )
     return CallRecord(
         provider="ozonetel",
         call_id=_required(record, "monitorUCID", "UCID", "CallID"),
@@ -292,8 +324,8 @@ def _ozonetel(record: Mapping[str, Any]) -> CallRecord:
         dnd=status is CallStatus.FAILED and (system_failed or "DND" in marks),
         duration_s=_clock_duration(record, "Duration") or 0,
         call_duration_s=_clock_duration(record, "CallDuration"),
-        started_at=_local_time(record, "StartTime", IST),
-        ended_at=_local_time(record, "EndTime", IST),
+        started_at=started,
+        ended_at=ended,
         recording_url=url,
         recording_file=file,
         disposition=_text(record, "Disposition"),
@@ -310,6 +342,11 @@ def _leadsquared(record: Mapping[str, Any]) -> CallRecord:
     customer, agent = ("SourceNumber", "DestinationNumber")[:: 1 if inbound else -1]
     seconds = _seconds(record, "CallDuration")
     url, file = _recording(_text(record, "ResourceURL"))
+    started, ended = _in_order(
+        record,
+        ("StartTime", "EndTime"),
+        (_local_time(record, "StartTime", UTC), _local_time(record, "EndTime", UTC)),
+    )
     return CallRecord(
         provider="generic",
         call_id=_required(record, "CallSessionId"),
@@ -318,8 +355,8 @@ def _leadsquared(record: Mapping[str, Any]) -> CallRecord:
         customer_number=_customer(record, customer),
         duration_s=seconds or 0,
         call_duration_s=seconds,
-        started_at=_local_time(record, "StartTime", UTC),
-        ended_at=_local_time(record, "EndTime", UTC),
+        started_at=started,
+        ended_at=ended,
         recording_url=url,
         recording_file=file,
         disposition=_text(record, "Disposition"),
@@ -340,6 +377,12 @@ def _knowlarity(record: Mapping[str, Any]) -> CallRecord:
         # [I] the sample webhook has no status; a call with talk time was answered.
         status = CallStatus.ANSWERED if seconds else CallStatus.NOT_ANSWERED
     url, file = _recording(_text(record, "resource_url"))
+    started, ended = _in_order(
+        record,
+        ("start_time", "end_time"),
+        (_offset_time(record, "start_time"), _offset_time(record, "end_time")),
+        KNOWLARITY_CLOCK_SKEW,
+    )
     return CallRecord(
         provider="knowlarity",
         call_id=_required(record, "callid"),
@@ -348,8 +391,8 @@ def _knowlarity(record: Mapping[str, Any]) -> CallRecord:
         customer_number=_customer(record, customer),
         duration_s=seconds or 0,
         call_duration_s=seconds,
-        started_at=_offset_time(record, "start_time"),
-        ended_at=_offset_time(record, "end_time"),
+        started_at=started,
+        ended_at=ended,
         recording_url=url,
         recording_file=file,
         agent=_text(record, "agent_number"),

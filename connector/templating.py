@@ -23,10 +23,14 @@ string), after the template's own structure has been parsed
 (``ApiConfig.template``), so no value can add, drop or rename a parameter or
 change the host or path. A token without a value and without a default is an
 error before anything is sent (``@{Lead:Mobile,}`` has an empty default and
-renders empty): the output never holds a literal ``@{...}`` or the string
-``null``. Header values must be one line of ASCII: a value that is not is
-refused before sending, naming the header and the token. Pure: no I/O, no
-globals; secrets come from ``MergeContext.env``.
+renders empty): the output never holds a literal ``@{...}``, and never the
+string ``null`` for a value that is missing. Only a missing value is empty
+(``None``, blank text, an unreplaced ``@{...}``): a CRM value ``Null``,
+``None`` or ``undefined`` is text and is sent as written. In a default,
+``null``, ``none`` and ``undefined`` mean an empty default. Header values
+must be one line of ASCII: a value that is not is refused before sending,
+naming the header and the token. Pure: no I/O, no globals; secrets come
+from ``MergeContext.env``.
 """
 
 from __future__ import annotations
@@ -59,7 +63,9 @@ __all__ = [
     "tokens_in_api",
 ]
 
-_EMPTY_WORDS = frozenset({"", "null", "none", "undefined"})
+# In a default (config syntax, ``@{Lead:Phone,null}``) these words mean "send
+# nothing"; in a CRM value they are text: a surname may be Null or None.
+_EMPTY_DEFAULTS = frozenset({"", "null", "none", "undefined"})
 _AGENT_FIELDS = ("PhoneMobile", "Phone")
 
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -122,13 +128,15 @@ class RenderedRequest:
 
 
 def _is_empty(value: object) -> bool:
-    """No usable value: missing, blank, a spelled-out null, or an unreplaced token."""
+    """No value: missing (``None``), blank, or a token some other system left unreplaced.
+
+    Any other text is a value, sent as written: ``Null``, ``None`` and
+    ``undefined`` are real surnames and real answers (docs/connector.md).
+    """
     if value is None:
         return True
     text = str(value).strip()
-    if text.lower() in _EMPTY_WORDS:
-        return True
-    return text.startswith("@{") and bool(MERGE.fullmatch(text))
+    return not text or (text.startswith("@{") and bool(MERGE.fullmatch(text)))
 
 
 def _lookup(record: Mapping[str, str], name: str) -> object:
@@ -205,7 +213,8 @@ class _Resolver:
                 # ``@{Lead:Mobile,}``: the admin wrote a default, even an empty one,
                 # so an empty field is acceptable (the seed sends LeadPhone and
                 # LeadMobile side by side). Without the comma it is an error.
-                return "" if _is_empty(token.default) else token.default
+                empty = token.default.strip().lower() in _EMPTY_DEFAULTS
+                return "" if empty else token.default
             raise self._fail(
                 token, f"{token.kind} field {token.field} is empty and the token has no default"
             )

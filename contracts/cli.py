@@ -21,7 +21,7 @@ from contracts.errors import ContractsError
 from contracts.events import RunFinished, RunSummary, Status
 from contracts.evidence import visible
 from contracts.fixtures import load_fixtures
-from contracts.reporters import FILE_FORMATS, Reporter, build_file_reporters
+from contracts.reporters import FILE_FORMATS, Reporter, StreamReporter, build_file_reporters
 from contracts.reporters.console import ConsoleReporter
 from contracts.runner import run
 
@@ -45,7 +45,7 @@ def _could_not_test(summary: RunSummary) -> str:
     )
 
 
-@click.command("verify")
+@click.command("verify", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_name",
@@ -93,7 +93,9 @@ def _could_not_test(summary: RunSummary) -> str:
     "formats",
     type=click.Choice(FORMATS),
     multiple=True,
-    help="Reports to produce (repeatable); default: console, plus all files with --report-dir.",
+    help="Reports to produce (repeatable); default: console, plus all files with --report-dir."
+    " Without --report-dir one of junit/json/html is written to stdout (the scorecard,"
+    " if asked for, to stderr).",
 )
 @click.option(
     "--only",
@@ -139,12 +141,23 @@ def verify(  # noqa: PLR0917 - click passes every option by keyword
         _fail(str(exc))
         return
     chosen = formats or (("console", *FILE_FORMATS) if report_dir else ("console",))
-    file_formats = tuple(f for f in chosen if f in FILE_FORMATS)
+    file_formats = tuple(dict.fromkeys(f for f in chosen if f in FILE_FORMATS))
+    if report_dir is None and len(file_formats) > 1:
+        _fail(
+            f"--format {' and '.join(file_formats)} without --report-dir: only one report"
+            " can go to stdout; pass --report-dir DIR to write them all as files"
+        )
+        return
+    # Without --report-dir a file format is written whole to stdout (for CI
+    # pipes: mcc verify --format json | jq); the scorecard then goes to stderr.
+    to_stdout = report_dir is None and bool(file_formats)
     reporters: list[Reporter] = []
     if "console" in chosen:
-        reporters.append(ConsoleReporter(Console()))
-    if file_formats:
-        reporters += build_file_reporters(report_dir or Path("reports"), file_formats)
+        reporters.append(ConsoleReporter(Console(stderr=to_stdout)))
+    if to_stdout:
+        reporters.append(StreamReporter(file_formats[0], sys.stdout))
+    elif file_formats and report_dir is not None:
+        reporters += build_file_reporters(report_dir, file_formats)
     options = Options(
         latency_calls=latency_calls,
         fuzz=fuzz,

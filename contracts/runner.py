@@ -21,7 +21,6 @@ import connector
 from contracts.clauses.answers import coverage
 from contracts.clauses.context import DEFAULT_BUDGETS_MS, Context, Options
 from contracts.clauses.fuzz import dialect_for
-from contracts.clauses.latency import measure_client_overhead
 from contracts.clauses.registry import Clause, Verdict, registered
 from contracts.clauses.signals import CannotTest, PartnerFault, SkipClause
 from contracts.errors import CannotRunError, ContractsError, SpecError
@@ -280,12 +279,8 @@ def verify(
 
 
 def _metadata(ctx: Context, dialect: str | None) -> dict[str, Any]:
-    data: dict[str, Any] = {"dialect": dialect, "client_overhead_ms": None}
-    if ctx.embedded:
-        try:
-            measured = measure_client_overhead(ctx)
-        except (CannotTest, SkipClause, connector.ConnectorError):
-            measured = None
-        data.update({key: round(value, 3) for key, value in (measured or {}).items()})
+    # Conformance facts only: the connector client's own cost per call is a
+    # benchmark figure (python -m benchmarks connector), not a partner's result.
+    data: dict[str, Any] = {"dialect": dialect}
     data.update(ctx.metadata)
     return data

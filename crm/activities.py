@@ -74,6 +74,7 @@ _COLUMNS = (
     "provider_call_id",
     "message",
     "raw",
+    "attempts",
 )
 _COLUMN_LIST = ", ".join(_COLUMNS)
 
@@ -107,6 +108,7 @@ def _activity(row: sqlite3.Row) -> Activity:
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         call_log_format=row["call_log_format"],
+        attempts=row["attempts"],
     )
 
 
@@ -199,6 +201,7 @@ class ActivityLog:
             "customer_number": stored_number(row["customer_number"]),
             "message": row["message"],
             "raw": ScrubbedRecord.trusted(json.loads(row["raw"])),
+            "attempts": row["attempts"],
         }
         return Fold.from_stored(fields, bool(row["dnd"]), json.loads(row["fold_state"]))
 
@@ -311,10 +314,16 @@ class ActivityLog:
             lead = self._people.find_lead_by_phone(customer)
             lead_id = lead.id if lead else None
         agent_phone = folded.get("agent_phone")
+        user_id = folded["user_id"]
+        if user_id is None and (folded.get("agent") or agent_phone is not None):
+            # A call log names its agent (AgentID, UserId, the agent's number):
+            # the CRM user who is that agent owns the activity.
+            user = self._people.find_user_for_agent(folded.get("agent"), agent_phone)
+            user_id = user.id if user else None
         raw: ScrubbedRecord = folded["raw"]
         return (
             lead_id,
-            folded["user_id"],
+            user_id,
             str(folded["direction"]),
             str(folded["status"]),
             int(folded["dnd"]),
@@ -332,6 +341,7 @@ class ActivityLog:
             folded.get("provider_call_id"),
             folded.get("message"),
             json.dumps(raw.to_dict(), sort_keys=True, default=str),
+            folded.get("attempts"),
         )
 
     def activities(self, lead_id: str | None = None) -> list[Activity]:

@@ -22,6 +22,7 @@ from rich.text import Text
 
 from connector.errors import ConnectorError
 from connector.redaction import mask_number
+from crm import listing
 from crm.errors import CrmStoreError
 from crm.importer import import_file
 from crm.store import CrmStore
@@ -75,7 +76,7 @@ _show_option = click.option(
 )
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def crm() -> None:
     """The embedded CRM: users, leads and their call activities."""
 
@@ -132,42 +133,58 @@ def leads_command(db: Path | None, show_numbers: bool) -> None:
     Console().print(table)
 
 
+_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(listing.FORMATS),
+    default="table",
+    show_default=True,
+    help="table for people; json (an array) or csv (with a header) whole, for machines.",
+)
+
+
 @crm.command("activities")
 @click.option("--lead", "lead_id", default=None, help="Only this lead's activities.")
+@_format_option
 @_db_option
 @_show_option
-def activities_command(lead_id: str | None, db: Path | None, show_numbers: bool) -> None:
+def activities_command(
+    lead_id: str | None, fmt: listing.ListFormat, db: Path | None, show_numbers: bool
+) -> None:
     """List call activities, newest first (every lead's, or one lead's with --lead)."""
     with _open(db) as store:
         if lead_id is not None and store.get_lead(lead_id) is None:
             raise _BadInput(f"lead {lead_id!r} is not in {store.path}; see `mcc crm leads`")
         activities = store.activities(lead_id)
-    table = Table(title=f"Activities ({len(activities)})")
-    columns = ("id", "lead", "direction", "status", "started (UTC)", "talk s", "customer")
-    for column in (*columns, "agent", "disposition", "rec", "call id"):
-        table.add_column(column)
-    for item in activities:
-        status = str(item.status) + (" (DND)" if item.dnd else "")
-        _row(
-            table,
-            str(item.id),
-            item.lead_id or "(unknown)",
-            str(item.direction),
-            status,
-            item.started_at.strftime("%Y-%m-%d %H:%M:%S") if item.started_at else "",
-            str(item.duration_s),
-            _number(item.customer_number.e164 if item.customer_number else None, show_numbers),
-            item.agent or "",
-            item.disposition or "",
-            "yes" if item.recording_url else "",  # a URL would push the table past 80 columns
-            item.provider_call_id or "",
-        )
-    Console().print(table)
+    rows = [listing.activity_row(item, show_numbers=show_numbers) for item in activities]
+    if fmt == "table":
+        for row in rows:  # the table's shorter forms; JSON and CSV keep the values
+            row["lead_id"] = row["lead_id"] or "(unknown)"
+            row["status"] += " (DND)" if row["dnd"] else ""
+            started = row["started_at"]
+            row["started_at"] = started[:19].replace("T", " ") if started else None
+    listing.write_rows(
+        fmt,
+        rows,
+        listing.ACTIVITY_COLUMNS,
+        title=f"Activities ({len(rows)})",
+        stream=sys.stdout,
+        table_columns=listing.ACTIVITY_TABLE,
+    )
 
 
-@crm.group("users")
-def users_group() -> None:
-    """CRM users (the agents)."""
+@crm.group("users", invoke_without_command=True)
+@_format_option
+@_db_option
+@click.pass_context
+def users_group(ctx: click.Context, fmt: listing.ListFormat, db: Path | None) -> None:
+    """List the users (agents) with their custom fields; sub-commands manage them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _open(db) as store:
+        users = store.users()
+    rows, columns = listing.user_rows(users)
+    listing.write_rows(fmt, rows, columns, title=f"Users ({len(rows)})", stream=sys.stdout)
 
 
 @users_group.command("set-password")

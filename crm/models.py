@@ -135,7 +135,8 @@ class CallEvent:
     ``call_log_format`` is the family ``provider_call_id`` belongs to (call
     ids are unique per family, not globally); when not given it comes from
     ``provider`` (``call_log_family``). It is part of the activity's key, not of
-    what the event says, so it is left out of ``digest``.
+    what the event says, so it is left out of ``digest``. ``attempts`` is how
+    many tries the click-to-call made (``--retries``); only the attempt says.
     """
 
     direction: Direction
@@ -159,6 +160,7 @@ class CallEvent:
     message: str | None = None
     raw: ScrubbedRecord = field(default_factory=ScrubbedRecord)
     call_log_format: str | None = None
+    attempts: int | None = None  # the click-to-call's tries to reach the provider
 
     def __post_init__(self) -> None:
         family = self.call_log_format
@@ -198,6 +200,9 @@ class CallEvent:
         """
         data = self.to_json()
         del data["call_log_format"]
+        if data["attempts"] is None:
+            # Events from before attempts existed keep their digests too.
+            del data["attempts"]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -259,6 +264,7 @@ _FOLDED = (
     "customer_number",
     "message",
     "raw",
+    "attempts",
 )
 
 
@@ -380,6 +386,7 @@ class Activity:
     created_at: datetime
     updated_at: datetime
     call_log_format: str | None = None  # the family provider_call_id belongs to
+    attempts: int | None = None  # click-to-call tries (--retries); None: not a click-to-call
 
     @property
     def missed(self) -> bool:

@@ -55,7 +55,12 @@ class People:
     # -- users ---------------------------------------------------------------
 
     def upsert_user(self, user: User) -> UpsertResult:
-        """Create or replace the user with ``user.id``."""
+        """Create or replace the user with ``user.id``.
+
+        Activities that no user has yet and whose agent is this user (its
+        ``TelephonyAgentId`` or id, or its phone) are linked to it, so call
+        logs recorded before the user was imported show up as theirs.
+        """
         values = (user.name, user.email, user.phone, json.dumps(dict(user.fields), sort_keys=True))
         with self._db.transaction() as conn:
             row = conn.execute(
@@ -70,6 +75,16 @@ class People:
                 " email = excluded.email, phone = excluded.phone, fields = excluded.fields,"
                 " updated_at = excluded.updated_at",
                 (user.id, *values, now, now),
+            )
+            agent_ids = {user.id.strip().lower()}
+            agent_id = str(user.fields.get("TelephonyAgentId") or "").strip().lower()
+            if agent_id:
+                agent_ids.add(agent_id)
+            phone = self.number(user.phone)
+            conn.executemany(
+                "UPDATE activities SET user_id = ?, updated_at = ? WHERE user_id IS NULL"
+                " AND (lower(trim(agent)) = ? OR agent_phone = ?)",
+                [(user.id, now, each, phone.e164 if phone else None) for each in agent_ids],
             )
         return UpsertResult.CREATED if row is None else UpsertResult.UPDATED
 
@@ -90,6 +105,33 @@ class People:
             if found is not None and found == number:
                 return user
         return None
+
+    def find_user_for_agent(
+        self, agent: str | None, agent_phone: PhoneNumber | None = None
+    ) -> User | None:
+        """The user a call record's agent is: by agent id, else by the agent's phone.
+
+        ``agent`` (Ozonetel's ``AgentID``, LeadSquared's ``UserId``) matches a
+        user's ``TelephonyAgentId`` field, then a user id, trimmed and without
+        case; ``agent_phone`` (any dialect's agent number) matches a user's
+        phone in any written form. None when nothing matches.
+        """
+        text = (agent or "").strip()
+        if text:
+            row = (
+                self._db.conn()
+                .execute(
+                    "SELECT * FROM users WHERE lower(trim(json_extract(fields,"
+                    " '$.TelephonyAgentId'))) = lower(?1) OR lower(id) = lower(?1)"
+                    # A TelephonyAgentId match (false sorts first) beats an id match.
+                    " ORDER BY lower(id) = lower(?1), id LIMIT 1",
+                    (text,),
+                )
+                .fetchone()
+            )
+            if row is not None:
+                return _user(row)
+        return self.find_user_by_phone(agent_phone) if agent_phone is not None else None
 
     # -- leads ---------------------------------------------------------------
 

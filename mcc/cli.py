@@ -233,6 +233,18 @@ def test_api_command(
 
     config = resolve_config(config_source)
     values = _parse_samples(samples)
+    unknown = testapi.unknown_samples(config, api_name, values)
+    if unknown:
+        keys = testapi.sample_keys(config, api_name)
+        takes = (
+            f"its tokens take {', '.join(keys)}"
+            if keys
+            else "it takes no sample (its only tokens are ${VAR} secrets from the environment)"
+        )
+        raise BadInput(
+            f"--sample {', '.join(unknown)}: no token of {api_name} in {config.name} reads"
+            f" {'it' if len(unknown) == 1 else 'them'}; {takes}"
+        )
     missing = testapi.missing_samples(config, api_name, values)
     if missing:
         lines = "\n".join(f"  --sample {key}=VALUE" for key in missing)

@@ -47,6 +47,8 @@ __all__ = [
     "print_report",
     "run_test_api",
     "sample_key",
+    "sample_keys",
+    "unknown_samples",
 ]
 
 SHOWN_HEADERS = ("content-type", "content-length", "location", "server", "date")
@@ -127,6 +129,40 @@ def missing_samples(
         if not _satisfied(token, key, samples, config.virtual_number_field):
             missing.append(key)
     return missing
+
+
+def sample_keys(config: ConnectorConfig, api_name: str) -> list[str]:
+    """Every ``--sample`` key ``api_name`` reads, in template order.
+
+    A token's own key first; an agent phone token also reads ``Agent_Number``,
+    ``AssociatedPhoneNumberWithoutCountryCode``, ``User:PhoneMobile`` and
+    ``User:Phone``, and ``@VirtualNumber`` the user's DID field.
+    """
+    keys: list[str] = []
+    for token in tokens_in_api(config.api(api_name)):
+        key = sample_key(token)
+        if key is None:
+            continue
+        found = [key]
+        if token.kind in ("agent_phone", "agent_number"):
+            found += [*AGENT_KEYS, "User:PhoneMobile", "User:Phone"]
+        elif token.kind == "virtual_number":
+            found.append(f"User:{config.virtual_number_field}")
+        for each in found:
+            if each not in keys:
+                keys.append(each)
+    return keys
+
+
+def unknown_samples(
+    config: ConnectorConfig, api_name: str, samples: Mapping[str, str]
+) -> list[str]:
+    """The sample keys no token of ``api_name`` reads (a typo, or another API's token).
+
+    Field names compare without case, as templating looks them up.
+    """
+    known = {key.lower() for key in sample_keys(config, api_name)}
+    return [key for key in samples if key.lower() not in known]
 
 
 def _sample_number(samples: Mapping[str, str], key: str, region: str) -> PhoneNumber | None:

@@ -27,6 +27,7 @@ class Behaviour:
     status: int | None = None
     latency_ms: int | None = None
     count: int | None = None  # fail_first: how many requests fail before one succeeds
+    disposition: str | None = None  # what the agent notes: the call record's Disposition
 
 
 MAGIC_NUMBERS: tuple[Behaviour, ...] = (
@@ -37,6 +38,12 @@ MAGIC_NUMBERS: tuple[Behaviour, ...] = (
     Behaviour("9000000005", "no_answer", "no answer"),
     Behaviour("9000000006", "agent_unavailable", "agent unavailable"),
     Behaviour("9000000007", "max_limit", "max limit exceeded"),
+    Behaviour(
+        "9000000008",
+        "disposition",
+        "answered, with the Disposition Interested",
+        disposition="Interested",
+    ),
     Behaviour("9000000010", "status_500", "500", fault="status", status=500),
     Behaviour("9000000011", "html", "HTML error page with 200", fault="html"),
     Behaviour("9000000012", "malformed_json", "malformed JSON", fault="malformed_json"),
@@ -77,6 +84,7 @@ def behaviour_rows() -> list[dict[str, Any]]:
             "status": None,
             "latency_ms": None,
             "count": None,
+            "disposition": None,
         }
     )
     return rows

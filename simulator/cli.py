@@ -20,6 +20,8 @@ import click
 __all__ = ["mask_secret", "serve_command", "sim"]
 
 _LOOPBACK_NAMES = {"localhost"}
+# -h as well as --help, also when run alone (``python -m simulator -h``).
+_HELP = {"help_option_names": ["-h", "--help"]}
 
 
 def mask_secret(value: str) -> str:
@@ -57,12 +59,12 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-@click.group(name="sim")
+@click.group(name="sim", context_settings=_HELP)
 def sim() -> None:
     """Run the provider simulator (Ozonetel, generic, Knowlarity dialects)."""
 
 
-@sim.command(name="serve")
+@sim.command(name="serve", context_settings=_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option(
     "--port",

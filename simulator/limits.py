@@ -19,6 +19,7 @@ __all__ = [
     "MAX_CALLBACK_DELAY_MS",
     "MAX_CAMPAIGNS",
     "MAX_DELAY_S",
+    "MAX_DISPOSITION_CHARS",
     "MAX_HELD_REQUESTS",
     "MAX_HOLD_S",
     "MAX_JOURNAL_BYTES",
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_SEED_FILE_BYTES",
     "MAX_YAML_DEPTH",
     "MAX_YAML_NODES",
+    "checked_disposition",
     "checked_number",
 ]
 
@@ -59,6 +61,15 @@ MAX_NUMBERS = 100_000  # each of dids, dnd, blacklist
 MAX_SEED_FILE_BYTES = 4 * 1024 * 1024
 MAX_YAML_DEPTH = 32
 MAX_YAML_NODES = 1_000_000
+#: What an agent notes on a call (the call record's Disposition), from /_sim or the seed.
+MAX_DISPOSITION_CHARS = 200
+
+
+def checked_disposition(value: Any, field: str, *, error: type[Exception] = ValueError) -> str:
+    """``value`` when it is printable text of at most ``MAX_DISPOSITION_CHARS``, else ``error``."""
+    if not isinstance(value, str) or len(value) > MAX_DISPOSITION_CHARS or not value.isprintable():
+        raise error(f"{field} must be printable text of at most {MAX_DISPOSITION_CHARS} characters")
+    return value
 
 
 def checked_number(

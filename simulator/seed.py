@@ -11,6 +11,8 @@ The same merge serves the default seed, ``SimulatorConfig.seed`` /
     dnd:        [number, ...]
     blacklist:  [number, ...]
     rate_limits: {account: per_minute or null}
+    dispositions: [{number, disposition}, ...]   (what the agent notes on every
+                   call with that customer: the call record's Disposition)
 
 Merging updates the named entries field by field and adds list items; it
 never deletes (``POST /_sim/reset`` goes back to the seed).
@@ -44,6 +46,7 @@ from simulator.limits import (
     MAX_SEED_FILE_BYTES,
     MAX_YAML_DEPTH,
     MAX_YAML_NODES,
+    checked_disposition,
     checked_number,
 )
 from simulator.state.directory import AGENT_MODES, Account, Agent, Campaign, Directory
@@ -62,7 +65,16 @@ __all__ = [
 ]
 
 DEFAULT_SEED_PATH = Path(__file__).with_name("seed") / "default.yaml"
-SEED_KEYS = ("accounts", "agents", "blacklist", "campaigns", "dids", "dnd", "rate_limits")
+SEED_KEYS = (
+    "accounts",
+    "agents",
+    "blacklist",
+    "campaigns",
+    "dids",
+    "dispositions",
+    "dnd",
+    "rate_limits",
+)
 MAX_FIELD_CHARS = 4096
 MAX_URL_CHARS = 2048
 MAX_RATE_LIMIT = 1_000_000
@@ -74,6 +86,7 @@ _BOUNDS = {
     "dnd": MAX_NUMBERS,
     "blacklist": MAX_NUMBERS,
     "rate_limits": MAX_ACCOUNTS,
+    "dispositions": MAX_NUMBERS,
 }
 _ACCOUNT_FIELDS = {
     "username": str,
@@ -185,6 +198,7 @@ class PreparedSeed:
     dnd: list[str] = field(default_factory=list)
     blacklist: list[str] = field(default_factory=list)
     rate_limits: dict[str, int | None] = field(default_factory=dict)
+    dispositions: dict[str, str] = field(default_factory=dict)
 
 
 def prepare_seed(doc: Mapping[str, Any]) -> PreparedSeed:
@@ -236,6 +250,7 @@ def prepare_seed(doc: Mapping[str, Any]) -> PreparedSeed:
         dnd=_numbers(doc, "dnd"),
         blacklist=_numbers(doc, "blacklist"),
         rate_limits=rate_limits,
+        dispositions=_dispositions(doc),
     )
 
 
@@ -279,8 +294,9 @@ def apply_seed(directory: Directory, seed: PreparedSeed) -> Directory:
         dids=list(dict.fromkeys([*directory.dids, *seed.dids])),
         dnd=directory.dnd.union(seed.dnd),
         blacklist=directory.blacklist.union(seed.blacklist),
+        dispositions={**directory.dispositions, **seed.dispositions},
     )
-    for key in ("accounts", "agents", "campaigns", "dids", "dnd", "blacklist"):
+    for key in ("accounts", "agents", "campaigns", "dids", "dnd", "blacklist", "dispositions"):
         held, most = len(getattr(merged, key)), _BOUNDS[key]
         if held > most:
             raise SeedError(
@@ -354,6 +370,29 @@ def _numbers(doc: Mapping[str, Any], key: str) -> list[str]:
             raise SeedError(f"{key}[{index}]: {_shown(text)!r} is not a valid Indian phone number")
         result.append(number)
     return list(dict.fromkeys(result))
+
+
+def _dispositions(doc: Mapping[str, Any]) -> dict[str, str]:
+    """``dispositions`` as national number -> text (a later entry for a number wins)."""
+    entries = doc.get("dispositions")
+    if entries is None:
+        return {}
+    if not isinstance(entries, list):
+        raise SeedError("dispositions must be a list of {number, disposition}")
+    result: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        where = f"dispositions[{index}]"
+        if not isinstance(entry, Mapping) or set(entry) != {"number", "disposition"}:
+            raise SeedError(f"{where} must be {{number: ..., disposition: ...}}, nothing else")
+        number = entry["number"]
+        text = str(number) if isinstance(number, str | int) and not isinstance(number, bool) else ""
+        found = national(text) if len(text) <= 32 else None
+        if found is None:
+            raise SeedError(f"{where}.number: {_shown(text)!r} is not a valid Indian phone number")
+        result[found] = checked_disposition(
+            entry["disposition"], f"{where}.disposition", error=SeedError
+        )
+    return result
 
 
 def _fields(where: str, spec: Any, allowed: Mapping[str, Any]) -> dict[str, Any]:

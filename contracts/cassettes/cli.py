@@ -27,7 +27,7 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-@click.command("record")
+@click.command("record", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_name",

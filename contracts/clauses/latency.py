@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import math
 import statistics
-import time
 from collections.abc import Callable
-
-import httpx
 
 from contracts.clauses.context import Context
 from contracts.clauses.expect import could_not_reach, partner_fault
 from contracts.clauses.registry import Verdict, clause, failed, passed
 from contracts.clauses.signals import CannotTest, SkipClause
 
-__all__ = ["measure_client_overhead", "percentile"]
+__all__ = ["percentile"]
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -118,39 +115,3 @@ for _api, _title in (
     ("did_list", "DID list p95 latency is within budget"),
 ):
     clause(f"latency.{_api}", _api, _title)(_latency(_api))
-
-
-def measure_client_overhead(ctx: Context, repeats: int = 21) -> dict[str, float] | None:
-    """The connector client's own cost per call, against bare httpx, in ms.
-
-    Both send the same request (the DID list, else the first API) to the
-    embedded simulator, alternating so drift hits both alike; the overhead is
-    the median of the paired differences, so one slow server answer does not
-    decide it. It is sub-millisecond and can come out slightly negative: that
-    is noise, reported as measured. ``None`` when there is no API to measure.
-    """
-    if not ctx.config.apis:
-        return None
-    name = "did_list" if "did_list" in ctx.config.apis else next(iter(ctx.config.apis))
-    api = ctx.config.apis[name]
-    customer, agent_phone = _probe_args(ctx, name)
-    request = ctx.render(name, customer=customer, agent_phone=agent_phone)
-    headers = dict(request.headers)
-    if request.content_type:
-        headers.setdefault("content-type", request.content_type)
-    bare: list[float] = []
-    ours: list[float] = []
-    with httpx.Client() as plain:
-        for _ in range(repeats):
-            start = time.perf_counter()
-            plain.request(request.method, request.url, headers=headers, content=request.body).read()
-            bare.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            ctx.client.send(request, api, name=name)
-            ours.append(time.perf_counter() - start)
-    return {
-        "client_overhead_ms": statistics.median(o - b for o, b in zip(ours, bare, strict=True))
-        * 1000.0,
-        "client_call_ms": statistics.median(ours) * 1000.0,
-        "bare_httpx_call_ms": statistics.median(bare) * 1000.0,
-    }

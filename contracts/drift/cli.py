@@ -28,7 +28,7 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-@click.command("drift")
+@click.command("drift", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--baseline",
     "baseline_dir",

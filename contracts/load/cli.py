@@ -47,7 +47,7 @@ class _LoadCommand(click.Command):
             raise _BadInput(exc.format_message()) from None
 
 
-@click.command("load", cls=_LoadCommand)
+@click.command("load", cls=_LoadCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_name",

@@ -1,18 +1,20 @@
 """Reporters: consumers of the runner's events (console, JUnit XML, JSON, HTML).
 
 Each reporter has one method, ``handle(event)``; file reporters write their
-file when the run finishes. ``build_reporters`` picks them by format name.
+file when the run finishes. ``build_file_reporters`` picks them by format
+name; ``StreamReporter`` writes one format's whole document to a stream
+(``mcc verify --format json`` without ``--report-dir`` writes it to stdout).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from contracts.errors import ReportFormatError
-from contracts.events import Event
+from contracts.events import Event, RunFinished, RunSummary
 
-__all__ = ["FILE_FORMATS", "Reporter", "build_file_reporters"]
+__all__ = ["FILE_FORMATS", "Reporter", "StreamReporter", "build_file_reporters", "report_text"]
 
 FILE_FORMATS = ("junit", "json", "html")
 
@@ -43,3 +45,45 @@ def build_file_reporters(report_dir: Path, formats: tuple[str, ...]) -> list[Rep
                 f"unknown report format {name!r}; use {', '.join(FILE_FORMATS)}"
             )
     return list(makers.values())
+
+
+def report_text(name: str, summary: RunSummary) -> str:
+    """The whole ``name`` report (``junit``, ``json`` or ``html``) as text, as its file holds it."""
+    if name == "junit":
+        import xml.etree.ElementTree as ET
+
+        from contracts.reporters.junit import summary_to_junit
+
+        root = summary_to_junit(summary)
+        ET.indent(root)
+        text = ET.tostring(root, encoding="unicode")
+        return f"<?xml version='1.0' encoding='utf-8'?>\n{text}\n"
+    if name == "json":
+        import json
+
+        from contracts.reporters.json_report import summary_to_dict
+
+        return json.dumps(summary_to_dict(summary), indent=2) + "\n"
+    if name == "html":
+        from contracts.reporters.html import summary_to_html
+
+        return summary_to_html(summary)
+    raise ReportFormatError(f"unknown report format {name!r}; use {', '.join(FILE_FORMATS)}")
+
+
+class StreamReporter:
+    """Writes one format's whole report to ``stream`` when the run finishes."""
+
+    def __init__(self, name: str, stream: TextIO) -> None:
+        if name not in FILE_FORMATS:
+            raise ReportFormatError(
+                f"unknown report format {name!r}; use {', '.join(FILE_FORMATS)}"
+            )
+        self.name = name
+        self.stream = stream
+
+    def handle(self, event: Event) -> None:
+        """Write the report on ``RunFinished``; other events carry nothing new."""
+        if isinstance(event, RunFinished):
+            self.stream.write(report_text(self.name, event.summary))
+            self.stream.flush()

@@ -113,9 +113,6 @@ class ConsoleReporter:
             self.console.print(table)
         self._coverage(summary)
         counts = summary.counts
-        overhead = summary.metadata.get("client_overhead_ms")
-        if isinstance(overhead, int | float):
-            self.console.print(f"connector client overhead: {overhead:.2f} ms per call")
         verdict = {0: "[bold green]conformant[/]", 1: "[bold red]NOT conformant[/]"}.get(
             summary.exit_code, "[bold yellow]could not test everything[/]"
         )

@@ -2,6 +2,9 @@
 
 Field names are part of the product (partners feed this file to their CI), so
 they only ever grow; ``schema_version`` changes when one would be removed.
+Version 2: ``run.metadata`` no longer holds ``client_overhead_ms`` (the
+connector client's own cost is a benchmark figure, ``python -m benchmarks
+connector``, not a conformance result).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from contracts.events import Event, RunFinished, RunSummary
 
 __all__ = ["SCHEMA_VERSION", "JsonReporter", "summary_to_dict"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def summary_to_dict(summary: RunSummary) -> dict[str, Any]:

@@ -9,14 +9,16 @@ Feature: Mail-merge templating
   expects in square brackets (@CustomerNumber[e164], {{Agent_Number[e164]}}).
   Each value is encoded for where it lands, so no value can change the host,
   the path or the parameters. A token without a value stops the request before
-  anything is sent: a provider never receives a literal @{...} or the word null.
+  anything is sent: a provider never receives a literal @{...}, nor the word null
+  for a value that is missing. Only a missing value is empty: a field holding
+  the text Null, None or undefined (a real surname) is sent as written.
 
   Background:
     Given a lead with:
       | field     | value          |
       | FirstName | Asha           |
       | Phone     | +91-9876543210 |
-      | Mobile    | null           |
+      | Mobile    |                |
     And a user with:
       | field            | value                |
       | EmailAddress     | agent@example.com    |
@@ -155,6 +157,18 @@ Feature: Mail-merge templating
       | a/b?c=d#e   |
       | 100%2F      |
       | ..          |
+
+  Scenario Outline: A literal Null, None or undefined is a value, sent as written
+    Given the lead field "LastName" holds "<surname>"
+    And an API that sends "@{Lead:LastName,Customer}" as parameter "surname" in the query
+    When the request is rendered
+    Then the parameter "surname" arrives as "<surname>"
+
+    Examples:
+      | surname   |
+      | Null      |
+      | None      |
+      | undefined |
 
   Scenario Outline: A token that cannot be resolved stops the request
     Given an API whose URL is "https://calls.example/v1/dial?to=<token>"

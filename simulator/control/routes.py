@@ -20,7 +20,8 @@ POST     /_sim/calls/<ucid>/advance       ``{"to": "ringing"|"connected"|...,
                                           "reason", "disposition" (optional)}``
 POST     /_sim/transitions                ``{"mode", "delays", "ucid" (optional)}``
 POST     /_sim/incoming                   ``{"customer", "did", "agent_phone"|"agent",
-                                          "dialect" (default ozonetel)}`` -> 201;
+                                          "dialect" (default ozonetel),
+                                          "disposition" (optional)}`` -> 201;
                                           the agent's phone is notified (ringer)
 POST     /_sim/agents/<id>/notify         ``{"url": "http://..." | null}``: where the
                                           agent's phone says it rings
@@ -54,7 +55,7 @@ from simulator.callbacks import CallbackMode
 from simulator.current import current_simulator
 from simulator.errors import SimulatorError
 from simulator.faults import UnknownFault
-from simulator.limits import MAX_JOURNAL_LIMIT, checked_number
+from simulator.limits import MAX_JOURNAL_LIMIT, checked_disposition, checked_number
 from simulator.profiles import get_profile
 from simulator.redaction import redact_json
 from simulator.seed import SeedError, checked_url
@@ -66,7 +67,6 @@ __all__ = ["BadControlInput", "UnknownAgent", "blueprint"]
 _DIALECTS = ("generic", "ozonetel", "knowlarity")
 #: Why a call ended unanswered or failed, as ``advance`` accepts it.
 _END_REASONS = ("busy", "no_answer", "dnd")
-MAX_DISPOSITION_CHARS = 200
 
 
 class BadControlInput(SimulatorError, ValueError):
@@ -237,15 +237,7 @@ def _advance(ucid: str) -> Response:
     reason = body.get("reason")
     if reason is not None and reason not in _END_REASONS:
         raise BadControlInput(f"reason must be one of {', '.join(_END_REASONS)} or null")
-    disposition = body.get("disposition")
-    if disposition is not None and (
-        not isinstance(disposition, str)
-        or len(disposition) > MAX_DISPOSITION_CHARS
-        or not disposition.isprintable()
-    ):
-        raise BadControlInput(
-            f"disposition must be printable text of at most {MAX_DISPOSITION_CHARS} characters"
-        )
+    disposition = _disposition(body)
     sim = current_simulator()
     call = sim.advance(ucid, to, reason=reason, disposition=disposition)
     with sim.lock:
@@ -268,8 +260,17 @@ def _transitions() -> Response:
     return _reply({"mode": sim.mode, "delays": dict(sim.delays), "ucid": ucid})
 
 
+def _disposition(body: dict[str, Any]) -> str | None:
+    """The body's optional ``disposition`` (null or absent: not given)."""
+    value = body.get("disposition")
+    if value is None:
+        return None
+    return checked_disposition(value, "disposition", error=BadControlInput)
+
+
 def _incoming() -> Response:
     body = _body()
+    disposition = _disposition(body)
     for key in ("customer", "did", "agent", "agent_phone"):
         if key in body and not isinstance(body[key], str):
             raise BadControlInput(f"{key} must be a string")
@@ -297,7 +298,9 @@ def _incoming() -> Response:
             raise BadControlInput(
                 'name a seeded agent: "agent": "agent1" or "agent_phone": "98..."'
             )
-        call = sim.incoming(customer=customer, did=did, agent=agent, dialect=str(dialect))
+        call = sim.incoming(
+            customer=customer, did=did, agent=agent, dialect=str(dialect), disposition=disposition
+        )
         return _reply(
             {"ucid": call.ucid, "state": call.state.value, "notification": call.notification},
             201,

@@ -64,7 +64,9 @@ def dial_outcome(directory: Directory, customer: str) -> DialOutcome:
     if customer in directory.dnd:
         return DialOutcome("dnd", CallState.FAILED)
     behaviour = behaviour_for(customer)
-    outcome = behaviour.outcome if behaviour and behaviour.fault is None else "ok"
+    # A fault is the transport's; a disposition is noted on an ordinary call.
+    plain = behaviour is None or behaviour.fault is not None or behaviour.disposition is not None
+    outcome = "ok" if plain or behaviour is None else behaviour.outcome
     planned = {
         "dnd": CallState.FAILED,
         "blacklisted": CallState.FAILED,

@@ -212,6 +212,7 @@ class Call:
             "state": self.state.value,
             "history": [{"state": t.state.value, "at": t.at.isoformat()} for t in self.history],
             "recording_url": self.recording_url,
+            "disposition": self.disposition,
         }
 
 

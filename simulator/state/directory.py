@@ -89,6 +89,8 @@ class Directory:
     dids: list[str] = field(default_factory=list)
     dnd: set[str] = field(default_factory=set)
     blacklist: set[str] = field(default_factory=set)
+    #: What the agent notes on every call with a customer (national number -> Disposition).
+    dispositions: dict[str, str] = field(default_factory=dict)
     # ``dids`` keeps the seed's order; this set answers membership in O(1).
     _did_index: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
 
@@ -148,4 +150,8 @@ class Directory:
             "dids": list(self.dids),
             "dnd": sorted(self.dnd),
             "blacklist": sorted(self.blacklist),
+            "dispositions": [
+                {"number": number, "disposition": text}
+                for number, text in sorted(self.dispositions.items())
+            ],
         }

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from simulator.behaviours import behaviour_for
 from simulator.callbacks import CallbackMode, CallbackPayload, Outbox
 from simulator.config import TRANSITION_MODES, SimulatorConfig
 from simulator.errors import SimulatorError
@@ -204,6 +205,7 @@ class Simulator:
                 reason=reason,
                 extra=dict(extra or {}),
                 callback_url=callback_url,
+                disposition=self.disposition_for(customer),
             )
             call.history.append(Transition(CallState.QUEUED, now))
             self.calls.add(call)
@@ -218,8 +220,31 @@ class Simulator:
                 self._wake_ticker()
             return call
 
-    def incoming(self, *, customer: str, did: str, agent: Agent, dialect: str = "ozonetel") -> Call:
-        """A customer calls ``did``; the call rings at ``agent`` (stays ringing unless timed)."""
+    def disposition_for(self, customer: str) -> str:
+        """What the agent notes on a call with national ``customer``, unless told per call.
+
+        The seed's ``dispositions`` first, then the magic number's (``9000000008``).
+        """
+        seeded = self.directory.dispositions.get(customer)
+        if seeded is not None:
+            return seeded
+        behaviour = behaviour_for(customer)
+        return (behaviour.disposition if behaviour else None) or ""
+
+    def incoming(
+        self,
+        *,
+        customer: str,
+        did: str,
+        agent: Agent,
+        dialect: str = "ozonetel",
+        disposition: str | None = None,
+    ) -> Call:
+        """A customer calls ``did``; the call rings at ``agent`` (stays ringing unless timed).
+
+        ``disposition`` is what the agent will note (the call record's
+        Disposition); without it, :meth:`disposition_for` the customer.
+        """
         with self.lock:
             now = self.now()
             account = self.directory.default_account()
@@ -238,6 +263,7 @@ class Simulator:
                 campaign=campaign.name if campaign else None,
                 # Immediate mode would end the call before anyone could pull it.
                 mode="manual" if self.mode == "immediate" else self.mode,
+                disposition=self.disposition_for(customer) if disposition is None else disposition,
             )
             call.history.append(Transition(CallState.QUEUED, now))
             call.advance(CallState.AGENT_RINGING, now)

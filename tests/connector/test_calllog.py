@@ -398,3 +398,44 @@ def test_error_in_an_array_names_the_record_index() -> None:
 
 def test_empty_array_is_nothing_to_ingest() -> None:
     assert parse_callback(b"[]", "application/json") == []
+
+
+@pytest.mark.parametrize(
+    ("record", "start", "end"),
+    [
+        ({**OZONETEL_INBOUND, "EndTime": "2018-08-06 16:59:32"}, "StartTime", "EndTime"),
+        ({**LSQ_LOG, "EndTime": "2017-07-07 18:00:00"}, "StartTime", "EndTime"),
+        # 09:17:34 IST is 03:47:34 UTC: two minutes before the start, past the clock skew.
+        (
+            {**KNOWLARITY_HOOK, "end_time": "2016-09-27 09:17:34+05:30"},
+            "start_time",
+            "end_time",
+        ),
+    ],
+    ids=["ozonetel", "generic", "knowlarity"],
+)
+def test_an_end_before_the_start_is_refused_naming_both_fields(
+    record: dict[str, Any], start: str, end: str
+) -> None:
+    with pytest.raises(CallLogError) as caught:
+        parse_record(record)
+    assert caught.value.field == end
+    assert start in str(caught.value)
+    assert str(record[start]) in str(caught.value)
+    assert str(record[end]) in str(caught.value)
+
+
+def test_an_end_equal_to_the_start_is_a_zero_length_call() -> None:
+    record = parse_record({**OZONETEL_INBOUND, "EndTime": OZONETEL_INBOUND["StartTime"]})
+    assert record.started_at == record.ended_at
+
+
+@pytest.mark.knowlarity
+def test_knowlarity_clock_skew_is_tolerated_up_to_a_minute() -> None:
+    # The real sample ends 9.7 s before it starts (two clocks); a minute is the limit.
+    assert parse_record(KNOWLARITY_HOOK).ended_at is not None
+    at_the_limit = {**KNOWLARITY_HOOK, "end_time": "2016-09-27 09:18:44.391601+05:30"}
+    assert parse_record(at_the_limit).ended_at is not None
+    past_it = {**KNOWLARITY_HOOK, "end_time": "2016-09-27 09:18:44.391600+05:30"}
+    with pytest.raises(CallLogError, match=r"^end_time: .* is before start_time"):
+        parse_record(past_it)

@@ -117,7 +117,9 @@ def test_clock_durations_are_seconds(hours: int, minutes: int, seconds: int) -> 
 @given(st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2099, 12, 30)))
 def test_ozonetel_local_times_are_ist_shifted_to_utc(local: datetime) -> None:
     local = local.replace(microsecond=0)
-    record = {**_BASE, "StartTime": local.strftime("%Y-%m-%d %H:%M:%S"), "Status": "Fail"}
+    shown = local.strftime("%Y-%m-%d %H:%M:%S")
+    # EndTime moves with it: a call that ends before it starts is refused.
+    record = {**_BASE, "StartTime": shown, "EndTime": shown, "Status": "Fail"}
     parsed = parse_record(record)
     assert parsed.status is CallStatus.FAILED
     assert parsed.started_at == (local - timedelta(hours=5, minutes=30)).replace(tzinfo=UTC)

@@ -101,14 +101,14 @@ def test_an_at_word_like_no_token_lists_the_tokens() -> None:
         render_text("@Zebra", CTX)
 
 
-@pytest.mark.parametrize("empty", [None, "", "   ", "null", "NULL", "None", "@{Lead:Phone,}"])
+@pytest.mark.parametrize("empty", [None, "", "   ", "@{Lead:Phone,}"])
 def test_default_replaces_an_empty_field(empty: str | None) -> None:
     ctx = MergeContext(lead={"Phone": empty})  # type: ignore[dict-item]
     assert render_text("@{Lead:Phone,0000}", ctx) == "0000"
 
 
 @pytest.mark.parametrize("template", ["@{Lead:Phone,}", "@{Lead:Phone,null}"])
-@pytest.mark.parametrize("empty", [None, "", "null"])
+@pytest.mark.parametrize("empty", [None, ""])
 def test_an_empty_default_renders_an_empty_field_as_empty(template: str, empty: str | None) -> None:
     # The seed sends LeadPhone=@{Lead:Phone,}&LeadMobile=@{Lead:Mobile,} side by side:
     # the trailing comma says an empty value is acceptable (never the text "null").
@@ -116,7 +116,7 @@ def test_an_empty_default_renders_an_empty_field_as_empty(template: str, empty: 
     assert render_text("n=" + template, ctx) == "n="
 
 
-@pytest.mark.parametrize("empty", [None, "", "null"])
+@pytest.mark.parametrize("empty", [None, "", "  "])
 def test_empty_field_without_default_is_unresolved(empty: str | None) -> None:
     template = "@{Lead:Phone}"
     ctx = MergeContext(lead={"Phone": empty})  # type: ignore[dict-item]
@@ -161,7 +161,7 @@ def test_a_missing_customer_number_is_unresolved() -> None:
             "9800000009",
         ),
         (MergeContext(user={"PhoneMobile": "919800000001", "Phone": "9800000002"}), "9800000001"),
-        (MergeContext(user={"PhoneMobile": "null", "Phone": "09800000002"}), "9800000002"),
+        (MergeContext(user={"PhoneMobile": "", "Phone": "09800000002"}), "9800000002"),
     ],
 )  # fmt: skip
 def test_agent_phone_falls_back_to_the_user_record(ctx: MergeContext, expected: str) -> None:
@@ -440,7 +440,8 @@ def test_unresolved_token_in_the_url_gives_its_position_in_the_url() -> None:
 
 def test_rendered_output_never_holds_a_token_or_null() -> None:
     ctx = MergeContext(
-        lead={"A": "null", "B": "@{Lead:Phone,}"}, customer_number=parse_phone("9876543210")
+        lead={"A": None, "B": "@{Lead:Phone,}"},  # type: ignore[dict-item]
+        customer_number=parse_phone("9876543210"),
     )
     api = ApiConfig(
         url="https://h.example/x?a=@{Lead:A,none-given}&b=@{Lead:B,x}&c=@CustomerNumber"
@@ -603,3 +604,35 @@ def test_a_missing_callback_url_is_unresolved_before_sending(missing: str | None
     assert info.value.token == "@CallbackUrl"
     assert info.value.where == "params.callback"
     assert "no call-log URL is known" in str(info.value)
+
+
+@pytest.mark.parametrize("literal", ["Null", "null", "NULL", "None", "none", "undefined", "nil"])
+def test_a_literal_null_word_is_a_value_sent_as_written(literal: str) -> None:
+    # A surname may be Null or None: only a missing value is empty.
+    ctx = MergeContext(lead={"LastName": literal}, customer_number=parse_phone("9876543210"))
+    assert render_text("@{Lead:LastName}", ctx) == literal
+    assert render_text("@{Lead:LastName,Unknown}", ctx) == literal
+    query = ApiConfig(url="https://h.example/x?surname=@{Lead:LastName}")
+    assert parse_qsl(urlsplit(render_request(query, ctx).url).query) == [("surname", literal)]
+    body = ApiConfig(
+        method="POST",
+        url="https://h.example/x",
+        body=BodyEncoding.JSON,
+        params={"surname": "@{Lead:LastName}"},
+    )
+    sent = render_request(body, ctx).body
+    assert sent is not None
+    assert json.loads(sent) == {"surname": literal}
+
+
+def test_a_literal_null_word_in_the_agent_phone_is_not_skipped() -> None:
+    # It is the field's value, and not a phone number: said, not replaced by another field.
+    ctx = MergeContext(user={"PhoneMobile": "None", "Phone": "09800000002"})
+    with pytest.raises(UnresolvedTokenError, match="agent phone"):
+        render_text("{{Agent_Number}}", ctx)
+
+
+@pytest.mark.parametrize("default", ["null", "NULL", "None", "undefined", "  "])
+def test_a_null_word_as_the_default_still_means_empty(default: str) -> None:
+    # A default is the config's syntax, not CRM data: @{Lead:Phone,null} sends nothing.
+    assert render_text(f"n=@{{Lead:Phone,{default}}}", MergeContext(lead={})) == "n="

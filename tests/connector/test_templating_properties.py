@@ -24,8 +24,9 @@ pytestmark = pytest.mark.templating
 
 HOST = "calls.example"
 DEFAULT = "dflt"
-# What counts as "no value" for a CRM field (docs/interfaces.md, templating).
-_EMPTY = {"", "null", "none", "undefined"}
+# What counts as "no value" for a CRM field (docs/connector.md, mail-merge): blank
+# text; "null", "None" or "undefined" are values, sent as written.
+_EMPTY = {""}
 _TOKEN = re.compile(r"@\{[^:{}]*:[^,{}]*(?:,[^{}]*)?\}")
 
 HOSTILE = [

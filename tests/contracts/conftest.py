@@ -96,7 +96,7 @@ def make_summary(statuses: tuple[Status, ...] | None = None) -> RunSummary:
             unmapped=(UnmappedAnswer("agent_popup", 200, "text/html", "<html>[oops]</html>"),),
             answers_seen=4,
         ),
-        metadata={"client_overhead_ms": 0.42, "dialect": "generic"},
+        metadata={"dialect": "generic"},
     )
 
 

@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,7 +70,11 @@ def _serving(name: str, folder: Path) -> Iterator[str]:
         text=True,
     )
     try:
-        yield _base_url(process)
+        base_url = _base_url(process)
+        # mcc serve logs a line per request: read them on, or a full pipe stops the server.
+        assert process.stdout is not None
+        threading.Thread(target=process.stdout.read, daemon=True).start()
+        yield base_url
     finally:
         process.terminate()
         try:

@@ -366,6 +366,34 @@ def test_a_locked_database_is_a_store_error_and_writes_nothing(tmp_path: Path) -
         assert other.get_user("U2") is None
 
 
+def test_migration_0006_adds_the_tries_of_a_call_to_an_existing_store(tmp_path: Path) -> None:
+    # A store written before 0006 kept no tries: its activities read None, new ones keep them.
+    path = tmp_path / "v5.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    apply_migrations(conn, load_migrations()[:5])
+    stamp = "2024-05-01T10:00:00+00:00"
+    conn.execute(
+        "INSERT INTO activities (direction, status, created_at, updated_at)"
+        " VALUES ('outbound', 'failed', ?, ?)",
+        (stamp, stamp),
+    )
+    conn.close()
+    with CrmStore(path) as store:
+        assert [m.name for m in load_migrations()][5] == "0006_call_attempts.sql"
+        [old] = store.activities()
+        assert old.attempts is None
+        event = CallEvent(
+            direction=Direction.OUTBOUND,
+            status=CallStatus.INITIATED,
+            source="click_to_call",
+            provider_call_id="C6",
+            attempts=2,
+        )
+        stored = store.get_activity(store.record_call_activity(event).activity_id)
+        assert stored is not None
+        assert stored.attempts == 2
+
+
 def test_migration_0002_fills_the_event_columns_of_an_existing_store(tmp_path: Path) -> None:
     # A store written before 0002 kept source and call id only inside the event JSON.
     path = tmp_path / "v1.sqlite3"

@@ -217,8 +217,10 @@ def test_click_to_call_activity_is_completed_by_its_callback(store: CrmStore) ->
         message="queued successfully",
         provider="ozonetel",
         at=T0,
+        attempts=2,
     )
     assert started.status is CallStatus.INITIATED
+    assert started.attempts == 2
     assert started.customer_number == PhoneNumber("+919080600507")
     assert started.agent == "agent1"
     callback = {**INBOUND, "monitorUCID": "9049754955340999", "Type": "Manual"}
@@ -230,6 +232,22 @@ def test_click_to_call_activity_is_completed_by_its_callback(store: CrmStore) ->
     assert activity.user_id == "U1"
     assert activity.message == "queued successfully"
     assert activity.recording_url == INBOUND["AudioFile"]
+    assert activity.attempts == 2  # the call log does not know the tries: they stay
+
+
+def test_a_callback_that_beats_the_click_to_call_keeps_its_tries(store: CrmStore) -> None:
+    ingest(store, _records({**MISSED, "monitorUCID": "556", "Type": "Manual"}))
+    [before] = store.activities()
+    assert before.attempts is None  # a call log alone: no click-to-call tries
+    record_outbound_attempt(
+        store, "L1", "U1", accepted=True, call_id="556", message="queued", at=T0, attempts=3
+    )
+    [activity] = store.activities()
+    assert activity.attempts == 3
+    ingest(store, _records({**INBOUND, "monitorUCID": "556", "Type": "Manual"}))
+    [after] = store.activities()
+    assert after.status is CallStatus.ANSWERED
+    assert after.attempts == 3
 
 
 def test_a_callback_that_beats_the_click_to_call_record_is_still_one_activity(
@@ -348,7 +366,8 @@ def test_a_delivery_is_all_or_nothing(store: CrmStore, monkeypatch: pytest.Monke
 
 
 def test_history_is_newest_call_first(store: CrmStore) -> None:
-    ingest(store, _records(INBOUND, {**MISSED, "StartTime": "2018-08-07 10:00:00"}))
+    later = {**MISSED, "StartTime": "2018-08-07 10:00:00", "EndTime": "2018-08-07 10:00:30"}
+    ingest(store, _records(INBOUND, later))
     assert [a.provider_call_id for a in store.activities(lead_id="L1")] == [
         "9049754955340985",
         "9049754955340984",

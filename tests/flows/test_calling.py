@@ -170,6 +170,9 @@ def test_a_failure_to_connect_is_retried_with_backoff(
     assert attempt.call_id == "9000000000000002"
     assert waits == [RETRY_BASE_S, RETRY_BASE_S * 2]  # exponential backoff
     assert len(store.activities(lead_id="L-1001")) == 1  # one call, one activity
+    activity = store.get_activity(attempt.activity_id)
+    assert activity is not None
+    assert activity.attempts == 3  # the tries are kept on the activity
 
 
 def test_retries_stop_when_used_up_and_the_last_failure_is_recorded(
@@ -183,6 +186,9 @@ def test_retries_stop_when_used_up_and_the_last_failure_is_recorded(
         )
     assert attempt.status is CallStatus.FAILED
     assert (attempt.attempts, len(provider.requests), len(waits)) == (3, 3, 2)
+    activity = store.get_activity(attempt.activity_id)
+    assert activity is not None
+    assert activity.attempts == 3
     assert attempt.retryable  # nothing reached the provider: trying later cannot dial twice
     assert "connection refused" in attempt.message
 

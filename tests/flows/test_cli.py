@@ -7,6 +7,7 @@ simulator's callbacks at the in-process connector service.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -23,6 +24,7 @@ from click.testing import CliRunner, Result
 from calling import cli as flows_cli
 from calling import click_to_call
 from connector.client import Client
+from connector.phone import parse_phone
 from crm import CrmStore
 from mcc.cli import cli
 
@@ -89,6 +91,9 @@ def test_a_dnd_call_exits_1_and_says_dnd(walk: Any) -> None:
     result = _run("call", "--lead", "L-1003", "--user", "agent1", "--retries", "2", *SIM)
     assert result.exit_code == 1
     assert "DND: not retried" in result.output
+    assert "tries: 1 of at most 3 (--retries 2); not retried: the number is on DND" in (
+        result.output
+    )
     assert len(walk.journal("/CAServices/AgentManualDial.php")) == 1
 
 
@@ -101,6 +106,56 @@ def test_an_unknown_caller_is_offered_add_contact(walk: Any) -> None:
     )
     assert "918030000001 is not present" in result.output
     assert "[Add Contact] prefilled with +91-9123456789" in result.output
+
+
+def test_add_contact_saves_the_caller_as_a_lead_and_the_popup_shows_it(walk: Any) -> None:
+    _run("crm", "import", str(ROOT / "examples" / "crm.yaml"))
+    _run("dids", "sync", *SIM)
+    walk.incoming("9123456789")
+    popup = ["popup", "--agent-phone", "9800000001", "--caller", "918030000001", *SIM]
+    result = _run(*popup, "--show-numbers", "--add-contact", "--name", "Ravi  Null Kumar")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "918030000001 is not present" in lines[0]
+    added = re.fullmatch(r"added lead (L-[0-9a-f]+) with \+91-9123456789", lines[2])
+    assert added is not None, result.output
+    lead_id = added.group(1)
+    assert lines[3:] == [
+        f"pop-up: Ravi Null Kumar (lead {lead_id})",
+        "  calling from +91-9123456789",
+    ]
+    lead = walk.store.get_lead(lead_id)
+    assert lead is not None
+    assert (lead.first_name, lead.last_name, lead.phone) == ("Ravi", "Null Kumar", "+91-9123456789")
+    assert lead.owner_id == "agent1"  # the user whose phone rang
+    # The same pop-up, asked again, now finds the lead.
+    again = _run(*popup)
+    assert again.output.splitlines()[0] == f"pop-up: Ravi Null Kumar (lead {lead_id})"
+    twice = _run(*popup, "--add-contact", "--name", "Someone Else")
+    assert twice.exit_code == 0
+    assert f"Add Contact not offered: the caller is lead {lead_id} already" in twice.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--add-contact"], '--add-contact needs --name "First Last"'),
+        (["--add-contact", "--name", "   "], '--add-contact needs --name "First Last"'),
+        (["--name", "Ravi"], "pass --add-contact too"),
+        (["--add-contact", "--name", "x" * 101], "longer than 100 characters"),
+    ],
+)
+def test_add_contact_without_a_usable_name_is_one_line_exit_2(
+    walk: Any, extra: list[str], message: str
+) -> None:
+    _run("crm", "import", str(ROOT / "examples" / "crm.yaml"))
+    _run("dids", "sync", *SIM)
+    walk.incoming("9123456789")
+    popup = ["popup", "--agent-phone", "9800000001", "--caller", "918030000001", *SIM]
+    result = CliRunner().invoke(cli, [*popup, *extra])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert walk.store.find_lead_by_phone(parse_phone("9123456789")) is None
 
 
 @pytest.mark.parametrize(
@@ -200,8 +255,11 @@ def test_call_retries_only_a_refused_connection_with_backoff(
     result = _run("call", "--lead", "L-1001", "--user", "agent1", "--retries", "2", *SIM)
     assert result.exit_code == 1, result.output
     assert "connection refused by sim.test" in result.output
-    assert "(attempt 3 of 3)" in result.output
+    assert "tries: 3 of at most 3 (--retries 2)" in result.output
+    assert "recorded (failed, 3 tries)" in result.output
     assert len(tried) == 3
+    listed = _run("crm", "activities", "--lead", "L-1001", "--format", "json")
+    assert [row["attempts"] for row in json.loads(listed.output)] == [3]
 
 
 def test_call_never_retries_once_the_request_was_sent(
@@ -221,6 +279,10 @@ def test_call_never_retries_once_the_request_was_sent(
     assert result.exit_code == 1, result.output
     assert "no complete answer from sim.test" in result.output
     assert len(tried) == 1  # the provider may have queued the call: never dial twice
+    assert (
+        "tries: 1 of at most 4 (--retries 3); not retried: the request reached the provider"
+        in result.output
+    )
 
 
 def test_a_non_ascii_name_in_a_header_template_is_one_clear_line(walk: Any, tmp_path: Path) -> None:

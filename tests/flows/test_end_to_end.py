@@ -47,6 +47,40 @@ def test_click_to_call_ends_as_a_completed_call_with_recording_and_duration(rig:
     assert activity.user_id == "agent1"
 
 
+@pytest.mark.parametrize(
+    "rig",
+    [
+        pytest.param("ozonetel", marks=pytest.mark.ozonetel),
+        pytest.param("generic", marks=pytest.mark.generic),
+    ],
+    indirect=True,
+)
+def test_a_disposition_seeded_for_a_number_reaches_the_activity_of_a_call_to_it(rig: Any) -> None:
+    rig.post(
+        "/_sim/seed",
+        {"dispositions": [{"number": "+91-9876543210", "disposition": "Call back later"}]},
+    )
+    attempt = place_call(rig.store, rig.client, rig.config, "L-1001", "agent1")
+    assert attempt.initiated, attempt.message
+    rig.flush()
+    (activity,) = rig.store.activities("L-1001")
+    assert activity.status is CallStatus.ANSWERED
+    assert activity.disposition == "Call back later"
+
+
+@pytest.mark.ozonetel
+def test_a_disposition_chosen_for_an_incoming_call_reaches_its_activity(rig: Any) -> None:
+    answer = rig.post(
+        "/_sim/incoming",
+        {"customer": "9812345678", "did": "918030000001", "agent": "agent1", "disposition": "Sold"},
+    )
+    rig.post(f"/_sim/calls/{answer['ucid']}/advance", {"to": "completed"})
+    rig.flush()
+    (activity,) = rig.store.activities("L-1002")
+    assert activity.direction is Direction.INBOUND
+    assert activity.disposition == "Sold"
+
+
 @pytest.mark.ozonetel
 def test_a_missed_incoming_call_shows_as_missed(rig: Any) -> None:
     ucid = rig.incoming("9812345678")

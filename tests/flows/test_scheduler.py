@@ -47,6 +47,60 @@ def test_a_failing_job_does_not_stop_the_schedule() -> None:
     assert calls == [1]
 
 
+def test_a_failed_run_is_tried_again_soon_until_it_works() -> None:
+    results = iter([False, False, True])
+    calls: list[bool] = []
+    worked = threading.Event()
+
+    class Result:
+        def __init__(self, ok: bool) -> None:
+            self.ok = ok
+
+    def job() -> Result:
+        ok = next(results)
+        calls.append(ok)
+        if ok:
+            worked.set()
+        return Result(ok)
+
+    scheduler = DidSyncScheduler(job, every_s=3600, retry_first_s=0.01)
+    scheduler.start()
+    try:
+        assert worked.wait(WAIT_S)
+    finally:
+        scheduler.stop()
+    assert calls == [False, False, True]  # then nothing until the next interval
+
+
+def test_stopping_ends_a_run_that_waits_to_retry() -> None:
+    tried = threading.Event()
+
+    def job() -> None:
+        tried.set()
+        raise RuntimeError("provider down")
+
+    # The retry would come in 1000 s: stop must not wait for it.
+    scheduler = DidSyncScheduler(job, every_s=3600, retry_first_s=1000)
+    scheduler.start()
+    assert tried.wait(WAIT_S)
+    stopper = threading.Thread(target=scheduler.stop)
+    stopper.start()
+    stopper.join(WAIT_S)
+    assert not stopper.is_alive()
+    assert not scheduler.running
+
+
+def test_run_now_runs_the_job_once_without_retrying() -> None:
+    calls: list[int] = []
+
+    def job() -> None:
+        calls.append(1)
+        raise RuntimeError("provider down")
+
+    DidSyncScheduler(job, every_s=3600, retry_first_s=0.01).run_now()
+    assert calls == [1]
+
+
 def test_a_non_positive_interval_is_refused() -> None:
     with pytest.raises(ValueError, match="more than zero"):
         DidSyncScheduler(lambda: None, every_s=0)

@@ -177,6 +177,19 @@ def test_one_bad_record_in_a_batch_stores_none_of_it(
     assert store.activities() == []
 
 
+def test_a_call_that_ends_before_it_starts_is_400_naming_both_fields(
+    http: FlaskClient, store: CrmStore, cdr: Callable[..., dict[str, Any]]
+) -> None:
+    record = cdr("4101", StartTime="2024-05-06 17:00:03", EndTime="2024-05-06 16:59:33")
+    answer = http.post("/calllog", headers=BEARER, **_form(record))
+    assert answer.status_code == 400
+    assert answer.json is not None
+    message = answer.json["message"]
+    for shown in ("StartTime", "EndTime", "2024-05-06 16:59:33", "2024-05-06 17:00:03"):
+        assert shown in message
+    assert store.activities() == []
+
+
 def test_a_body_over_the_limit_is_413(http: FlaskClient, store: CrmStore) -> None:
     answer = http.post(
         "/calllog", data=b"x" * 70_000, content_type="application/json", headers=BEARER
@@ -207,6 +220,7 @@ def test_healthz_reports_the_did_sync_without_auth(http: FlaskClient) -> None:
     answer = http.get("/healthz")
     assert answer.status_code == 200
     assert answer.json is not None
-    assert answer.json["status"] == "ok"
+    assert answer.json["status"] == "ok"  # no DID sync scheduled here: nothing is wrong
     assert answer.json["dids"] == 0
-    assert answer.json["did_sync"]["healthy"] is False
+    assert answer.json["did_sync"]["scheduled"] is False
+    assert answer.json["did_sync"]["last_success_at"] is None

@@ -279,6 +279,28 @@ def test_test_api_lists_missing_tokens_and_exits_2(provider: list[httpx.Request]
     assert provider == []
 
 
+def test_test_api_refuses_an_unknown_sample_listing_the_apis_tokens(
+    provider: list[httpx.Request],
+) -> None:
+    result = _run("test-api", "ozonetel", "click_to_call", *SAMPLES, "--sample", "Bogus=1", env=ENV)
+    assert result.exit_code == 2
+    _no_traceback(result)
+    assert result.stderr == (
+        "mcc: --sample Bogus: no token of click_to_call in ozonetel reads it; its tokens take"
+        " User:TelephonyAgentId, VirtualNumber, User:mx_Custom_8, CustomerNumber\n"
+    )
+    assert provider == []
+
+
+def test_test_api_refuses_a_sample_for_an_api_without_tokens(
+    provider: list[httpx.Request],
+) -> None:
+    result = _run("test-api", "ozonetel", "did_list", "--sample", "CustomerNumber=98", env=ENV)
+    assert result.exit_code == 2
+    assert "no token of did_list in ozonetel reads it; it takes no sample" in result.stderr
+    assert provider == []
+
+
 def test_test_api_missing_secret_names_the_variable(provider: list[httpx.Request]) -> None:
     result = _run("test-api", "ozonetel", "click_to_call", *SAMPLES, env={"OZONETEL_API_KEY": ""})
     assert result.exit_code == 2

@@ -21,6 +21,8 @@ from mcc.testapi import (
     parse_samples,
     print_report,
     run_test_api,
+    sample_keys,
+    unknown_samples,
 )
 
 SECRET = "KKsecret00000000000000000000000042"
@@ -81,6 +83,33 @@ def test_a_number_form_keeps_the_tokens_sample_key() -> None:
     assert missing_samples(config, "click_to_call", {}) == ["CustomerNumber", "Agent_Number"]
     samples = {"CustomerNumber": "9876543210", "Agent_Number": "9800000001"}
     assert missing_samples(config, "click_to_call", samples) == []
+
+
+def test_sample_keys_are_the_keys_the_apis_tokens_read() -> None:
+    config = load_preset("ozonetel")
+    assert sample_keys(config, "click_to_call") == [
+        "User:TelephonyAgentId",
+        "VirtualNumber",
+        "User:mx_Custom_8",
+        "CustomerNumber",
+    ]
+    # An agent phone token reads any of the agent keys and the user's phone fields.
+    assert sample_keys(config, "agent_popup") == [
+        "AssociatedPhoneNumberWithoutCountryCode",
+        "Agent_Number",
+        "User:PhoneMobile",
+        "User:Phone",
+    ]
+    assert sample_keys(config, "did_list") == []  # only ${VAR} secrets
+
+
+def test_unknown_samples_are_the_keys_no_token_reads() -> None:
+    config = load_preset("ozonetel")
+    samples = {**SAMPLES, "Bogus": "1", "Lead:Phone": "98", "user:telephonyagentid": "a"}
+    assert unknown_samples(config, "click_to_call", samples) == ["Bogus", "Lead:Phone"]
+    assert unknown_samples(config, "click_to_call", SAMPLES) == []
+    assert unknown_samples(config, "agent_popup", {"Agent_Number": "98"}) == []
+    assert unknown_samples(config, "did_list", {"CustomerNumber": "98"}) == ["CustomerNumber"]
 
 
 def test_the_callback_url_has_its_own_sample_key() -> None:
