@@ -3,14 +3,21 @@
 The world is real: the simulator on a loopback port, the console and the
 call-log service in one waitress server (``console.server.serve``, as
 ``mcc console`` runs them) over a fresh CRM file, and Debian's Chromium
-driven by Playwright's sync API (``executable_path``: Playwright cannot
-download browsers on these machines; the switches are
-``console.chromium.CHROMIUM_ARGS``). Each agent is a browser context of its
-own, as if logged in on another machine.
+driven by the pytest-playwright plugin. Its ``browser`` fixture launches
+Chromium once per test session (per xdist worker); the overridden
+``browser_type_launch_args`` points it at ``console.chromium.chromium_path()``
+(``executable_path``: Playwright cannot download browsers on these
+machines) with the switches ``console.chromium.CHROMIUM_ARGS``. Each agent is
+a browser context of its own from the plugin's ``new_context`` fixture (what
+its ``context`` and ``page`` fixtures are made of), as if logged in on
+another machine; the plugin closes them after the scenario and applies its
+command-line options to them (``--headed``, ``--slowmo``, ``--tracing``,
+``--video``, ``--screenshot``, ``--output``).
 
-Playwright is used without the pytest-playwright plugin: that plugin wraps
-every test of the run in a soft-assertion scope, which breaks the suite's
-pytester tests (an in-process inner run nests a second scope).
+The plugin wraps every test call of the run in Playwright's soft-assertion
+scope, and scopes do not nest: the suite's pytester runs
+(tests/simulator/test_plugin.py) pass ``-p no:playwright`` to the inner,
+in-process session.
 
 Without Chromium every scenario here is skipped with one line saying how to
 install it; with ``CI=true`` a missing browser fails the run instead.
@@ -32,8 +39,9 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, ViewportSize, expect
 from pytest_bdd import given, parsers, scenarios, then, when
+from pytest_playwright.pytest_playwright import CreateContextCallback
 
 from calling import sync_dids
 from connector import Client, parse_phone, resolve_config, with_base_url
@@ -52,6 +60,7 @@ PASSWORD = "agent-password-1"
 ENV = {"OZONETEL_API_KEY": "KKdemo0000000000000000000000000001", "OZONETEL_USERNAME": "demouser"}
 POPUP_API = "/CAServices/LeadSquare/PullAPI.php"
 HANG_GUARD_MS = 30_000
+LAPTOP: ViewportSize = {"width": 1100, "height": 800}
 MARKUP = "<img src=x onerror=alert(1)>"
 # Every pop-up ever put on a page, kept by the page itself (Playwright adds it
 # before the page's own script; CSP does not apply to it).
@@ -78,21 +87,34 @@ def screenshot_dir() -> Path:
 # -- the browser ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, launched once per module (each scenario gets fresh contexts)."""
+@pytest.fixture(scope="session")
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], browser_name: str
+) -> dict[str, Any]:
+    """pytest-playwright's launch options, on Debian's Chromium with the console's switches.
+
+    Session-scoped like the plugin's own: the check below runs once, and its
+    skip (or failure) is the outcome of every scenario that wants a browser.
+    """
+    if browser_name != "chromium":
+        pytest.skip(
+            f"the console's browser tests run in Chromium only, not --browser {browser_name}"
+        )
     path = chromium_path()
     if path is None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"Chromium is missing and CI=true: {INSTALL_HINT}")
         pytest.skip(f"browser tests need Chromium (/usr/bin/chromium); {INSTALL_HINT}")
-    expect.set_options(timeout=HANG_GUARD_MS)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(path), args=list(CHROMIUM_ARGS))
-        try:
-            yield browser
-        finally:
-            browser.close()
+    # --headed sets headless=False; the --headless switch would override it.
+    headed = browser_type_launch_args.get("headless") is False
+    args = [arg for arg in CHROMIUM_ARGS if not (headed and arg == "--headless")]
+    return {**browser_type_launch_args, "executable_path": str(path), "args": args}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """Every agent's window is a laptop screen (``--device`` still wins when given)."""
+    return {"viewport": LAPTOP, **browser_context_args}
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +136,7 @@ def crm_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class World:
     """The simulator, the console (with its call-log service), the store, the agents."""
 
-    browser: Browser
+    new_context: CreateContextCallback
     store: CrmStore
     sim: RunningServer
     url: str
@@ -123,7 +145,6 @@ class World:
     stop: threading.Event
     thread: threading.Thread
     pages: dict[str, Page] = field(default_factory=dict)
-    width: dict[str, int] = field(default_factory=dict)
     seen: dict[str, Any] = field(default_factory=dict)
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
@@ -135,8 +156,7 @@ class World:
 
     def page(self, agent: str) -> Page:
         if agent not in self.pages:
-            width = self.width.get(agent, 1100)
-            context = self.browser.new_context(viewport={"width": width, "height": 800})
+            context = self.new_context()  # one browser context per agent
             context.set_default_timeout(HANG_GUARD_MS)
             context.add_init_script(RECORD_POPUPS)
             page = context.new_page()
@@ -156,12 +176,17 @@ class World:
         return page
 
     def close(self) -> None:
+        # Before the servers stop, so no page is left holding an event stream
+        # (the plugin would close the contexts too, but only after this teardown).
         for page in self.pages.values():
             page.context.close()
 
 
 @pytest.fixture
-def world(chromium: Browser, crm_template: Path, tmp_path: Path) -> Iterator[World]:
+def world(
+    new_context: CreateContextCallback, crm_template: Path, tmp_path: Path
+) -> Iterator[World]:
+    expect.set_options(timeout=HANG_GUARD_MS)
     shutil.copyfile(crm_template, tmp_path / "crm.sqlite3")
     store = CrmStore(tmp_path / "crm.sqlite3")
     sim = start_in_thread(create_app())
@@ -183,7 +208,7 @@ def world(chromium: Browser, crm_template: Path, tmp_path: Path) -> Iterator[Wor
     )
     thread.start()
     assert ready.wait(HANG_GUARD_MS / 1000)
-    world = World(chromium, store, sim, urls[0], client, config, stop, thread)
+    world = World(new_context, store, sim, urls[0], client, config, stop, thread)
     try:
         yield world
     finally:

@@ -18,7 +18,12 @@ DEMO_KEY = "KKdemo0000000000000000000000000001"
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     # -p mcc: load the plugin explicitly even if plugin autoload is disabled.
-    return pytester.runpytest_inprocess("-p", "mcc", "-p", "no:cacheprovider", *args)
+    # -p no:playwright: pytest-playwright (the console's browser tests) wraps
+    # every test call in Playwright's soft-assertion scope; in-process, the
+    # inner run would open a second scope inside this test's and fail.
+    return pytester.runpytest_inprocess(
+        "-p", "mcc", "-p", "no:cacheprovider", "-p", "no:playwright", *args
+    )
 
 
 def test_sim_client_talks_to_a_fresh_app_per_test(pytester: pytest.Pytester) -> None:
