@@ -84,3 +84,37 @@ def test_importing_the_library_imports_no_http_or_validation_stack() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_every_module_imports_on_its_own() -> None:
+    # A module that imports only after a sibling has (an import cycle through a
+    # package __init__) breaks a user's first `import simulator.seed`, while the
+    # suite, which imports everything, never notices. One fresh interpreter per
+    # module, a few at a time.
+    modules = sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for part in (*PACKAGES, "simulator", "mcc")
+        for path in (ROOT / part).rglob("*.py")
+        if path.name != "__main__.py"
+    )
+    failed: list[str] = []
+    for start in range(0, len(modules), 8):
+        batch = modules[start : start + 8]
+        procs = [
+            (
+                name,
+                subprocess.Popen(
+                    [sys.executable, "-c", f"import {name}"],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+            )
+            for name in batch
+        ]
+        for name, proc in procs:
+            _, err = proc.communicate(timeout=300)  # a hang guard
+            if proc.returncode != 0:
+                failed.append(f"{name}: {(err.strip().splitlines() or ['?'])[-1]}")
+    assert len(modules) > 150
+    assert failed == []
