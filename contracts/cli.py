@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
-import connector
-from contracts.clauses.context import Options
-from contracts.errors import ContractsError
-from contracts.events import RunFinished, RunSummary, Status
-from contracts.evidence import visible
-from contracts.fixtures import load_fixtures
-from contracts.reporters import FILE_FORMATS, Reporter, StreamReporter, build_file_reporters
-from contracts.reporters.console import ConsoleReporter
-from contracts.runner import run
+from contracts.reporters import FILE_FORMATS
+
+# The run (the connector, httpx, the clauses, rich) is imported when the
+# command runs, so ``mcc verify --help`` stays fast.
+if TYPE_CHECKING:
+    from contracts.events import RunSummary
 
 __all__ = ["verify"]
 
@@ -31,6 +28,8 @@ FORMATS = ("console", *FILE_FORMATS)
 
 
 def _fail(message: str, *, every_line: bool = False) -> None:
+    from contracts.evidence import visible
+
     lines = message.splitlines() or ["failed"]
     # A bad config lists each problem on its own line, as `mcc config check` does.
     text = "\n".join(lines if every_line else lines[:1])
@@ -39,6 +38,8 @@ def _fail(message: str, *, every_line: bool = False) -> None:
 
 
 def _could_not_test(summary: RunSummary) -> str:
+    from contracts.events import Status
+
     errors = [r for r in summary.results if r.status is Status.ERROR]
     return (
         f"could not test {len(errors)} clause(s); first: {errors[0].clause.id}: {errors[0].message}"
@@ -131,6 +132,18 @@ def verify(  # noqa: PLR0917 - click passes every option by keyword
     callback_url: str | None,
 ) -> None:
     """Verify a partner's APIs against a connector config; write a scorecard and reports."""
+    from rich.console import Console
+
+    import connector
+    from contracts.clauses.context import Options
+    from contracts.errors import ContractsError
+    from contracts.events import RunFinished
+    from contracts.evidence import visible
+    from contracts.fixtures import load_fixtures
+    from contracts.reporters import Reporter, StreamReporter, build_file_reporters
+    from contracts.reporters.console import ConsoleReporter
+    from contracts.runner import run
+
     try:
         config = connector.resolve_config(config_name)
         fixtures = load_fixtures(fixtures_path) if fixtures_path is not None else None

@@ -13,23 +13,23 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from connector.errors import ConnectorError
-from connector.redaction import mask_number
-from crm import listing
-from crm.errors import CrmStoreError
-from crm.importer import import_file
-from crm.store import CrmStore
+# rich, the store (SQLite) and the connector's number handling are imported by
+# each command when it runs, so ``mcc crm --help`` stays fast.
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from crm.listing import ListFormat
+    from crm.store import CrmStore
 
 __all__ = ["crm", "default_db_path"]
 
 BAD_INPUT = 2
+# crm.listing.FORMATS (a test keeps them equal), named here for --format's choices.
+LIST_FORMATS = ("table", "json", "csv")
 
 
 def default_db_path() -> Path:
@@ -45,6 +45,10 @@ class _BadInput(click.ClickException):
 
 
 def _open(db: Path | None) -> CrmStore:
+    from connector.errors import ConnectorError
+    from crm.errors import CrmStoreError
+    from crm.store import CrmStore
+
     path = db or default_db_path()
     try:
         return CrmStore(path)
@@ -56,10 +60,14 @@ def _open(db: Path | None) -> CrmStore:
 
 def _row(table: Table, *cells: str) -> None:
     """Add a row of plain-text cells: markup in the data is shown, never interpreted."""
+    from rich.text import Text
+
     table.add_row(*(Text(cell) for cell in cells))
 
 
 def _number(value: str | None, show: bool) -> str:
+    from connector.redaction import mask_number
+
     if not value:
         return ""
     return value if show else mask_number(value)
@@ -86,6 +94,13 @@ def crm() -> None:
 @_db_option
 def import_command(file: Path, db: Path | None) -> None:
     """Import users and leads from FILE (.yaml with users:/leads:, or .csv with a kind column)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from connector.errors import ConnectorError
+    from crm.importer import import_file
+
     with _open(db) as store:
         try:
             summary = import_file(store, file)
@@ -116,6 +131,9 @@ def import_command(file: Path, db: Path | None) -> None:
 @_show_option
 def leads_command(db: Path | None, show_numbers: bool) -> None:
     """List the leads."""
+    from rich.console import Console
+    from rich.table import Table
+
     with _open(db) as store:
         leads = store.leads()
     table = Table(title=f"Leads ({len(leads)})")
@@ -136,7 +154,7 @@ def leads_command(db: Path | None, show_numbers: bool) -> None:
 _format_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(listing.FORMATS),
+    type=click.Choice(LIST_FORMATS),
     default="table",
     show_default=True,
     help="table for people; json (an array) or csv (with a header) whole, for machines.",
@@ -149,9 +167,11 @@ _format_option = click.option(
 @_db_option
 @_show_option
 def activities_command(
-    lead_id: str | None, fmt: listing.ListFormat, db: Path | None, show_numbers: bool
+    lead_id: str | None, fmt: ListFormat, db: Path | None, show_numbers: bool
 ) -> None:
     """List call activities, newest first (every lead's, or one lead's with --lead)."""
+    from crm import listing
+
     with _open(db) as store:
         if lead_id is not None and store.get_lead(lead_id) is None:
             raise _BadInput(f"lead {lead_id!r} is not in {store.path}; see `mcc crm leads`")
@@ -177,8 +197,10 @@ def activities_command(
 @_format_option
 @_db_option
 @click.pass_context
-def users_group(ctx: click.Context, fmt: listing.ListFormat, db: Path | None) -> None:
+def users_group(ctx: click.Context, fmt: ListFormat, db: Path | None) -> None:
     """List the users (agents) with their custom fields; sub-commands manage them."""
+    from crm import listing
+
     if ctx.invoked_subcommand is not None:
         return
     with _open(db) as store:
@@ -197,6 +219,7 @@ def users_group(ctx: click.Context, fmt: listing.ListFormat, db: Path | None) ->
 @_db_option
 def set_password_command(user_id: str, password_stdin: bool, db: Path | None) -> None:
     """Set USER_ID's password for the agent console (`mcc console`); only a salted hash is kept."""
+    from crm.errors import CrmStoreError
     from crm.passwords import MAX_PASSWORD_CHARS
 
     if password_stdin:

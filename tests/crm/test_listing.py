@@ -136,3 +136,10 @@ def test_an_unknown_format_is_refused(db: Path) -> None:
     result = CliRunner().invoke(crm, ["activities", "--db", str(db), "--format", "xml"])
     assert result.exit_code == 2
     assert "'xml' is not one of 'table', 'json', 'csv'" in result.output
+
+
+def test_the_cli_offers_the_listing_formats() -> None:
+    # crm.cli names them itself so that mcc crm --help does not import rich.
+    from crm import cli, listing
+
+    assert cli.LIST_FORMATS == listing.FORMATS

@@ -318,3 +318,8 @@ def test_a_non_ascii_name_in_a_header_template_is_one_clear_line(walk: Any, tmp_
     )
     assert "Traceback" not in result.output
     assert walk.journal("/CAServices/AgentManualDial.php") == []
+
+
+def test_the_number_field_choices_are_the_flows_own() -> None:
+    # mcc call names them itself so that its --help does not import the flows.
+    assert tuple(sorted(click_to_call.NUMBER_FIELDS)) == flows_cli.NUMBER_FIELD_CHOICES

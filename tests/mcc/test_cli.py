@@ -358,3 +358,25 @@ def test_test_api_refuses_a_sample_number_that_is_no_number(
     _no_traceback(result)
     assert "--sample CustomerNumber: '98x' is not a phone number" in result.stderr
     assert provider == []
+
+
+def test_every_commands_help_imports_no_run_stack() -> None:
+    # mcc <command> --help loads the command's module only: the connector's
+    # config model, httpx, rich, Flask, SQLite and Locust wait until it runs.
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from mcc.cli import cli\n"
+        "names = cli.list_commands(None)\n"
+        "codes = [CliRunner().invoke(cli, [n, '--help']).exit_code for n in names]\n"
+        "heavy = sorted(m for m in ('pydantic', 'httpx', 'rich', 'flask', 'sqlite3', 'locust',"
+        " 'jinja2', 'yaml') if m in sys.modules)\n"
+        "print(repr((names, codes, heavy)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True
+    )
+    names, codes, heavy = ast.literal_eval(done.stdout.strip())
+    assert len(names) >= 14
+    assert set(codes) == {0}
+    assert heavy == []
