@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from importlib.metadata import EntryPoint
 from pathlib import Path
+from typing import Any
 
 import click
 import httpx
@@ -159,25 +160,41 @@ def test_the_help_index_is_each_shipped_plugins_own_help() -> None:
             assert stand_in.get_short_help_str(limit) == loaded.get_short_help_str(limit), point
 
 
-def test_help_lists_the_shipped_plugins_without_importing_them() -> None:
-    # A fresh process: the listing and its widths are the ones a user sees, and
-    # the plug-ins (with Flask, rich, pydantic, httpx behind them) stay unloaded.
-    probe = (
+HEAVY = ("pydantic", "httpx", "rich", "flask", "sqlite3", "locust", "jinja2", "yaml")
+
+
+def _fresh(code: str) -> Any:
+    """What ``code`` prints (a Python literal), run in a fresh interpreter after
+    ``from mcc.cli import cli``; ``heavy`` there lists the HEAVY modules loaded."""
+    prelude = (
         "import sys\n"
         "from click.testing import CliRunner\n"
         "from mcc.cli import cli\n"
+        f"def heavy(): return sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", prelude + code],
+        capture_output=True,
+        text=True,
+        timeout=300,  # a hang guard
+        check=True,
+    )
+    return ast.literal_eval(done.stdout.strip())
+
+
+def test_help_lists_the_shipped_plugins_without_importing_them() -> None:
+    # A fresh process: the listing and its widths are the ones a user sees, and
+    # the plug-ins (with Flask, rich, pydantic, httpx behind them) stay unloaded.
+    heavy, same, listing = _fresh(
         "lazy = CliRunner().invoke(cli, ['--help'], prog_name='mcc').output\n"
-        "heavy = sorted(m for m in ('pydantic', 'httpx', 'rich', 'flask', 'calling.cli',"
-        " 'contracts.cli', 'crm.cli', 'console.cli', 'simulator.cli') if m in sys.modules)\n"
+        "plugins = [m for m in ('calling.cli', 'contracts.cli', 'crm.cli', 'console.cli',"
+        " 'simulator.cli') if m in sys.modules]\n"
+        "before = heavy() + plugins\n"
         "for name in cli.list_commands(None):\n"
         "    cli.get_command(None, name)\n"
         "loaded = CliRunner().invoke(cli, ['--help'], prog_name='mcc').output\n"
-        "print(repr((heavy, lazy == loaded, lazy)))\n"
+        "print(repr((before, lazy == loaded, lazy)))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True
-    )
-    heavy, same, listing = ast.literal_eval(done.stdout.strip())
     assert heavy == []
     assert same, listing
     assert "  verify " in listing
@@ -363,20 +380,11 @@ def test_test_api_refuses_a_sample_number_that_is_no_number(
 def test_every_commands_help_imports_no_run_stack() -> None:
     # mcc <command> --help loads the command's module only: the connector's
     # config model, httpx, rich, Flask, SQLite and Locust wait until it runs.
-    probe = (
-        "import sys\n"
-        "from click.testing import CliRunner\n"
-        "from mcc.cli import cli\n"
+    names, codes, heavy = _fresh(
         "names = cli.list_commands(None)\n"
         "codes = [CliRunner().invoke(cli, [n, '--help']).exit_code for n in names]\n"
-        "heavy = sorted(m for m in ('pydantic', 'httpx', 'rich', 'flask', 'sqlite3', 'locust',"
-        " 'jinja2', 'yaml') if m in sys.modules)\n"
-        "print(repr((names, codes, heavy)))\n"
+        "print(repr((names, codes, heavy())))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True
-    )
-    names, codes, heavy = ast.literal_eval(done.stdout.strip())
     assert len(names) >= 14
     assert set(codes) == {0}
     assert heavy == []
