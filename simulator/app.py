@@ -32,6 +32,7 @@ from simulator.config import SimulatorConfig
 from simulator.control.routes import blueprint as control_blueprint
 from simulator.current import EXTENSION, current_simulator, get_simulator
 from simulator.faults import FaultAction, fault_response
+from simulator.journal import KEPT_HEADERS
 from simulator.providers import DIALECTS
 from simulator.providers.params import CUSTOMER_FIELDS, find_problems, read_params
 from simulator.recordings import blueprint as recordings_blueprint
@@ -68,22 +69,30 @@ def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Fla
 
 
 def _before_request() -> BaseResponse | None:
+    # Runs on every request: each step is O(1) when it has nothing to do (no
+    # timed call due, no fault rule, no magic number), and nothing here walks
+    # the calls, the journal or the headers.
     sim = current_simulator()
     if sim.public_url is None:
         sim.public_url = request.host_url.rstrip("/")  # where recordings are served
     sim.tick()
-    dialect = DIALECTS.get(request.blueprint or "")
+    blueprint = request.blueprint or ""
+    dialect = DIALECTS.get(blueprint)
     if dialect is None:
+        if blueprint == "control" and sim.config.worker_processes > 1:
+            return _refuse_control(sim.config.worker_processes)
         return None
     params = read_params(request)
     g.sim_params = params
-    problems = find_problems(params, {k.lower(): v for k, v in request.headers.items()})
+    problems = find_problems(params, request.headers)
     flags: list[str] = [p.flag for p in problems]
     g.sim_flags = flags
     refused = next((p for p in problems if p.refuse), None)
     if refused is not None:
         return dialect.refusal(400, refused.flag, refused.message)
-    actions = sim.faults.take(request.endpoint or "", params.numbers())
+    actions: list[FaultAction] = []
+    if sim.faults.has_rules():
+        actions = sim.faults.take(request.endpoint or "", params.numbers())
     for number in sorted(params.numbers(CUSTOMER_FIELDS)):
         behaviour = behaviour_for(number)
         if behaviour is None or behaviour.fault is None:
@@ -106,18 +115,36 @@ def _after_request(response: Response) -> Response:
     if params is None:
         return response
     sim = current_simulator()
+    headers = request.headers
     sim.journal.record(
         time=sim.now(),
         method=request.method,
         path=request.path,
         operation=request.endpoint or "",
-        query=request.args.to_dict(flat=True),
+        query=request.args,
         params=params.values,
-        headers=request.headers.items(),
+        # Only the kept headers are looked up (the journal keeps no others).
+        headers=[(name, v) for name in KEPT_HEADERS if (v := headers.get(name)) is not None],
         status=response.status_code,
         flags=g.get("sim_flags", ()),
     )
     return response
+
+
+# Control-plane routes that hold no state of their own (the same in every worker).
+_STATELESS_CONTROL = frozenset({"control.behaviours"})
+
+
+def _refuse_control(workers: int) -> Response | None:
+    """With several worker processes, each has its own state: the control plane refuses (409)."""
+    if request.endpoint in _STATELESS_CONTROL:
+        return None
+    return _json_error(
+        409,
+        f"this simulator runs in {workers} worker processes, each with its own calls, "
+        "journal, faults and seed, so /_sim cannot answer for all of them; serve it with "
+        "one process (--server waitress, or gunicorn --workers 1) for stateful tests",
+    )
 
 
 def _json_error(status: int, message: str) -> Response:

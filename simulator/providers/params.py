@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Request, g, request
+from werkzeug.datastructures import Headers
 
 from simulator.limits import MAX_PARAM_CHARS
 from simulator.state.numbers import national
@@ -63,6 +64,7 @@ _TOKEN = re.compile(
     r"|\{\{[^}]*\}\}"  # {{Agent_Number}}
     r"|\$\{[A-Za-z_][A-Za-z0-9_]*\}"  # ${ENV_VAR} the connector did not expand
 )
+_TOKEN_START = re.compile(r"[@{$]")
 _NULL_TEXTS = frozenset({"null", "undefined"})
 
 
@@ -138,7 +140,9 @@ def current_params() -> Params:
     return params
 
 
-def find_problems(params: Params, headers: Mapping[str, str] | None = None) -> list[ParamProblem]:
+def find_problems(
+    params: Params, headers: Mapping[str, str] | Headers | None = None
+) -> list[ParamProblem]:
     """Unresolved tokens anywhere; ``null`` or empty where a number belongs.
 
     Tokens and ``null`` numbers are refused. An empty number is only flagged:
@@ -150,7 +154,8 @@ def find_problems(params: Params, headers: Mapping[str, str] | None = None) -> l
         if len(value) > MAX_PARAM_CHARS:
             problems.append(ParamProblem(name, value, "too_long", refuse=True))
             continue
-        token = _TOKEN.search(value)
+        # Every token starts with "@", "{" or "$": most values skip the regex.
+        token = _TOKEN.search(value) if _TOKEN_START.search(value) else None
         lowered = value.strip().lower()
         if token:
             problems.append(ParamProblem(name, token.group(0), "unresolved_token", refuse=True))
@@ -159,7 +164,9 @@ def find_problems(params: Params, headers: Mapping[str, str] | None = None) -> l
         elif name in NUMBER_FIELDS and not lowered:
             problems.append(ParamProblem(name, value, "null_value", refuse=False))
     for name in CHECKED_HEADERS:
-        header = (headers or {}).get(name)
+        # headers.get, not a copy of every header: a request's headers are
+        # only looked up here (Werkzeug's headers match names case-insensitively).
+        header = headers.get(name) if headers is not None else None
         if header and (token := _TOKEN.search(header)):
             problems.append(ParamProblem(name, token.group(0), "unresolved_token", refuse=True))
     return problems

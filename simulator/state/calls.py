@@ -12,12 +12,16 @@ history of ``(state, time)``. How it moves is its ``mode``:
 - ``timed``: ``tick(now)`` moves it once ``delays[state]`` seconds of the
   injectable clock have passed in a state; each step is stamped at its due
   time, not at the time of the tick, so results do not depend on polling.
+  Timed calls wait in a heap ordered by their next due time, so a tick looks
+  only at what is due: its cost does not grow with the number of live calls.
 
 DND and blacklisted dials fail at once in every mode (nothing is dialled).
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -52,6 +56,7 @@ class CallState(StrEnum):
 
 TERMINAL = frozenset({CallState.COMPLETED, CallState.NOT_ANSWERED, CallState.FAILED})
 MAIN_PATH = (CallState.QUEUED, CallState.AGENT_RINGING, CallState.CONNECTED, CallState.COMPLETED)
+_PATH_INDEX = {state: index for index, state in enumerate(MAIN_PATH)}
 #: Seconds a call spends in a state before a timed/immediate step moves it on.
 DEFAULT_DELAYS: Mapping[str, float] = {"queued": 1.0, "agent_ringing": 5.0, "connected": 30.0}
 _ALIASES = {"ringing": CallState.AGENT_RINGING, "answered": CallState.CONNECTED}
@@ -100,7 +105,9 @@ def parse_delays(value: Mapping[str, Any]) -> dict[str, float]:
     return result
 
 
-@dataclass
+# slots: a finished call is kept (history_size of them), so its records stay
+# small and few for the garbage collector to walk.
+@dataclass(slots=True)
 class Transition:
     """One step in a call's history."""
 
@@ -108,7 +115,7 @@ class Transition:
     at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """A call placed through a provider route or injected as incoming."""
 
@@ -182,7 +189,10 @@ class Call:
                 )
             self.history.append(Transition(to, at))
             return
-        here, there = MAIN_PATH.index(state), MAIN_PATH.index(to)
+        here, there = _PATH_INDEX[state], _PATH_INDEX[to]
+        if there == here + 1:  # the usual single step
+            self.history.append(Transition(to, at))
+            return
         if there <= here:
             raise InvalidTransition(
                 f"call {self.ucid} is {state.value}; it can only move forward "
@@ -217,8 +227,14 @@ class CallBook:
     """The calls of one simulator, in creation order.
 
     Live calls are always kept; finished ones only up to ``keep_finished``
-    (oldest dropped), so a long load run does not grow memory or slow the
-    pop-up lookup.
+    (those that finished first are dropped first), so a long load run does not
+    grow memory or slow the pop-up lookup. Callers hold the simulator's lock.
+
+    Timed calls wait in a heap of ``(due, seq, ucid)``: :meth:`tick` pops only
+    what is due, and :meth:`due_by` answers "anything due?" in O(1). An entry
+    goes stale when its call is moved by hand, switched to another mode or
+    rescheduled; ``_scheduled`` names each call's current entry, and a stale
+    one is skipped when it comes up.
     """
 
     def __init__(self, keep_finished: int = 10_000) -> None:
@@ -226,24 +242,33 @@ class CallBook:
         self._keep_finished = keep_finished
         # Inbound calls are few (injected by the control plane); PullAPI scans only these.
         self._inbound: dict[str, Call] = {}
-        # Calls not yet finished: the only ones a timed tick can move. Finished
-        # calls leave it lazily, so each request's tick costs O(live calls).
-        self._live: dict[str, Call] = {}
+        # Finished calls in the order they finished (a dict keeps order, O(1) removal).
+        self._finished: dict[str, None] = {}
+        self._due: list[tuple[datetime, int, str]] = []
+        self._scheduled: dict[str, int] = {}  # ucid -> seq of its current heap entry
+        self._seq = itertools.count()
 
     def add(self, call: Call) -> None:
-        """Keep ``call`` under its UCID; drop the oldest finished calls past the limit."""
+        """Keep ``call`` under its UCID (a finished one counts against the history)."""
         self.calls[call.ucid] = call
         if call.direction == "inbound":
             self._inbound[call.ucid] = call
-        if not call.is_terminal:
-            self._live[call.ucid] = call
-        # Prune in batches (10 % slack) so a steady load pays O(1) per call.
+        if call.is_terminal:
+            self.finished(call)
+
+    def finished(self, call: Call) -> None:
+        """Note that ``call`` has ended; drop the oldest finished calls past the limit.
+
+        Pruned in batches (10 % slack), each batch O(its size): a steady load
+        pays O(1) per call, however many calls are live.
+        """
+        self._finished[call.ucid] = None
         excess = len(self.calls) - self._keep_finished
         if excess > max(1, self._keep_finished // 10):
-            for ucid in [u for u, c in self.calls.items() if c.is_terminal][:excess]:
-                del self.calls[ucid]
+            for ucid in list(itertools.islice(self._finished, excess)):
+                del self._finished[ucid]
+                self.calls.pop(ucid, None)
                 self._inbound.pop(ucid, None)
-                self._live.pop(ucid, None)
 
     def get(self, ucid: str) -> Call | None:
         """The call with this UCID, if any."""
@@ -253,7 +278,9 @@ class CallBook:
         """Forget every call."""
         self.calls.clear()
         self._inbound.clear()
-        self._live.clear()
+        self._finished.clear()
+        self._due.clear()
+        self._scheduled.clear()
 
     def run_to_end(self, call: Call, delays: Mapping[str, float]) -> None:
         """Immediate mode: walk the planned path, stamping clock time + delays."""
@@ -262,28 +289,54 @@ class CallBook:
             at = at + timedelta(seconds=_delay(call, delays, call.state))
             call.advance(step, at)
 
+    def schedule(self, call: Call, delays: Mapping[str, float]) -> None:
+        """Put a live timed call in the heap at its next due time (replacing any entry)."""
+        if call.is_terminal or call.mode != "timed":
+            self._scheduled.pop(call.ucid, None)
+            return
+        seq = next(self._seq)
+        self._scheduled[call.ucid] = seq
+        heapq.heappush(self._due, (_next_due(call, delays), seq, call.ucid))
+
+    def reschedule(self, delays: Mapping[str, float]) -> None:
+        """The delays changed: every timed call's due time is computed again."""
+        waiting = [self.calls[u] for u in self._scheduled if u in self.calls]
+        self._due.clear()
+        self._scheduled.clear()
+        for call in waiting:
+            self.schedule(call, delays)
+
+    def due_by(self, now: datetime) -> bool:
+        """Whether a timed call may be due at ``now`` (O(1); no lock needed to ask)."""
+        due = self._due
+        return bool(due) and due[0][0] <= now
+
     def tick(self, now: datetime, delays: Mapping[str, float]) -> list[Call]:
         """Timed mode: move every due call; return the calls that ended."""
         ended: list[Call] = []
-        for ucid, call in list(self._live.items()):
-            if call.is_terminal:  # finished by hand or in immediate mode
-                del self._live[ucid]
-                continue
-            if call.mode != "timed":
+        heap = self._due
+        while heap and heap[0][0] <= now:
+            _, seq, ucid = heapq.heappop(heap)
+            if self._scheduled.get(ucid) != seq:
+                continue  # stale: moved, switched or rescheduled since
+            del self._scheduled[ucid]
+            call = self.calls.get(ucid)
+            if call is None or call.is_terminal or call.mode != "timed":
                 continue
             while (step := call.next_planned()) is not None:
-                due = call.history[-1].at + timedelta(seconds=_delay(call, delays, call.state))
+                due = _next_due(call, delays)
                 if due > now:
                     break
                 call.advance(step, due)
             if call.is_terminal:
                 ended.append(call)
-                del self._live[ucid]
+            else:
+                self.schedule(call, delays)
         return ended
 
     def timed_pending(self) -> bool:
         """Whether a live call still waits for a timed transition."""
-        return any(call.mode == "timed" and not call.is_terminal for call in self._live.values())
+        return bool(self._scheduled)
 
     def active_inbound_for_agent(self, phone: str) -> Call | None:
         """The newest inbound call ringing or connected at this agent phone."""
@@ -292,6 +345,12 @@ class CallBook:
             del self._inbound[ucid]  # finished: never live again
         matches = [c for c in self._inbound.values() if c.agent_phone == phone and c.state in live]
         return matches[-1] if matches else None
+
+
+def _next_due(call: Call, delays: Mapping[str, float]) -> datetime:
+    """When a timed call leaves its current state."""
+    last = call.history[-1]
+    return last.at + timedelta(seconds=_delay(call, delays, last.state))
 
 
 def _delay(call: Call, delays: Mapping[str, float], state: CallState) -> float:

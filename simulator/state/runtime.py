@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from simulator.callbacks import CallbackMode, CallbackPayload, Outbox
@@ -145,6 +146,8 @@ class Simulator:
 
     def allow(self, account: Account) -> bool:
         """Count one request against the account's per-minute limit."""
+        if account.rate_limit_per_minute is None:
+            return True  # no limit: nothing to count, no clock to read
         with self.lock:
             return self.rate.hit(account.name, account.rate_limit_per_minute, self.now())
 
@@ -210,6 +213,7 @@ class Simulator:
             if call.is_terminal:
                 self._ended(call)
             elif call.mode == "timed":
+                self.calls.schedule(call, self.delays)
                 self._wake_ticker()
             return call
 
@@ -238,6 +242,7 @@ class Simulator:
             call.advance(CallState.AGENT_RINGING, now)
             self.calls.add(call)
             if call.mode == "timed":
+                self.calls.schedule(call, self.delays)
                 self._wake_ticker()
             return call
 
@@ -250,6 +255,8 @@ class Simulator:
             call.advance(parse_state(to), self.now())
             if call.is_terminal:
                 self._ended(call)
+            else:
+                self.calls.schedule(call, self.delays)  # a timed call waits anew from here
             return call
 
     def set_transitions(
@@ -264,6 +271,7 @@ class Simulator:
                 self.mode = mode
                 if parsed is not None:
                     self.delays = parsed
+                    self.calls.reschedule(parsed)
                 return
             call = self.calls.get(ucid)
             if call is None:
@@ -274,11 +282,22 @@ class Simulator:
             if mode == "immediate" and not call.is_terminal:
                 self.calls.run_to_end(call, self.delays)
                 self._ended(call)
-            elif mode == "timed" and not call.is_terminal:
-                self._wake_ticker()
+            elif not call.is_terminal:
+                self.calls.schedule(call, self.delays)  # in the heap only if timed
+                if mode == "timed":
+                    self._wake_ticker()
 
     def tick(self) -> None:
-        """Apply due timed transitions (called lazily on every request)."""
+        """Apply due timed transitions (called lazily on every request).
+
+        O(1) when nothing is due: no timed call waiting costs no clock read
+        and no lock; otherwise only the due calls are touched.
+        """
+        if not self.calls.timed_pending():
+            return
+        now = self.now()
+        if not self.calls.due_by(now):
+            return
         with self.lock:
             for call in self.calls.tick(self.now(), self.delays):
                 self._ended(call)
@@ -306,18 +325,23 @@ class Simulator:
         return f"{self.public_url}/recordings/{account.username}/{call.ucid}.wav"
 
     def _ended(self, call: Call) -> None:
+        self.calls.finished(call)
         builder = self.record_builders.get(call.dialect)
         account = self.directory.accounts.get(call.account)
         if builder is None or account is None:
             return
         call.recording_url = self.recording_url(call, account)
-        payload = builder(call, account, self.directory, self.profile)
-        if payload is None:
-            return
         # A URL given with the call (the generic dialect's callback_url) wins
         # over the account's, as providers with per-call status callbacks do.
         url = call.callback_url or account.callback_url
-        self.outbox.enqueue(call.ucid, url, payload)
+        # The record is built when it is sent or looked at, not now: most load
+        # runs have no callback URL, and building the record was a sixth of a
+        # request. What it is built from cannot change meanwhile: the call has
+        # ended, and a seed merge or reset makes a new directory (and accounts)
+        # rather than changing these.
+        self.outbox.enqueue(
+            call.ucid, url, partial(builder, call, account, self.directory, self.profile)
+        )
 
     def close(self) -> None:
         """Stop the callback worker and the ticker."""
