@@ -30,7 +30,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -173,7 +173,9 @@ class Delivery:
     created_at: datetime
     due_at: datetime
     state: str = "pending"
-    attempts: list[Attempt] = field(default_factory=list)
+    # A tuple: most deliveries are never attempted (no URL), and a shared empty
+    # tuple costs them nothing; the few attempts a delivery gets are re-tupled.
+    attempts: tuple[Attempt, ...] = ()
     in_flight: bool = False
 
     @property
@@ -325,7 +327,7 @@ class Outbox:
             if self.mode.duplicate and made[0].ok:
                 made.append(self._send(delivery, now))
         with self._lock:
-            delivery.attempts.extend(made)
+            delivery.attempts += tuple(made)
             delivery.in_flight = False
             if any(a.ok for a in made):
                 delivery.state = "delivered"

@@ -86,7 +86,7 @@ class CallTimes:
 
 def call_times(call: Call) -> CallTimes:
     """Durations used by every dialect's call record."""
-    end = call.ended_at or call.history[-1].at
+    end = call.ended_at or call.steps[-1][1]
     ringing = call.entered(CallState.AGENT_RINGING)
     connected = call.entered(CallState.CONNECTED)
     total = (end - call.started_at).total_seconds()

@@ -12,7 +12,6 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from simulator.callbacks import CallbackMode, CallbackPayload, Outbox
@@ -28,7 +27,6 @@ from simulator.state.calls import (
     Call,
     CallBook,
     CallState,
-    Transition,
     parse_delays,
     parse_state,
 )
@@ -53,6 +51,29 @@ class UnknownCall(SimulatorError, KeyError):
     def __init__(self, ucid: str) -> None:
         super().__init__(f"no call {ucid}")
         self.ucid = ucid
+
+
+class _RecordJob:
+    """A call record to build later: one small object per ended call (a partial is two)."""
+
+    __slots__ = ("account", "builder", "call", "directory", "profile")
+
+    def __init__(
+        self,
+        builder: RecordBuilder,
+        call: Call,
+        account: Account,
+        directory: Directory,
+        profile: Profile,
+    ) -> None:
+        self.builder = builder
+        self.call = call
+        self.account = account
+        self.directory = directory
+        self.profile = profile
+
+    def __call__(self) -> CallbackPayload | None:
+        return self.builder(self.call, self.account, self.directory, self.profile)
 
 
 class Simulator:
@@ -200,10 +221,11 @@ class Simulator:
                 mode=self.mode,
                 planned=planned,
                 reason=reason,
-                extra=dict(extra or {}),
                 callback_url=callback_url,
             )
-            call.history.append(Transition(CallState.QUEUED, now))
+            if extra:
+                call.extra = dict(extra)
+            call.begin(now)
             self.calls.add(call)
             if reason in ("dnd", "blacklisted"):
                 # Refused before dialling, whatever the transition mode.
@@ -238,7 +260,7 @@ class Simulator:
                 # Immediate mode would end the call before anyone could pull it.
                 mode="manual" if self.mode == "immediate" else self.mode,
             )
-            call.history.append(Transition(CallState.QUEUED, now))
+            call.begin(now)
             call.advance(CallState.AGENT_RINGING, now)
             self.calls.add(call)
             if call.mode == "timed":
@@ -340,7 +362,7 @@ class Simulator:
         # ended, and a seed merge or reset makes a new directory (and accounts)
         # rather than changing these.
         self.outbox.enqueue(
-            call.ucid, url, partial(builder, call, account, self.directory, self.profile)
+            call.ucid, url, _RecordJob(builder, call, account, self.directory, self.profile)
         )
 
     def close(self) -> None:
