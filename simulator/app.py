@@ -23,7 +23,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -34,7 +34,12 @@ from simulator.current import EXTENSION, current_simulator, get_simulator
 from simulator.faults import FaultAction, fault_response
 from simulator.journal import KEPT_HEADERS
 from simulator.providers import DIALECTS
-from simulator.providers.params import CUSTOMER_FIELDS, find_problems, read_params
+from simulator.providers.params import (
+    CHECKED_HEADERS,
+    CUSTOMER_FIELDS,
+    find_problems,
+    read_params,
+)
 from simulator.recordings import blueprint as recordings_blueprint
 from simulator.state.runtime import Simulator
 
@@ -71,28 +76,32 @@ def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Fla
 def _before_request() -> BaseResponse | None:
     # Runs on every request: each step is O(1) when it has nothing to do (no
     # timed call due, no fault rule, no magic number), and nothing here walks
-    # the calls, the journal or the headers.
+    # the calls, the journal or the headers. The request and g are taken from
+    # their proxies once (each proxy access costs a context lookup).
     sim = current_simulator()
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
     if sim.public_url is None:
-        sim.public_url = request.host_url.rstrip("/")  # where recordings are served
+        sim.public_url = req.host_url.rstrip("/")  # where recordings are served
     sim.tick()
-    blueprint = request.blueprint or ""
+    blueprint = req.blueprint or ""
     dialect = DIALECTS.get(blueprint)
     if dialect is None:
         if blueprint == "control" and sim.config.worker_processes > 1:
             return _refuse_control(sim.config.worker_processes)
         return None
-    params = read_params(request)
-    g.sim_params = params
-    problems = find_problems(params, request.headers)
+    params = read_params(req)
+    found = g._get_current_object()
+    found.sim_params = params
+    environ = req.environ
+    problems = find_problems(params, {name: environ.get(key) for name, key in _CHECKED})
     flags: list[str] = [p.flag for p in problems]
-    g.sim_flags = flags
+    found.sim_flags = flags
     refused = next((p for p in problems if p.refuse), None)
     if refused is not None:
         return dialect.refusal(400, refused.flag, refused.message)
     actions: list[FaultAction] = []
     if sim.faults.has_rules():
-        actions = sim.faults.take(request.endpoint or "", params.numbers())
+        actions = sim.faults.take(req.endpoint or "", params.numbers())
     for number in sorted(params.numbers(CUSTOMER_FIELDS)):
         behaviour = behaviour_for(number)
         if behaviour is None or behaviour.fault is None:
@@ -103,32 +112,49 @@ def _before_request() -> BaseResponse | None:
     for action in actions:
         flags.append(f"fault:{action.fault}")
         response = fault_response(
-            action, url=request.url, hold=sim.holds, default_hang_s=sim.config.hang_s
+            action, url=req.url, hold=sim.holds, default_hang_s=sim.config.hang_s
         )
         if response is not None:
             return response
     return None
 
 
+def _environ_key(header: str) -> str:
+    """Where a WSGI server puts a request header (PEP 3333)."""
+    name = header.upper().replace("-", "_")
+    return name if name in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{name}"
+
+
+# Headers are read straight from the WSGI environ, and only these.
+_CHECKED = tuple((name, _environ_key(name)) for name in CHECKED_HEADERS)
+_KEPT = tuple((name, _environ_key(name)) for name in KEPT_HEADERS)
+
+
 def _after_request(response: Response) -> Response:
-    params = g.get("sim_params")
+    found = g._get_current_object()
+    params = getattr(found, "sim_params", None)
     if params is None:
         return response
     sim = current_simulator()
-    headers = request.headers
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    environ = req.environ
     sim.journal.record(
         time=sim.now(),
-        method=request.method,
-        path=request.path,
-        operation=request.endpoint or "",
-        query=request.args,
+        method=req.method,
+        path=req.path,
+        operation=req.endpoint or "",
+        query=_NO_QUERY,
+        # The query's values are in params already (the query wins there).
+        query_names=req.args.keys(),
         params=params.values,
-        # Only the kept headers are looked up (the journal keeps no others).
-        headers=[(name, v) for name in KEPT_HEADERS if (v := headers.get(name)) is not None],
+        headers=[(name, v) for name, key in _KEPT if (v := environ.get(key)) is not None],
         status=response.status_code,
-        flags=g.get("sim_flags", ()),
+        flags=getattr(found, "sim_flags", ()),
     )
     return response
+
+
+_NO_QUERY: Mapping[str, str] = {}
 
 
 # Control-plane routes that hold no state of their own (the same in every worker).

@@ -238,6 +238,9 @@ class Outbox:
         self._max_attempts = max_attempts
         self._deliver = deliver
         self._deliveries: dict[str, Delivery] = {}
+        # Ids of finished deliveries (no URL, delivered, given up) in the order
+        # they finished: the oldest are forgotten first, in O(1) each.
+        self._finished: dict[str, None] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._client: httpx.Client | None = None
@@ -259,6 +262,8 @@ class Outbox:
                 state="pending" if url else "no_url",
             )
             self._deliveries[delivery.id] = delivery
+            if delivery.state != "pending":
+                self._finished[delivery.id] = None
             self._forget_oldest_finished()
         if url and self._deliver:
             self._start_worker()
@@ -271,9 +276,9 @@ class Outbox:
         """
         excess = len(self._deliveries) - self._keep_finished
         if excess > max(1, self._keep_finished // 10):  # in batches: O(1) per delivery
-            finished = [k for k, d in self._deliveries.items() if d.state != "pending"]
-            for key in finished[:excess]:
-                del self._deliveries[key]
+            for key in list(itertools.islice(self._finished, excess)):
+                del self._finished[key]
+                self._deliveries.pop(key, None)
 
     def deliveries(self) -> list[Delivery]:
         """Every delivery with a record, oldest first (records are built here if not yet)."""
@@ -285,6 +290,7 @@ class Outbox:
         """Forget every delivery (reset)."""
         with self._lock:
             self._deliveries.clear()
+            self._finished.clear()
 
     def flush(self) -> list[dict[str, Any]]:
         """Send every due delivery now; report what each attempt got."""
@@ -304,6 +310,7 @@ class Outbox:
             if delivery.built() is None:  # the provider sends nothing for this call
                 with self._lock:
                     self._deliveries.pop(delivery.id, None)
+                    self._finished.pop(delivery.id, None)
                 continue
             attempts = self._attempt(delivery)
             results.append(
@@ -331,8 +338,10 @@ class Outbox:
             delivery.in_flight = False
             if any(a.ok for a in made):
                 delivery.state = "delivered"
+                self._finished[delivery.id] = None
             elif len(delivery.attempts) >= self._max_attempts:
                 delivery.state = "gave_up"
+                self._finished[delivery.id] = None
             else:
                 failures = sum(1 for a in delivery.attempts if not a.ok)
                 wait = backoff_s(failures, base=self.backoff_base_s, cap=self.backoff_cap_s)

@@ -138,7 +138,7 @@ _Record = tuple[
     str,  # method
     str,  # path
     str,  # operation
-    dict[str, str],  # query
+    dict[str, str] | tuple[str, ...],  # query, or the names of params that came in it
     dict[str, str],  # params
     dict[str, str],  # headers
     int,  # status
@@ -147,8 +147,26 @@ _Record = tuple[
 ]
 
 
+def _query_of(names: tuple[str, ...], params: Mapping[str, str]) -> dict[str, str]:
+    return {name: params[name] for name in names if name in params}
+
+
 def _entry(record: _Record) -> JournalEntry:
-    return JournalEntry(*record)
+    entry_id, time, method, path, operation, query, params, headers, status, flags, size = record
+    return JournalEntry(
+        id=entry_id,
+        time=time,
+        method=method,
+        path=path,
+        operation=operation,
+        # names: the values are the entry's params
+        query=_query_of(query, params) if isinstance(query, tuple) else query,
+        params=params,
+        headers=headers,
+        status=status,
+        flags=flags,
+        size=size,
+    )
 
 
 class Journal:
@@ -184,21 +202,41 @@ class Journal:
         headers: Iterable[tuple[str, str]],
         status: int,
         flags: Iterable[str] = (),
+        query_names: Iterable[str] = (),
     ) -> int:
         """Add an entry (secrets redacted and values cut here, whatever the caller passed).
 
+        ``query_names`` names query parameters whose values are those in
+        ``params`` (the app's merged parameters, where the query wins): the
+        entry keeps only their names, and the query is rebuilt when read.
         Returns the entry's id.
         """
-        kept_query, query_size = _bounded(query)
         kept_params, params_size = _bounded(params)
-        kept_headers, headers_size = _bounded(
-            {k.lower(): v for k, v in headers if k.lower() in KEPT_HEADERS}
-        )
+        kept_query: dict[str, str] | tuple[str, ...]
+        names = tuple(query_names)
+        if len(names) > MAX_ITEMS or any(len(n) > MAX_KEY_CHARS for n in names):
+            names = tuple(truncated(n, MAX_KEY_CHARS) for n in names[:MAX_ITEMS])
+        if query or not names:
+            kept_query, query_size = _bounded(query)
+            if names:  # both given: the names' values join the mapping now
+                kept_query = {**_query_of(names, kept_params), **kept_query}
+        else:
+            # Each named pair is one of the params' pairs: their text bounds it.
+            kept_query, query_size = names, params_size
+        kept_headers: dict[str, str] = {}
+        headers_size = 2
+        kept = [(k.lower(), v) for k, v in headers]
+        if kept:
+            kept_headers, headers_size = _bounded({k: v for k, v in kept if k in KEPT_HEADERS})
         if len(path) > MAX_VALUE_CHARS:
             path = truncated(path, MAX_VALUE_CHARS)
         if len(operation) > MAX_KEY_CHARS:
             operation = truncated(operation, MAX_KEY_CHARS)
-        unique_flags = tuple(dict.fromkeys(truncated(f, MAX_KEY_CHARS) for f in flags))
+        unique_flags: tuple[str, ...] = ()
+        flags_size = 0
+        if flags:
+            unique_flags = tuple(dict.fromkeys(truncated(f, MAX_KEY_CHARS) for f in flags))
+            flags_size = sum(len(f) + 3 for f in unique_flags)
         size = (
             _ENTRY_OVERHEAD
             + query_size
@@ -206,7 +244,7 @@ class Journal:
             + headers_size
             + len(path)
             + len(operation)
-            + sum(len(f) + 3 for f in unique_flags)
+            + flags_size
         )
         entries = self._entries
         with self._lock:

@@ -64,15 +64,19 @@ def dial_outcome(directory: Directory, customer: str) -> DialOutcome:
     if customer in directory.dnd:
         return DialOutcome("dnd", CallState.FAILED)
     behaviour = behaviour_for(customer)
-    outcome = behaviour.outcome if behaviour and behaviour.fault is None else "ok"
-    planned = {
-        "dnd": CallState.FAILED,
-        "blacklisted": CallState.FAILED,
-        "invalid_number": CallState.FAILED,
-        "busy": CallState.NOT_ANSWERED,
-        "no_answer": CallState.NOT_ANSWERED,
-    }.get(outcome, CallState.COMPLETED)
-    return DialOutcome(outcome, planned)
+    if behaviour is None or behaviour.fault is not None:
+        return _ORDINARY
+    return DialOutcome(behaviour.outcome, _PLANNED.get(behaviour.outcome, CallState.COMPLETED))
+
+
+_PLANNED = {
+    "dnd": CallState.FAILED,
+    "blacklisted": CallState.FAILED,
+    "invalid_number": CallState.FAILED,
+    "busy": CallState.NOT_ANSWERED,
+    "no_answer": CallState.NOT_ANSWERED,
+}
+_ORDINARY = DialOutcome("ok")  # frozen: one object serves every ordinary number
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ _TOKEN = re.compile(
 )
 _TOKEN_START = re.compile(r"[@{$]")
 _NULL_TEXTS = frozenset({"null", "undefined"})
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def read_params(req: Request) -> Params:
         body = None
     if isinstance(body, dict):
         values.update({str(k): _text(v) for k, v in body.items()})
-    values.update(req.form.to_dict(flat=True))
+    if req.mimetype in _FORM_TYPES:  # Werkzeug parses no other body as a form
+        values.update(req.form.to_dict(flat=True))
     values.update(req.args.to_dict(flat=True))
     return Params(values=values, json_body=body)
 
@@ -141,7 +143,7 @@ def current_params() -> Params:
 
 
 def find_problems(
-    params: Params, headers: Mapping[str, str] | Headers | None = None
+    params: Params, headers: Mapping[str, str | None] | Headers | None = None
 ) -> list[ParamProblem]:
     """Unresolved tokens anywhere; ``null`` or empty where a number belongs.
 

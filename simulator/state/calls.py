@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -161,6 +162,7 @@ class Call:
         self._add((CallState.QUEUED.value, at))
 
     def _add(self, *steps: Step) -> None:
+        """Append steps (an ended call's tuple becomes a list again if it must)."""
         current = self.steps
         if isinstance(current, tuple):
             current = self.steps = list(current)
@@ -196,7 +198,10 @@ class Call:
 
     def next_planned(self) -> CallState | None:
         """The next state on the way to ``planned``; None once terminal."""
-        state = self.state
+        return self.planned_after(self.state)
+
+    def planned_after(self, state: CallState) -> CallState | None:
+        """The state that follows ``state`` on the way to ``planned``; None after an end."""
         if state in TERMINAL:
             return None
         if self.planned == CallState.FAILED and self.reason in _PRE_DIAL_FAILURES:
@@ -315,10 +320,18 @@ class CallBook:
 
     def run_to_end(self, call: Call, delays: Mapping[str, float]) -> None:
         """Immediate mode: walk the planned path, stamping clock time + delays."""
-        at = call.steps[-1][1]
-        while (step := call.next_planned()) is not None:
-            at = at + timedelta(seconds=_delay(call, delays, call.state))
-            call.advance(step, at)
+        # The planned path is valid by construction: the steps are appended
+        # at once, without advance()'s checks (this runs on every immediate call).
+        state, at = call.state, call.steps[-1][1]
+        steps: list[Step] = []
+        while (step := call.planned_after(state)) is not None:
+            seconds = _delay(call, delays, state)
+            if seconds:
+                at = at + _seconds(seconds)
+            steps.append((step.value, at))
+            state = step
+        if steps:
+            call._add(*steps)
 
     def schedule(self, call: Call, delays: Mapping[str, float]) -> None:
         """Put a live timed call in the heap at its next due time (replacing any entry)."""
@@ -382,6 +395,12 @@ def _next_due(call: Call, delays: Mapping[str, float]) -> datetime:
     """When a timed call leaves its current state."""
     name, at = call.steps[-1]
     return at + timedelta(seconds=_delay(call, delays, _STATE_OF[name]))
+
+
+@lru_cache(maxsize=256)
+def _seconds(seconds: float) -> timedelta:
+    # The few delays in use, made once each.
+    return timedelta(seconds=seconds)
 
 
 def _delay(call: Call, delays: Mapping[str, float], state: CallState) -> float:
