@@ -115,7 +115,7 @@ ROUTES: dict[str, tuple[str, bytes, str, str, str]] = {
     ),
 }
 _PY = sys.executable
-console = Console()
+console = Console(width=max(Console().width, 150))
 
 
 def _say(text: str) -> None:

@@ -91,7 +91,10 @@ def sim() -> None:
     type=click.Choice(["waitress", "gunicorn"]),
     default="waitress",
     show_default=True,
-    help="WSGI server; gunicorn runs one simulator state per worker process.",
+    help=(
+        "WSGI server; gunicorn runs one simulator state per worker process, and with "
+        "more than one worker /_sim refuses its stateful routes (409)."
+    ),
 )
 def serve_command(
     *,
@@ -110,6 +113,8 @@ def serve_command(
     try:
         seed = load_seed(seed_path)
         config: dict[str, Any] = {"seed": seed}
+        if server == "gunicorn" and workers > 1:
+            config["worker_processes"] = workers  # each has its own state: see docs/simulator.md
         if random_seed is not None:
             config["random_seed"] = random_seed
         app = create_app(config)
