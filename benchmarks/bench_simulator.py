@@ -350,10 +350,12 @@ def _soak(wrk: str, quick: bool) -> dict[str, object]:
         done = probe.requests
         slice_s = max(1.0, (total / 10) / max(probe.rps, 1.0))
         slices: list[tuple[int, float, float]] = []  # requests, p99 ms, RSS MB
+        loads: list[float] = []  # the machine's 1-minute load average after each slice
         while done < total or len(slices) < 10:
             load = run_wrk(wrk, url, connections=16, seconds=slice_s, threads=WRK_THREADS)
             done += load.requests
             slices.append((load.requests, load.p99_ms, running.rss_mb()))
+            loads.append(round(os.getloadavg()[0], 2))
             if load.errors:
                 raise RuntimeError(f"soak: {load.errors} failed requests")
         first, last = slices[0], slices[-1]
@@ -363,6 +365,7 @@ def _soak(wrk: str, quick: bool) -> dict[str, object]:
             "soak_requests": done,
             "soak_rss_per_tenth_mb": [round(s[2], 1) for s in slices],
             "soak_p99_per_tenth_ms": [round(s[1], 1) for s in slices],
+            "soak_load_average_per_tenth": loads,
             "soak_rss_growth_mb": round(growth, 1),
             "soak_p99_last_vs_first": round(p99_ratio, 2),
             "soak_checks": {
