@@ -26,10 +26,8 @@ def build(app: str, workers: int, server: str) -> Any:
         return create_bare_app()
     from simulator import create_app
 
-    config: dict[str, Any] = {"random_seed": 1}
-    if server == "gunicorn" and workers > 1:
-        config["worker_processes"] = workers
-    return create_app(config)
+    del workers, server  # serve() tells a simulator served by several processes
+    return create_app({"random_seed": 1})
 
 
 def main(argv: list[str]) -> int:

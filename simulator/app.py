@@ -6,12 +6,17 @@ new Flask app holding its own :class:`~simulator.state.Simulator` in
 
 Every request to a provider route goes through the same pipeline:
 
-1. apply due timed call transitions (lazily, on every request, ``/_sim`` too);
+1. apply due timed call transitions (lazily, on every request, ``/_sim`` too;
+   O(1) when nothing is due);
 2. read the parameters (query, form or JSON);
 3. refuse unresolved mail-merge tokens and ``null`` numbers (HTTP 400), flag them;
 4. apply fault rules, then magic-number faults (latency, 500, HTML, reset...);
 5. the dialect's route: parse, call the model, render;
 6. journal the request (secrets redacted) with its status, operation and flags.
+
+With ``worker_processes`` above 1 (several server processes, each its own
+simulator) the control plane refuses every route but ``/_sim/behaviours``
+(409): it could only answer for the process a request happened to reach.
 
 Unknown routes and wrong methods answer JSON (``{"status":"error","message":
 "no such route: GET /x"}``), never an HTML page.

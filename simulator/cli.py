@@ -113,8 +113,6 @@ def serve_command(
     try:
         seed = load_seed(seed_path)
         config: dict[str, Any] = {"seed": seed}
-        if server == "gunicorn" and workers > 1:
-            config["worker_processes"] = workers  # each has its own state: see docs/simulator.md
         if random_seed is not None:
             config["random_seed"] = random_seed
         app = create_app(config)

@@ -15,9 +15,9 @@ may hold at once (the app's ``max_held_requests``, 8 by default): held
 requests can never take the threads the control plane and other clients
 need. Gunicorn runs ``workers`` processes instead (its gthread worker,
 ``GUNICORN_THREADS`` threads each, connections kept alive), each with its own
-simulator state: with more than one, the app must be built with
-``worker_processes`` set (``mcc sim serve`` does), so that its control plane
-refuses what it could only answer for one process. State-keeping scenarios
+simulator state: with more than one, :func:`serve` sets the simulator's
+``worker_processes``, so that its control plane refuses what it could only
+answer for one process. State-keeping scenarios
 want one process.
 
 Waitress is given the limits of :func:`waitress_limits`: it refuses a body
@@ -261,6 +261,12 @@ def _serve_gunicorn(
 
     if port == 0:
         raise ValueError("gunicorn needs a fixed --port (it cannot report a free port back)")
+    extensions = getattr(app, "extensions", None)
+    sim = extensions.get(EXTENSION) if isinstance(extensions, Mapping) else None
+    if sim is not None and workers > 1:
+        # Each worker process gets a copy of this simulator, with its own state
+        # from here on: its control plane must say it cannot answer for all.
+        sim.config.worker_processes = workers
 
     class _Application(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from simulator import ConfigError, create_app
@@ -61,3 +63,21 @@ def test_one_worker_keeps_the_whole_control_plane() -> None:
 def test_worker_processes_is_range_checked(value: object) -> None:
     with pytest.raises(ConfigError, match="worker_processes"):
         create_app({"worker_processes": value})
+
+
+def test_serving_with_several_gunicorn_workers_marks_the_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # serve() tells the simulator it is about to be copied into N processes;
+    # gunicorn itself is not started here (its run loop is replaced).
+    from gunicorn.app.base import BaseApplication
+
+    from simulator import get_simulator
+    from simulator.serve import serve
+
+    monkeypatch.setattr(BaseApplication, "run", lambda self: None)
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # not this test process's objects
+    app = create_app({"deliver_callbacks": False})
+    serve(app, "127.0.0.1", 18099, 2, server="gunicorn")
+    assert get_simulator(app).config.worker_processes == 2
+    assert app.test_client().get("/_sim/state").status_code == 409
