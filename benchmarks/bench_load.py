@@ -1,40 +1,47 @@
-"""Load: the simulator and the connector service held at 64 concurrent clients.
+"""Load: the simulator and the call-log service held at 64 users by ``mcc load`` (Locust).
 
-Three targets, each its own server process on loopback, each held at
-``CLIENTS`` concurrent clients for ``SECONDS`` (quick mode: ``QUICK_SECONDS``)
-after a warm-up:
+Every figure comes from ``mcc load`` runs: the load is Locust's, in its own
+process (``mcc load`` starts ``python -m locust``), never a loop of ours, and
+never in the server's process. Each server is a child process of its own on
+loopback:
 
 - ``simulator``: the simulator served by waitress (``simulator.serve.serve``,
-  threads for 16 workers = 64), clients alternating the generic PullAPI and
-  click2call; its call history and journal are bounded, so memory must stay
-  flat once they are full (the served app keeps ``history_size=1000``, which
-  the warm-up fills);
-- ``calllog``: the connector's call-log service (``mcc serve``, a SQLite file
-  on disk), every request a new Ozonetel callback (``data=<JSON>``, token in
-  ``X-MCC-Token``) stored as a new activity. Callers come from a pool of
-  ``CUSTOMERS`` numbers (customers call again; the call ids never repeat);
-- ``healthz``: the same service process answering ``GET /healthz``.
+  threads for 16 workers = 64), with a call ringing at agent1, loaded with
+  the ``ozonetel`` preset's requests (AgentManualDial and the pop-up's
+  PullAPI, 1:1) as the connector renders and maps them: ``mcc load --config
+  ozonetel --target URL --fixtures F --mix click_to_call=1,agent_popup=1``.
+  Its call history and journal are bounded, so memory must stay flat once
+  they are full (``history_size=1000``, filled in the warm-up);
+- ``calllog``: ``mcc serve`` (a SQLite file on disk), loaded with ``mcc load
+  --calllog URL --db FILE``: every delivery a finished call in one of the
+  three dialects' own formats, 5 % sent twice and 5 % held back behind later
+  ones; afterwards every acknowledged call must be exactly one activity.
 
-Each client is a thread with its own ``httpx.Client`` (keep-alive) in this
-process, so the clients share the machine's cores with the server under test:
-the rates are what one box does end to end, not the server's ceiling. A
-request fails when it raises, answers non-2xx, or answers without its success
-marker. Memory is the server process's ``VmRSS`` (``/proc/<pid>/status``),
-sampled every half second under load: "after warm-up" is the median of the
-warm-up's last ``RSS_WINDOW_S`` seconds, "at the end" the median of the hold's
-last ``RSS_WINDOW_S`` seconds, so one reading taken at an unlucky instant
-cannot decide; a leak moves the medians. The hold's peak, the RSS after the
-clients stopped, and a trace every 10 s are reported too.
+Each run is one ``mcc load`` of ``WARM_UP_S + SECONDS`` at ``USERS`` users,
+so the load does not step at the warm-up boundary; Locust's figures (requests,
+failures, requests/s, p50/p95/p99) cover the whole run. Memory is the
+server's ``VmRSS`` (``/proc/<pid>/status``), sampled every half second:
+"after warm-up" is the median of the warm-up's last ``RSS_WINDOW_S`` seconds,
+"at the end" the median of the run's last ``RSS_WINDOW_S`` seconds.
 
-Target per server: zero failed requests, and RSS at the end within
-``RSS_SLACK_PCT`` of RSS after warm-up. Latencies (p50, p99) are reported.
+Target per server: no failed request (an error is what the connector would
+call one: a mapped error, an unmapped answer, no answer), RSS at the end
+within ``RSS_SLACK_PCT`` of RSS after warm-up, and (call logs) nothing lost
+or doubled.
 
-The warm-up and the hold are one run of the same 64 clients: the load does
-not step at the warm-up boundary. A step (64 connections closing and 64 new
-ones opening at once) makes the call-log service keep about 6 MB more, once:
-after the hold, ``STEP_WAVES`` back-to-back waves of fresh clients report the
-RSS after each wave (``calllog_steps_rss_mb``), so that cost is shown, and a
-leak would show as a climb from wave to wave.
+Also measured:
+
+- ``calllog_steps_rss_mb``: after the hold, ``STEP_WAVES`` back-to-back
+  ``mcc load`` runs of fresh users (each a load step: every connection
+  closes and new ones open), the service's RSS after each;
+- ``user_class_*``: the two user classes of ``mcc load`` on the simulator,
+  ``fast`` (Locust's ``FastHttpUser``) and ``connector`` (``connector.Client``,
+  httpx), at the same users for ``CLASS_SECONDS``: requests/s and the load
+  generator's CPU seconds per 1,000 requests (``RUSAGE_CHILDREN`` of the
+  ``mcc load`` process tree, Locust included).
+
+Every ``mcc load`` command is in ``commands``; each run's reports (Locust's
+HTML and CSV, ``summary.json``) stay in ``reports/bench/load/<run>/``.
 """
 
 from __future__ import annotations
@@ -42,7 +49,9 @@ from __future__ import annotations
 import json
 import os
 import queue
+import resource
 import secrets
+import shlex
 import signal
 import statistics
 import subprocess
@@ -53,35 +62,42 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import count
+from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlencode
+from typing import Any
 
-import httpx
+import yaml
 
 __all__ = ["run"]
 
-CLIENTS = 64
+USERS = 64
 SECONDS = 60.0
 QUICK_SECONDS = 10.0
 WARM_UP_S = 60.0
 QUICK_WARM_UP_S = 4.0
+CLASS_SECONDS = 30.0
+QUICK_CLASS_SECONDS = 5.0
+MAX_RPS = 10_000  # mcc load's ceiling: the servers, not the pace, set the rate here
 RSS_SLACK_PCT = 10.0
 RSS_WINDOW_S = 10.0  # RSS "after warm-up" and "at the end": medians over this window
 SAMPLE_EVERY_S = 0.5
-STEP_WAVES = 6  # after the hold: back-to-back waves of fresh clients, RSS after each
+STEP_WAVES = 6  # after the hold: back-to-back mcc load runs of fresh users, RSS after each
 STEP_WAVE_S = 10.0
-CUSTOMERS = 1_000
+REPORTS = Path("reports/bench/load")
 _START_TIMEOUT_S = 60.0
 _STOP_TIMEOUT_S = 20.0
+_RUN_GUARD_S = 600.0
 
-DEMO = {"api_key": "KKdemo0000000000000000000000000001", "username": "demouser"}
-PULL = {"apiKey": DEMO["api_key"], "userName": DEMO["username"], "agentPhoneNumber": "9800000001"}
-CLICK = {
-    **DEMO,
-    "agentID": "agent1",
-    "campaignName": "Inbound_918030000001",
-    "customerNumber": "+91-9876543210",
+DEMO = {"OZONETEL_API_KEY": "KKdemo0000000000000000000000000001", "OZONETEL_USERNAME": "demouser"}
+# The simulator's embedded-run fixtures (docs/conformance.md): agent1 rings at 9800000001.
+FIXTURES = {
+    "customer_number": "9812345678",
+    "ringing_agent_phone": "9800000001",
+    "user": {
+        "TelephonyAgentId": "agent1",
+        "PhoneMobile": "9800000001",
+        "mx_Custom_8": "Inbound_918030000001",
+    },
 }
 
 # The simulator child: a bounded app, with a call ringing at agent1 so that
@@ -95,8 +111,6 @@ answer = app.test_client().post("/_sim/incoming", json=ring)
 assert answer.status_code == 201, answer.text
 serve(app, "127.0.0.1", 0, workers=16, on_ready=lambda url: print(url, flush=True))
 """
-# A request answers None when it succeeded, else a short reason (kept as evidence).
-Request = Callable[[httpx.Client, int], str | None]
 
 
 @dataclass
@@ -156,58 +170,6 @@ def _child(
                     proc.wait()
 
 
-def _hold(
-    base_url: str, request: Request, warm_s: float, seconds: float
-) -> tuple[list[float], list[str], float]:
-    """``CLIENTS`` threads send ``request`` for ``warm_s + seconds`` without a pause.
-
-    Answers the latencies (s) and failures of the requests sent after the
-    warm-up, and the wall time of that hold. The same clients keep their
-    connections across the warm-up boundary: the load does not step there.
-    """
-    latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
-    failures: list[list[str]] = [[] for _ in range(CLIENTS)]
-    numbers = count()
-    start_line = threading.Barrier(CLIENTS + 1)
-    hold_from = [0.0]
-    stop_at = [0.0]
-
-    def client(slot: int) -> None:
-        mine = latencies[slot]
-        with httpx.Client(base_url=base_url, timeout=30) as http:
-            start_line.wait()
-            while (began := time.perf_counter()) < stop_at[0]:
-                try:
-                    problem = request(http, next(numbers))
-                except httpx.HTTPError as exc:
-                    problem = f"{type(exc).__name__}: {exc}"
-                took = time.perf_counter() - began
-                warming = began < hold_from[0]
-                if not warming:
-                    mine.append(took)
-                if problem is not None:  # a failure counts in the warm-up too
-                    phase = "warm-up" if warming else "hold"
-                    failures[slot].append(f"{phase}, after {took:.2f} s: {problem}")
-
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    began = time.perf_counter()
-    hold_from[0] = began + warm_s
-    stop_at[0] = hold_from[0] + seconds
-    start_line.wait()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - hold_from[0]
-    return [x for per in latencies for x in per], [f for per in failures for f in per], wall
-
-
-def _percentile_ms(sorted_s: list[float], q: float) -> float:
-    if not sorted_s:
-        return 0.0
-    return round(sorted_s[min(len(sorted_s) - 1, int(q * len(sorted_s)))] * 1000, 2)
-
-
 @contextmanager
 def _rss_samples(server: Server, into: list[tuple[float, float]]) -> Iterator[None]:
     """Sample the server's RSS every ``SAMPLE_EVERY_S`` while the block runs: ``(t, MB)``."""
@@ -228,60 +190,13 @@ def _rss_samples(server: Server, into: list[tuple[float, float]]) -> Iterator[No
 
 
 def _window_median(samples: list[tuple[float, float]], end: float, fallback: float) -> float:
-    """Median RSS over the ``RSS_WINDOW_S`` seconds before ``end`` (a single sample
-    swings with whatever requests are in flight at that instant)."""
+    """Median RSS over the ``RSS_WINDOW_S`` seconds before ``end``."""
     window = [mb for t, mb in samples if end - RSS_WINDOW_S <= t <= end]
     return statistics.median(window) if window else fallback
 
 
-def _measure(
-    name: str, server: Server, request: Request, seconds: float, warm_s: float
-) -> dict[str, object]:
-    """Warm up and hold in one run, sampling RSS; the figures prefixed ``name``."""
-    samples: list[tuple[float, float]] = []
-    with _rss_samples(server, samples):
-        latencies, failed, wall = _hold(server.base_url, request, warm_s, seconds)
-    idle = server.rss_mb()
-    warm = _window_median(samples, warm_s, idle)
-    end = _window_median(samples, warm_s + seconds, idle)
-    held = [(t - warm_s, mb) for t, mb in samples if t >= warm_s]
-    peak = max((mb for _, mb in held), default=idle)
-    failures = len(failed)
-    latencies.sort()
-    growth = (end - warm) / warm * 100
-    return {
-        f"{name}_requests": len(latencies),
-        f"{name}_failures": failures,
-        f"{name}_failure_samples": failed[:5],
-        f"{name}_rps": round(len(latencies) / wall, 1),
-        f"{name}_p50_ms": _percentile_ms(latencies, 0.50),
-        f"{name}_p99_ms": _percentile_ms(latencies, 0.99),
-        f"{name}_rss_warm_mb": round(warm, 1),
-        f"{name}_rss_end_mb": round(end, 1),
-        f"{name}_rss_peak_mb": round(peak, 1),
-        f"{name}_rss_idle_mb": round(idle, 1),
-        f"{name}_rss_growth_pct": round(growth, 2),
-        f"{name}_rss_trace_mb": _trace(held),
-        f"{name}_passed": failures == 0 and abs(growth) <= RSS_SLACK_PCT,
-    }
-
-
-def _steps(server: Server, request: Request, waves: int, seconds: float) -> list[float]:
-    """RSS after each of ``waves`` back-to-back waves of fresh clients (informational).
-
-    Each wave closes its 64 connections and the next opens 64 new ones at once:
-    the server retains a few MB the first time (what a load step costs), and a
-    leak would show as a climb from wave to wave.
-    """
-    after: list[float] = []
-    for _ in range(waves):
-        _hold(server.base_url, request, 0.0, seconds)
-        after.append(round(server.rss_mb(), 1))
-    return after
-
-
 def _trace(samples: list[tuple[float, float]]) -> list[float]:
-    """RSS every ~10 s of the hold, so a slow climb shows in the report."""
+    """RSS every ~10 s, so a slow climb shows in the report."""
     picked: list[float] = []
     next_at = 0.0
     for t, mb in samples:
@@ -291,60 +206,86 @@ def _trace(samples: list[tuple[float, float]]) -> list[float]:
     return picked
 
 
-def _problem(answer: httpx.Response, ok: bool) -> str | None:
-    return None if ok else f"HTTP {answer.status_code}: {answer.text[:160]}"
+def _mcc() -> list[str]:
+    script = Path(sys.executable).with_name("mcc")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from mcc.cli import main; main()"]
 
 
-def _simulator_request(http: httpx.Client, n: int) -> str | None:
-    path, params = ("/click2call", CLICK) if n % 2 else ("/PullAPI", PULL)
-    answer = http.get(path, params=params)
-    return _problem(answer, answer.status_code == 200 and b'"success"' in answer.content)
+@dataclass
+class LoadRun:
+    """One ``mcc load`` run: its summary, the generator's CPU time and the command."""
+
+    summary: dict[str, Any]
+    cpu_s: float
+    command: str
+    exit_code: int
 
 
-def _callback_template() -> dict[str, object]:
-    """One Ozonetel callback record as the simulator builds it (the load varies its ids)."""
-    from simulator import create_app, get_simulator
-
-    app = create_app({"random_seed": 3, "deliver_callbacks": False})
-    sim = get_simulator(app)
-    account = sim.directory.default_account()
-    assert account is not None
-    sim.place_call(
-        dialect="ozonetel",
-        operation="ozonetel.agent_manual_dial",
-        account=account,
-        customer="9876543210",
-        agent=sim.directory.agents["agent1"],
-        did="918030000001",
-        campaign="Inbound_918030000001",
+def _mcc_load(args: list[str], env: dict[str, str], folder: Path) -> LoadRun:
+    """Run ``mcc load ARGS --report-dir FOLDER`` to its end; read its summary."""
+    command = [*_mcc(), "load", *args, "--report-dir", str(folder)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=_RUN_GUARD_S, check=False
     )
-    record = dict(sim.outbox.deliveries()[0].payload.record)
-    sim.close()
-    return record
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    summary_file = folder / "summary.json"
+    if not summary_file.exists():
+        raise RuntimeError(
+            f"mcc load wrote no summary (exit {done.returncode}): {done.stderr[-2000:]}"
+        )
+    summary: dict[str, Any] = json.loads(summary_file.read_text(encoding="utf-8"))
+    shown = shlex.join(["mcc", "load", *args, "--report-dir", str(folder)])
+    return LoadRun(summary, cpu, shown, done.returncode)
 
 
-def _calllog_request(token: str) -> Request:
-    template = _callback_template()
-    headers = {"content-type": "application/x-www-form-urlencoded", "X-MCC-Token": token}
-    run_id = secrets.randbelow(10**6)
-
-    def request(http: httpx.Client, n: int) -> str | None:
-        # A new call each time: the load writes new activities, as real traffic does.
-        record = {
-            **template,
-            "monitorUCID": f"{run_id:06d}{n:011d}",
-            "CallerID": f"97{n % CUSTOMERS:08d}",
-        }
-        body = urlencode({"data": json.dumps(record)})
-        answer = http.post("/calllog/ozonetel", content=body, headers=headers)
-        return _problem(answer, answer.status_code == 200 and b'"ok"' in answer.content)
-
-    return request
+def _percentiles(prefix: str, total: dict[str, Any]) -> dict[str, object]:
+    return {f"{prefix}_{p}_ms": total.get(f"{p}_ms") for p in ("p50", "p95", "p99")}
 
 
-def _healthz_request(http: httpx.Client, n: int) -> str | None:
-    answer = http.get("/healthz")
-    return _problem(answer, answer.status_code == 200 and b'"ok"' in answer.content)
+def _measure(
+    name: str,
+    server: Server,
+    args: list[str],
+    env: dict[str, str],
+    *,
+    seconds: float,
+    warm_s: float,
+) -> tuple[dict[str, object], LoadRun]:
+    """One mcc load run of warm-up + hold, sampling the server's RSS; figures prefixed ``name``."""
+    samples: list[tuple[float, float]] = []
+    duration = ["--duration", f"{warm_s + seconds:g}s"]
+    sampling_from = time.time()
+    with _rss_samples(server, samples):
+        load = _mcc_load([*args, *duration], env, REPORTS / name)
+    idle = server.rss_mb()
+    # Locust starts a moment after the sampler: the windows follow Locust's own start.
+    started = datetime.fromisoformat(load.summary["started"]).timestamp()
+    offset = max(0.0, started - sampling_from)
+    warm = _window_median(samples, offset + warm_s, idle)
+    end = _window_median(samples, offset + warm_s + seconds, idle)
+    held = [(t - offset - warm_s, mb) for t, mb in samples if t >= offset + warm_s]
+    peak = max((mb for _, mb in held), default=idle)
+    total = load.summary["total"]
+    growth = (end - warm) / warm * 100
+    figures: dict[str, object] = {
+        f"{name}_requests": total["requests"],
+        f"{name}_failures": total["failures"],
+        f"{name}_failure_samples": [f["message"] for f in load.summary["failures"][:5]],
+        f"{name}_rps": total["rps"],
+        **_percentiles(name, total),
+        f"{name}_rss_warm_mb": round(warm, 1),
+        f"{name}_rss_end_mb": round(end, 1),
+        f"{name}_rss_peak_mb": round(peak, 1),
+        f"{name}_rss_idle_mb": round(idle, 1),
+        f"{name}_rss_growth_pct": round(growth, 2),
+        f"{name}_rss_trace_mb": _trace(held),
+        f"{name}_passed": total["failures"] == 0 and abs(growth) <= RSS_SLACK_PCT,
+    }
+    return figures, load
 
 
 def _service_url(line: str) -> str | None:
@@ -354,39 +295,106 @@ def _service_url(line: str) -> str | None:
     return line.split()[3].removesuffix("/calllog")
 
 
-def _mcc() -> list[str]:
-    script = Path(sys.executable).with_name("mcc")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from mcc.cli import main; main()"]
+def _simulator_args(url: str, fixtures: Path, user_class: str = "fast") -> list[str]:
+    return [
+        "--config", "ozonetel", "--target", url, "--fixtures", str(fixtures),
+        "--users", str(USERS), "--spawn-rate", str(USERS), "--max-rps", str(MAX_RPS),
+        "--mix", "click_to_call=1,agent_popup=1", "--user-class", user_class,
+    ]  # fmt: skip
+
+
+def _user_classes(
+    server: Server, fixtures: Path, env: dict[str, str], seconds: float
+) -> tuple[dict[str, object], list[str]]:
+    """Both user classes against the same simulator, one after the other."""
+    figures: dict[str, object] = {}
+    commands: list[str] = []
+    for user_class in ("fast", "connector"):
+        args = [*_simulator_args(server.base_url, fixtures, user_class), "--duration",
+                f"{seconds:g}s"]  # fmt: skip
+        load = _mcc_load(args, env, REPORTS / f"user-class-{user_class}")
+        total = load.summary["total"]
+        requests = max(1, int(total["requests"]))
+        figures |= {
+            f"user_class_{user_class}_rps": total["rps"],
+            f"user_class_{user_class}_p50_ms": total["p50_ms"],
+            f"user_class_{user_class}_failures": total["failures"],
+            f"user_class_{user_class}_cpu_s_per_1000": round(load.cpu_s / requests * 1000, 3),
+        }
+        commands.append(load.command)
+    return figures, commands
 
 
 def run(quick: bool = False) -> dict[str, object]:
-    """Hold each server at ``CLIENTS`` clients; see the module docstring."""
+    """Hold each server at ``USERS`` users with ``mcc load``; see the module docstring."""
     seconds = QUICK_SECONDS if quick else SECONDS
     warm_s = QUICK_WARM_UP_S if quick else WARM_UP_S
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCC_")}
-    figures: dict[str, object] = {"clients": CLIENTS, "hold_s": seconds, "warm_up_s": warm_s}
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("MCC_", "OZONETEL_"))}
+    figures: dict[str, object] = {"users": USERS, "hold_s": seconds, "warm_up_s": warm_s}
+    commands: list[str] = []
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    fixtures = REPORTS / "fixtures.yaml"
+    fixtures.write_text(yaml.safe_dump(FIXTURES), encoding="utf-8")
+    env = {**base_env, **DEMO}
 
     simulator = [sys.executable, "-c", SIMULATOR_CHILD]
-    with _child(simulator, env, lambda line: line.strip() or None) as server:
-        figures |= _measure("simulator", server, _simulator_request, seconds, warm_s)
+    with _child(simulator, base_env, lambda line: line.strip() or None) as server:
+        measured, load = _measure(
+            "simulator",
+            server,
+            _simulator_args(server.base_url, fixtures),
+            env,
+            seconds=seconds,
+            warm_s=warm_s,
+        )
+        figures |= measured
+        commands.append(load.command)
+        class_s = QUICK_CLASS_SECONDS if quick else CLASS_SECONDS
+        classes, class_commands = _user_classes(server, fixtures, env, class_s)
+        figures |= classes
+        commands += class_commands
 
     token = secrets.token_urlsafe(24)  # this run's call-log token; never shown
     with tempfile.TemporaryDirectory() as folder:
-        command = [*_mcc(), "serve", "--port", "0", "--db", str(Path(folder) / "crm.sqlite3")]
-        with _child(command, {**env, "MCC_CALLLOG_TOKEN": token}, _service_url) as server:
-            calllog = _calllog_request(token)
-            figures |= _measure("calllog", server, calllog, seconds, warm_s)
+        db = Path(folder) / "crm.sqlite3"
+        command = [*_mcc(), "serve", "--port", "0", "--db", str(db)]
+        with _child(command, {**base_env, "MCC_CALLLOG_TOKEN": token}, _service_url) as server:
+            load_env = {**base_env, "MCC_CALLLOG_TOKEN": token}
+            args = [
+                "--calllog", server.base_url, "--db", str(db), "--users", str(USERS),
+                "--spawn-rate", str(USERS), "--max-rps", str(MAX_RPS),
+            ]  # fmt: skip
+            measured, load = _measure(
+                "calllog", server, args, load_env, seconds=seconds, warm_s=warm_s
+            )
+            check = load.summary["calllog_check"]
+            store = check.get("store") or {}
+            measured |= {
+                "calllog_calls": check["distinct_calls_acknowledged"],
+                "calllog_deliveries": check["deliveries"],
+                "calllog_lost": store.get("lost"),
+                "calllog_doubled": store.get("doubled"),
+            }
+            measured["calllog_passed"] = bool(measured["calllog_passed"] and check["passed"])
+            figures |= measured
+            commands.append(load.command)
             waves, wave_s = (2, 3.0) if quick else (STEP_WAVES, STEP_WAVE_S)
-            figures["calllog_steps_rss_mb"] = _steps(server, calllog, waves, wave_s)
-            figures |= _measure("healthz", server, _healthz_request, seconds, warm_s)
+            steps: list[float] = []
+            for wave in range(waves):
+                stepped = _mcc_load(
+                    [*args, "--duration", f"{wave_s:g}s"],
+                    load_env,
+                    REPORTS / f"calllog-step-{wave}",
+                )
+                commands.append(stepped.command)
+                steps.append(round(server.rss_mb(), 1))
+            figures["calllog_steps_rss_mb"] = steps
 
+    figures["commands"] = [c.replace(str(db), "CRM.sqlite3") for c in commands]
     figures["target"] = (
-        f"each server held at {CLIENTS} clients for {seconds:g} s: 0 failed requests, "
-        f"RSS at the end within {RSS_SLACK_PCT:g} % of RSS after a {warm_s:g} s warm-up"
+        f"each server held by mcc load at {USERS} users for {warm_s:g} s + {seconds:g} s: 0 failed"
+        f" requests, RSS at the end within {RSS_SLACK_PCT:g} % of RSS after the warm-up,"
+        " every call log exactly one activity"
     )
-    figures["passed"] = all(
-        figures[f"{name}_passed"] for name in ("simulator", "calllog", "healthz")
-    )
+    figures["passed"] = all(figures[f"{name}_passed"] for name in ("simulator", "calllog"))
     return figures

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from werkzeug.wrappers import Request, Response
+
+from connector.errors import ConfigError
 
 __all__ = [
     "MIN_TOKEN_CHARS",
@@ -32,6 +34,7 @@ __all__ = [
     "TOKEN_QUERY",
     "TokenGate",
     "presented_token",
+    "token_from_env",
     "token_matches",
 ]
 
@@ -71,6 +74,22 @@ def token_matches(presented: str | None, expected: str) -> bool:
     if not presented or not expected:
         return False
     return hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
+
+
+def token_from_env(environ: Mapping[str, str], *, allow_short: bool = False) -> str | None:
+    """The shared secret from ``MCC_CALLLOG_TOKEN`` (None when unset).
+
+    One shorter than :data:`MIN_TOKEN_CHARS` is a ``ConfigError`` saying how
+    to make a good one, unless ``allow_short`` (tests).
+    """
+    token = environ.get(TOKEN_ENV) or None
+    if token is not None and len(token) < MIN_TOKEN_CHARS and not allow_short:
+        raise ConfigError(
+            f"{TOKEN_ENV} is shorter than {MIN_TOKEN_CHARS} characters: use a long random"
+            " secret (python -c 'import secrets; print(secrets.token_urlsafe(24))'),"
+            " or pass --insecure-short-token"
+        )
+    return token
 
 
 class TokenGate:

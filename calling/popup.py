@@ -12,10 +12,13 @@ The agent's phone sees the DID the call came through, not the customer. So:
 An unknown caller gets "<DID> is not present" with an Add Contact action
 prefilled with the customer's real number; the seed product can only offer
 the DID there and asks agents to obtain the number by hand.
+:func:`add_contact` saves that action as a new lead (the agent's console
+does, and the earlier calls of that number are linked to it).
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -31,7 +34,10 @@ from connector.templating import MergeContext
 from crm.models import Lead
 from crm.store import CrmStore
 
-__all__ = ["AddContact", "Popup", "PopupReason", "show_popup"]
+__all__ = ["MAX_NAME_CHARS", "AddContact", "Popup", "PopupReason", "add_contact", "show_popup"]
+
+#: A lead's first or last name typed into Add Contact.
+MAX_NAME_CHARS = 100
 
 PopupReason = Literal["lead", "unknown_caller", "not_a_did", "provider_error", "no_customer_number"]
 
@@ -151,3 +157,44 @@ def show_popup(
         lead=lead,
         outcome=outcome,
     )
+
+
+def add_contact(
+    store: CrmStore,
+    phone: PhoneNumber,
+    *,
+    first_name: str,
+    last_name: str = "",
+    owner_id: str | None = None,
+    lead_id: str | None = None,
+) -> Lead:
+    """Save the pop-up's Add Contact as a new lead with ``phone`` (CRM form) and return it.
+
+    A name is required (first or last, at most ``MAX_NAME_CHARS`` each); a
+    number that is already a lead's is a ``FlowError`` naming that lead (a
+    second save of the same pop-up creates nothing). ``lead_id`` defaults to
+    a fresh ``L-`` id. Calls of that number recorded before (unknown caller)
+    are linked to the new lead by the store.
+    """
+    first, last = " ".join(first_name.split()), " ".join(last_name.split())
+    if not first and not last:
+        raise FlowError("Add Contact needs a first or a last name")
+    for label, value in (("first name", first), ("last name", last)):
+        if len(value) > MAX_NAME_CHARS:
+            raise FlowError(f"the {label} is longer than {MAX_NAME_CHARS} characters")
+    lead = Lead(
+        id=lead_id or f"L-{secrets.token_hex(6)}",
+        first_name=first,
+        last_name=last,
+        phone=phone.crm,
+        owner_id=owner_id,
+    )
+    # One write transaction: two saves of the same pop-up cannot both pass the check.
+    with store.transaction():
+        existing = store.find_lead_by_phone(phone)
+        if existing is not None:
+            raise FlowError(f"{phone.crm} is already the number of lead {existing.id}")
+        if store.get_lead(lead.id) is not None:
+            raise FlowError(f"lead {lead.id!r} exists already; choose another id")
+        store.upsert_lead(lead)
+    return lead

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from calling.activities import ingest
+from calling.activities import IngestReport, ingest
 from calling.auth import TOKEN_ENV, TokenGate
 from calling.did_sync import DidGate, DidSyncResult, sync_dids
 from calling.scheduler import DidSyncScheduler
@@ -89,6 +89,7 @@ class ServiceState:
     gate: DidGate
     scheduler: DidSyncScheduler | None = None
     last_sync: DidSyncResult | None = None
+    on_ingest: Callable[[IngestReport], None] | None = None
 
 
 def _error(status: int, message: str) -> tuple[Response, int]:
@@ -138,6 +139,12 @@ def _calllog(provider: str | None = None) -> tuple[Response, int]:
         # 503, not 4xx: the provider should retry; nothing was committed.
         _log.warning("call log not stored: %s", exc)
         return _error(503, f"the CRM store is not available, retry later: {exc}")
+    if state.on_ingest is not None:
+        # After the commit; a listener's failure is its own, never the provider's.
+        try:
+            state.on_ingest(report)
+        except Exception:
+            _log.exception("on_ingest listener failed (the call log is stored)")
     return jsonify(
         {
             "status": "ok",
@@ -157,8 +164,11 @@ def _http_error(exc: HTTPException) -> tuple[Response, int]:
     if status == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         return _error(413, f"body is larger than {limit} bytes; send one call per request")
-    if status == 405:
-        return _error(405, f"{request.method} is not allowed on {request.path}")
+    if isinstance(exc, MethodNotAllowed):
+        answer, _ = _error(405, f"{request.method} is not allowed on {request.path}")
+        # RFC 9110: a 405 lists the methods the resource supports (Flask's own does too).
+        answer.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
+        return answer, 405
     if status == 404:
         return _error(404, f"{request.path} is not a path of this service (try POST /calllog)")
     return _error(status, exc.description or exc.name)
@@ -178,13 +188,16 @@ def create_service(
     allow_no_auth: bool = False,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     gate: DidGate | None = None,
+    on_ingest: Callable[[IngestReport], None] | None = None,
 ) -> Flask:
     """The call-log service for ``store``.
 
     ``token`` is the shared secret (from ``MCC_CALLLOG_TOKEN`` at the edge);
     without one the service refuses to be built unless ``allow_no_auth``.
     With a ``config`` that has a ``did_list`` API and a ``client``, a DID sync
-    schedule is prepared; :func:`serve_service` starts it.
+    schedule is prepared; :func:`serve_service` starts it. ``on_ingest`` is
+    called with each stored delivery's report, after its commit (the agent
+    console in the same process pushes it to the screens).
     """
     if not token and not allow_no_auth:
         raise ConfigError(
@@ -195,7 +208,11 @@ def create_service(
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
     region = config.default_region if config else store.region
     state = ServiceState(
-        store=store, config=config, token=token or None, gate=gate or DidGate(store, region)
+        store=store,
+        config=config,
+        token=token or None,
+        gate=gate or DidGate(store, region),
+        on_ingest=on_ingest,
     )
     if config is not None and client is not None and "did_list" in config.apis:
         every = config.apis["did_list"].sync_every or 4 * 3600.0
@@ -245,8 +262,13 @@ def serve_service(
     *,
     on_ready: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
+    extra_threads: int = 0,
 ) -> None:
     """Serve ``app`` with waitress (and its DID schedule) until Ctrl-C, SIGTERM or ``stop``.
+
+    Waitress gets ``THREADS`` threads plus ``extra_threads``: an app that
+    holds requests open (the console's live streams) asks for one per
+    request it may hold, so call logs always find a free thread.
 
     Binding errors (a port in use, an address not on this machine) raise
     ``OSError`` before anything starts; the CLI turns them into one line.
@@ -261,7 +283,7 @@ def serve_service(
         app,
         host=host,
         port=port,
-        threads=THREADS,
+        threads=THREADS + max(0, extra_threads),
         ident="mcc-connector",
         **waitress_limits(max_body),
     )

@@ -20,9 +20,11 @@ older ``except`` clauses keep working. No message ever contains a secret.
     ├── ControlPlaneError (RuntimeError)
     │                                   the simulator's ``/_sim`` control plane refused
     │                                   a request
-    └── DuplicateClauseError (ValueError)
-                                        two checks registered under one clause id (a bug
-                                        in the harness, found at import)
+    ├── DuplicateClauseError (ValueError)
+    │                                   two checks registered under one clause id (a bug
+    │                                   in the harness, found at import)
+    └── CassetteError (ValueError)      a cassette directory or file cannot be read or
+                                        written (``mcc record``, ``mcc drift``)
 
 Outside the tree on purpose: ``SkipClause`` and ``CannotTest``
 (:mod:`contracts.clauses.signals`), the signals a check raises to the runner.
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 __all__ = [
     "CannotRunError",
+    "CassetteError",
     "ContractsError",
     "ControlPlaneError",
     "DuplicateClauseError",
@@ -82,3 +85,7 @@ class ControlPlaneError(ContractsError, RuntimeError):
 
 class DuplicateClauseError(ContractsError, ValueError):
     """Two checks were registered under one clause id."""
+
+
+class CassetteError(ContractsError, ValueError):
+    """A cassette directory or file is missing, too large, or not a cassette."""

@@ -90,8 +90,11 @@ class CallLogReceiver:
         *,
         listen: tuple[str, int] = ("127.0.0.1", 0),
         public_url: str | None = None,
+        on_delivery: Callable[[Delivery], None] | None = None,
     ) -> None:
         self.format = format
+        # Told of every delivery after it is kept (``mcc record``, ``mcc drift``).
+        self._on_delivery = on_delivery
         self._listen = listen
         self._public_url = public_url
         self._state = _State()
@@ -196,7 +199,10 @@ class CallLogReceiver:
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
             return _answer(
-                start_response, 405, b'{"status":"error","message":"POST call logs here"}'
+                start_response,
+                405,
+                b'{"status":"error","message":"POST call logs here"}',
+                allow="POST",
             )
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -241,6 +247,8 @@ class CallLogReceiver:
                 armed.refused = delivery
             self._state.deliveries.append(delivery)
             self._changed.notify_all()
+        if self._on_delivery is not None:
+            self._on_delivery(delivery)
         message = {
             200: b'{"status":"ok"}',
             400: b'{"status":"error","message":"the call log could not be read"}',
@@ -250,10 +258,12 @@ class CallLogReceiver:
         return _answer(start_response, status, message)
 
 
-def _answer(start_response: Callable[..., Any], status: int, body: bytes) -> list[bytes]:
+def _answer(
+    start_response: Callable[..., Any], status: int, body: bytes, *, allow: str | None = None
+) -> list[bytes]:
     reason = {200: "OK", 400: "Bad Request", 405: "Method Not Allowed", 413: "Payload Too Large"}
-    start_response(
-        f"{status} {reason.get(status, 'Service Unavailable')}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-    )
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    if allow is not None:
+        headers.append(("Allow", allow))  # RFC 9110: a 405 names the methods to use
+    start_response(f"{status} {reason.get(status, 'Service Unavailable')}", headers)
     return [body]

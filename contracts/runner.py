@@ -39,6 +39,7 @@ from contracts.events import (
 from contracts.evidence import SafeText
 from contracts.fixtures import Fixtures
 from contracts.receiver import CallLogReceiver, parse_listen
+from contracts.tap import Tap
 from contracts.target import (
     Target,
     config_secrets,
@@ -154,9 +155,14 @@ def run(
     options: Options | None = None,
     *,
     env: Mapping[str, str] | None = None,
+    tap: Tap | None = None,
 ) -> Generator[Event, None, None]:
-    """Verify ``config`` against ``target`` (a base URL; ``None``: embedded simulator)."""
+    """Verify ``config`` against ``target`` (a base URL; ``None``: embedded simulator).
+
+    ``tap`` hears of every exchange and call-log delivery (``mcc record``).
+    """
     options = options or Options()
+    tap = tap or Tap()
     clauses = _selected(options)
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -168,7 +174,7 @@ def run(
     try:
         named = {name: run_env[name] for name in config_secrets(config) if run_env.get(name)}
         safe = SafeText(named.values(), show_numbers=options.show_numbers)
-        receiver = _receiver(config, options, opened)
+        receiver = _receiver(config, options, opened, tap)
         try:
             dialect = dialect_for(config)
         except SpecError:  # the fuzz clause, if it runs, reports the same problem
@@ -186,6 +192,7 @@ def run(
             limit_rate=opened.limit_rate if opened.control is not None else None,
             receiver=receiver,
             secrets=named,
+            tap=tap.exchange,
         )
         info = RunInfo(
             target=opened.base_url,
@@ -224,7 +231,7 @@ def run(
 
 
 def _receiver(
-    config: connector.ConnectorConfig, options: Options, opened: Target
+    config: connector.ConnectorConfig, options: Options, opened: Target, tap: Tap
 ) -> CallLogReceiver | None:
     """The run's call-log receiver, started when the config has a call_log; the
     embedded simulator is pointed at it.
@@ -237,7 +244,10 @@ def _receiver(
         return None
     listen = parse_listen(options.callback_listen) if options.callback_listen else None
     receiver = CallLogReceiver(
-        log.format, listen=listen or ("127.0.0.1", 0), public_url=options.callback_url
+        log.format,
+        listen=listen or ("127.0.0.1", 0),
+        public_url=options.callback_url,
+        on_delivery=tap.delivery,
     ).start()
     try:
         opened.push_call_logs_to(receiver.url, per_call=log.delivery == "per_call")

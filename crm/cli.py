@@ -11,6 +11,7 @@ Rich markup.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,33 @@ def activities_command(lead_id: str | None, db: Path | None, show_numbers: bool)
             item.provider_call_id or "",
         )
     Console().print(table)
+
+
+@crm.group("users")
+def users_group() -> None:
+    """CRM users (the agents)."""
+
+
+@users_group.command("set-password")
+@click.argument("user_id")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of prompting.",
+)
+@_db_option
+def set_password_command(user_id: str, password_stdin: bool, db: Path | None) -> None:
+    """Set USER_ID's password for the agent console (`mcc console`); only a salted hash is kept."""
+    from crm.passwords import MAX_PASSWORD_CHARS
+
+    if password_stdin:
+        line = sys.stdin.readline(MAX_PASSWORD_CHARS + 2)
+        password = line.removesuffix("\n").removesuffix("\r")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _open(db) as store:
+        try:
+            store.set_password(user_id, password)
+        except CrmStoreError as exc:
+            raise _BadInput(str(exc)) from None
+    click.echo(f"password set for {user_id}")

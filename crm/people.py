@@ -162,6 +162,27 @@ class People:
         rows = self._db.conn().execute("SELECT * FROM leads ORDER BY id").fetchall()
         return [_lead(r) for r in rows]
 
+    def search_leads(self, text: str, *, limit: int = 50) -> list[Lead]:
+        """Leads whose name or id holds ``text`` (case-insensitive), by name; at most ``limit``.
+
+        ``%`` and ``_`` in ``text`` are matched as themselves, not as wildcards.
+        """
+        words = text.strip()
+        if not words:
+            return []
+        escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        rows = (
+            self._db.conn()
+            .execute(
+                "SELECT * FROM leads WHERE (first_name || ' ' || last_name) LIKE ? ESCAPE '\\'"
+                " OR id LIKE ? ESCAPE '\\' ORDER BY first_name, last_name, id LIMIT ?",
+                (pattern, pattern, max(0, limit)),
+            )
+            .fetchall()
+        )
+        return [_lead(r) for r in rows]
+
     def find_lead_by_phone(self, number: str | PhoneNumber) -> Lead | None:
         """The lead with this number in any phone field, in any written form.
 

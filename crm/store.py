@@ -2,8 +2,9 @@
 
 A thin facade over the rooms that do the work: :mod:`crm.db` (the file,
 connections, transactions), :mod:`crm.people` (users, leads, the phone
-index), :mod:`crm.activities` (call activities and their events) and
-:mod:`crm.dids` (the DID list and its sync status).
+index), :mod:`crm.activities` (call activities and their events),
+:mod:`crm.dids` (the DID list and its sync status) and :mod:`crm.passwords`
+(the console's password hashes).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from crm.models import (
     UpsertResult,
     User,
 )
+from crm.passwords import Passwords
 from crm.people import People
 
 __all__ = ["CrmStore"]
@@ -50,6 +52,7 @@ class CrmStore:
         self.people = People(self.db, region)
         self.calls = ActivityLog(self.db, self.people)
         self.dids = DidList(self.db, self.people)
+        self.passwords = Passwords(self.db)
 
     @property
     def path(self) -> Path:
@@ -118,6 +121,20 @@ class CrmStore:
     def find_lead_by_phone(self, number: str | PhoneNumber) -> Lead | None:
         """The lead with this number in any phone field, in any written form."""
         return self.people.find_lead_by_phone(number)
+
+    def search_leads(self, text: str, *, limit: int = 50) -> list[Lead]:
+        """Leads whose name or id holds ``text`` (case-insensitive), at most ``limit``."""
+        return self.people.search_leads(text, limit=limit)
+
+    # -- console passwords ---------------------------------------------------
+
+    def set_password(self, user_id: str, password: str) -> None:
+        """Store a salted hash of the user's console password (``CrmStoreError`` if refused)."""
+        self.passwords.set(user_id, password)
+
+    def check_password(self, user_id: str, password: str) -> bool:
+        """True when ``password`` is the user's console password."""
+        return self.passwords.check(user_id, password)
 
     # -- activities ----------------------------------------------------------
 

@@ -188,9 +188,12 @@ def _http_error(exc: HTTPException) -> Response:
         return _json_error(404, f"no such route: {request.method} {request.path}")
     if isinstance(exc, MethodNotAllowed):
         allowed = ", ".join(sorted(set(exc.valid_methods or ()) - {"HEAD", "OPTIONS"}))
-        return _json_error(
+        answer = _json_error(
             405, f"method not allowed: {request.method} {request.path} (use {allowed})"
         )
+        # RFC 9110: a 405 lists the methods the resource supports (Flask's own does too).
+        answer.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
+        return answer
     return _json_error(exc.code or 500, exc.description or exc.name)
 
 

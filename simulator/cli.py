@@ -96,6 +96,25 @@ def sim() -> None:
         "more than one worker /_sim refuses its stateful routes (409)."
     ),
 )
+@click.option(
+    "--replay",
+    "replay_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Serve a partner recorded with mcc record (its cassette directory) instead.",
+)
+@click.option(
+    "--fixtures",
+    "fixtures_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --replay: the fixtures YAML whose numbers the masked ones stand for.",
+)
+@click.option(
+    "--callback-url",
+    default=None,
+    help="With --replay: where recorded call logs go when the request names no URL.",
+)
 def serve_command(
     *,
     host: str,
@@ -104,18 +123,31 @@ def serve_command(
     seed_path: Path | None,
     random_seed: int | None,
     server: str,
+    replay_dir: Path | None = None,
+    fixtures_path: Path | None = None,
+    callback_url: str | None = None,
 ) -> None:
-    """Serve the simulator until Ctrl-C or SIGTERM."""
+    """Serve the simulator (or a recorded partner, --replay) until Ctrl-C or SIGTERM."""
     from simulator import create_app
     from simulator.seed import SeedError, load_seed
     from simulator.serve import serve
 
+    seed: Mapping[str, Any] = {}
     try:
-        seed = load_seed(seed_path)
-        config: dict[str, Any] = {"seed": seed}
-        if random_seed is not None:
-            config["random_seed"] = random_seed
-        app = create_app(config)
+        if replay_dir is not None:
+            from simulator.replay import create_replay_app
+            from simulator.replay.numbers import load_number_fixtures
+
+            numbers = load_number_fixtures(fixtures_path) if fixtures_path else None
+            app = create_replay_app(
+                replay_dir, fixtures=numbers, callback_url=callback_url, random_seed=random_seed
+            )
+        else:
+            seed = load_seed(seed_path)
+            config: dict[str, Any] = {"seed": seed}
+            if random_seed is not None:
+                config["random_seed"] = random_seed
+            app = create_app(config)
     except (SeedError, ValueError) as exc:
         _fail(str(exc))
         return
@@ -130,7 +162,10 @@ def serve_command(
         )
 
     def ready(base_url: str) -> None:
-        click.echo(f"Simulator listening on {base_url}")
+        if replay_dir is not None:
+            click.echo(f"Replaying {replay_dir} on {base_url}")
+        else:
+            click.echo(f"Simulator listening on {base_url}")
         for line in _account_lines(seed):
             click.echo(line)
         click.echo("Press Ctrl-C to stop.")

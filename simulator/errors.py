@@ -17,7 +17,9 @@ lives beside the concept it guards; the ones that were ``ValueError`` or
     ├── BadCallInput (ValueError)      400  simulator.state.calls
     ├── InvalidTransition (ValueError) 409  simulator.state.calls
     ├── UnknownCall (KeyError)         404  simulator.state.runtime
-    └── BadControlInput (ValueError)   400  simulator.control.routes
+    ├── BadControlInput (ValueError)   400  simulator.control.routes
+    ├── ReplayError (ValueError)       400  simulator.replay.store
+    └── UnknownAgent (KeyError)        404  simulator.control.routes
 
 Outside the tree, on purpose:
 

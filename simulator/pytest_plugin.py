@@ -14,6 +14,9 @@ fixture                   scope     what you get
                                     free 127.0.0.1 port serving ``sim_app``
 ``sim_server_session``    session   one server for the whole session; call
                                     ``POST /_sim/reset`` between tests yourself
+``sim_replay``            function  a factory: ``sim_replay(dir, fixtures=None)``
+                                    serves a partner recorded with ``mcc record``
+                                    on a free loopback port (``--replay``'s twin)
 ========================  ========  ==============================================
 
 ``--sim-seed FILE`` loads a seed YAML (same shape as
@@ -22,7 +25,7 @@ fixture                   scope     what you get
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +43,7 @@ __all__ = [
     "sim_app",
     "sim_client",
     "sim_config",
+    "sim_replay",
     "sim_server",
     "sim_server_session",
 ]
@@ -119,3 +123,30 @@ def sim_server_session(pytestconfig: pytest.Config) -> Iterator[RunningServer]:
     app = create_app(_config_from_options(pytestconfig))
     with start_in_thread(app) as running:
         yield running
+
+
+@pytest.fixture
+def sim_replay() -> Iterator[Callable[..., RunningServer]]:
+    """A factory serving cassette directories; every server is stopped after the test.
+
+    ``sim_replay(directory, fixtures=None, callback_url=None)``: ``fixtures``
+    maps fixture names to the numbers the masked ones stand for.
+    """
+    from simulator.replay import create_replay_app
+    from simulator.serve import start_in_thread
+
+    started: list[RunningServer] = []
+
+    def serve(
+        directory: str | Path,
+        fixtures: Mapping[str, str] | None = None,
+        callback_url: str | None = None,
+    ) -> RunningServer:
+        app = create_replay_app(directory, fixtures=fixtures, callback_url=callback_url)
+        running = start_in_thread(app)
+        started.append(running)
+        return running
+
+    yield serve
+    for running in started:
+        running.stop()

@@ -5,7 +5,7 @@ The same merge serves the default seed, ``SimulatorConfig.seed`` /
 
     accounts:   {name: {username, api_key, knowlarity_api_key,
                         knowlarity_authorization, callback_url, rate_limit_per_minute}}
-    agents:     {id: {phone, phone_name, name, logged_in, ready, mode, offline}}
+    agents:     {id: {phone, phone_name, name, logged_in, ready, mode, offline, notify_url}}
     campaigns:  {name: {did, dnd_check, offline}}
     dids:       [number, ...]          (any Indian written form)
     dnd:        [number, ...]
@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -53,6 +54,7 @@ __all__ = [
     "PreparedSeed",
     "SeedError",
     "apply_seed",
+    "checked_url",
     "directory_from_seed",
     "load_seed",
     "merge_seed",
@@ -62,6 +64,7 @@ __all__ = [
 DEFAULT_SEED_PATH = Path(__file__).with_name("seed") / "default.yaml"
 SEED_KEYS = ("accounts", "agents", "blacklist", "campaigns", "dids", "dnd", "rate_limits")
 MAX_FIELD_CHARS = 4096
+MAX_URL_CHARS = 2048
 MAX_RATE_LIMIT = 1_000_000
 _BOUNDS = {
     "accounts": MAX_ACCOUNTS,
@@ -88,6 +91,7 @@ _AGENT_FIELDS = {
     "ready": bool,
     "mode": str,
     "offline": bool,
+    "notify_url": (str, type(None)),
 }
 _CAMPAIGN_FIELDS = {"did": str, "dnd_check": bool, "offline": bool}
 
@@ -208,6 +212,8 @@ def prepare_seed(doc: Mapping[str, Any]) -> PreparedSeed:
         where = f"agents.{_shown(agent_id)}"
         fields = _fields(where, spec, _AGENT_FIELDS)
         _normalise_number(fields, "phone", where)
+        if fields.get("notify_url") is not None:
+            fields["notify_url"] = checked_url(fields["notify_url"], f"{where}.notify_url")
         if "mode" in fields and fields["mode"] not in AGENT_MODES:
             raise SeedError(f"{where}.mode must be one of {', '.join(AGENT_MODES)}")
         agents[str(agent_id)] = fields
@@ -293,6 +299,21 @@ def merge_seed(directory: Directory, doc: Mapping[str, Any]) -> None:
     vars(directory).update(vars(apply_seed(directory, prepare_seed(doc))))
 
 
+def checked_url(value: Any, where: str) -> str:
+    """``value`` when it is an absolute http(s) URL of at most 2,048 characters."""
+    text = value.strip() if isinstance(value, str) else ""
+    if len(text) > MAX_URL_CHARS:
+        raise SeedError(f"{where} is longer than {MAX_URL_CHARS} characters")
+    try:
+        parts = urlsplit(text) if text.isprintable() and " " not in text else None
+        host = parts.hostname if parts is not None else None
+    except ValueError:  # an unbalanced [IPv6] bracket
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        raise SeedError(f"{where} must be an http:// or https:// URL with a host, or null")
+    return text
+
+
 def _shown(name: Any) -> str:
     """A name as shown in a message: at most 40 characters of it."""
     text = str(name)
@@ -307,7 +328,10 @@ def _rate_limit(value: Any, where: str) -> None:
 
 
 def _mapping(doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = doc.get(key) or {}
+    # Only null means "nothing" (a YAML key left empty); "", 0 or false are wrong types.
+    value = doc.get(key)
+    if value is None:
+        return {}
     if not isinstance(value, Mapping):
         raise SeedError(f"{key} must be a mapping of name -> fields")
     return value
@@ -315,7 +339,9 @@ def _mapping(doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 def _numbers(doc: Mapping[str, Any], key: str) -> list[str]:
     """The list's numbers in national form, each once, in order."""
-    values = doc.get(key) or []
+    values = doc.get(key)
+    if values is None:
+        return []
     if not isinstance(values, list):
         raise SeedError(f"{key} must be a list of phone numbers")
     result = []

@@ -9,6 +9,7 @@ that breaks when one of them moves.
 from __future__ import annotations
 
 import ast
+import importlib
 from collections.abc import Mapping
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("connector", "crm", "calling", "mcc", "simulator", "contracts")
+PARTS = ("connector", "crm", "calling", "mcc", "simulator", "contracts", "console")
 # What each part may import of the others; the rest of the rule is below.
 ALLOWED: Mapping[str, frozenset[str]] = {
     "connector": frozenset(),  # the library: nothing of ours
@@ -25,6 +26,8 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "mcc": frozenset({"connector"}),  # the command root: other parts come by entry point
     "simulator": frozenset(),  # a provider: never the consumer
     "contracts": frozenset({"connector", "simulator"}),  # the simulator only as a target
+    # The agent's screens: the flows, the store and the library; the simulator over HTTP only.
+    "console": frozenset({"connector", "crm", "calling"}),
 }
 # The library stands alone: no database, web framework or command line in it.
 LIBRARY_MAY_NOT_USE = frozenset(
@@ -129,6 +132,40 @@ def test_contracts_start_the_simulator_only_as_the_embedded_target() -> None:
         and any(_part(n) == "simulator" for n, _ in _imports(module))
     )
     assert users == ["contracts.target"]
+
+
+def test_console_uses_only_the_public_names_of_what_it_builds_on() -> None:
+    # ``from calling import place_call``: a name in the package's __all__, never a module.
+    offenders = []
+    for module in sorted(FILES):
+        if _part(module) != "console":
+            continue
+        for name, node in _imports(module):
+            part = _part(name)
+            if part not in ALLOWED["console"]:
+                continue
+            public = set(importlib.import_module(part).__all__)
+            if not (isinstance(node, ast.ImportFrom) and node.module == part and not node.level):
+                offenders.append(f"{module} imports {name}")
+            else:
+                offenders += [
+                    f"{module}: {part}.{a.name} is not public"
+                    for a in node.names
+                    if a.name not in public
+                ]
+    assert offenders == []
+
+
+def test_nothing_imports_the_console() -> None:
+    # The command root reaches it by entry point (mcc console), like every other command.
+    offenders = [
+        f"{module} imports {name}"
+        for module in sorted(FILES)
+        if _part(module) != "console"
+        for name, _ in _imports(module)
+        if _part(name) == "console"
+    ]
+    assert offenders == []
 
 
 def test_no_import_cycle_anywhere() -> None:

@@ -85,6 +85,7 @@ class Context:
         limit_rate: Callable[[str], AbstractContextManager[None]] | None = None,
         receiver: CallLogReceiver | None = None,
         secrets: Mapping[str, str] | None = None,
+        tap: Callable[[Seen], None] | None = None,
     ) -> None:
         self.config = config
         self.client = client
@@ -102,6 +103,8 @@ class Context:
         # The config's secrets, variable name -> value: never in a report.
         self.secrets: Mapping[str, str] = dict(secrets or {})
         self.seen: list[Seen] = []
+        # Told of every exchange as it is recorded (``mcc record``, ``mcc drift``).
+        self.tap = tap
         self.metadata: dict[str, Any] = {}
         # Results a clause module computes once and its clauses share (the call-log
         # probes of contracts.clauses.callback), by key.
@@ -194,7 +197,10 @@ class Context:
     ) -> connector.CallResult:
         """Send a rendered request for API ``name``, record and return the result."""
         result = self.client.send(request, api or self.api(name), name=name)
-        self.seen.append(Seen(name, label, result))
+        seen = Seen(name, label, result)
+        self.seen.append(seen)
+        if self.tap is not None:
+            self.tap(seen)
         return result
 
     def call(

@@ -16,10 +16,17 @@ DELETE   /_sim/faults[/<id>]              clear all / one rule
 GET      /_sim/profile                    the current profile
 POST     /_sim/profile                    ``{"name": "sloppy"|"compliant", <switch>: value...}``
 GET      /_sim/calls[/<ucid>]             calls and their history
-POST     /_sim/calls/<ucid>/advance       ``{"to": "ringing"|"connected"|...}``
+POST     /_sim/calls/<ucid>/advance       ``{"to": "ringing"|"connected"|...,
+                                          "reason", "disposition" (optional)}``
 POST     /_sim/transitions                ``{"mode", "delays", "ucid" (optional)}``
 POST     /_sim/incoming                   ``{"customer", "did", "agent_phone"|"agent",
-                                          "dialect" (default ozonetel)}`` -> 201
+                                          "dialect" (default ozonetel)}`` -> 201;
+                                          the agent's phone is notified (ringer)
+POST     /_sim/agents/<id>/notify         ``{"url": "http://..." | null}``: where the
+                                          agent's phone says it rings
+POST     /_sim/agents/<id>/ring           ``{"caller": "..."}``: a call straight to the
+                                          phone, not through the provider
+GET      /_sim/notifications              ring notifications sent and their answers
 GET      /_sim/callbacks                  deliveries and their attempts
 POST     /_sim/callbacks/mode             ``{"duplicate", "delay_ms", "reorder", "drop"}``
 POST     /_sim/callbacks/flush            deliver what is due now, synchronously
@@ -50,16 +57,29 @@ from simulator.faults import UnknownFault
 from simulator.limits import MAX_JOURNAL_LIMIT, checked_number
 from simulator.profiles import get_profile
 from simulator.redaction import redact_json
+from simulator.seed import SeedError, checked_url
 from simulator.state.numbers import national
 from simulator.state.runtime import UnknownCall
 
-__all__ = ["BadControlInput", "blueprint"]
+__all__ = ["BadControlInput", "UnknownAgent", "blueprint"]
 
 _DIALECTS = ("generic", "ozonetel", "knowlarity")
+#: Why a call ended unanswered or failed, as ``advance`` accepts it.
+_END_REASONS = ("busy", "no_answer", "dnd")
+MAX_DISPOSITION_CHARS = 200
 
 
 class BadControlInput(SimulatorError, ValueError):
     """A control-plane request body or query value is not usable (400)."""
+
+
+class UnknownAgent(SimulatorError, KeyError):
+    """No seeded agent has the given id (404)."""
+
+    status = 404
+
+    def __init__(self, agent_id: str) -> None:
+        super().__init__(f"no agent {agent_id[:40]}; seed it first (POST /_sim/seed)")
 
 
 def _reply(body: dict[str, Any], status: int = 200) -> Response:
@@ -73,9 +93,15 @@ def _refuse(exc: SimulatorError) -> Response:
     return _reply({"status": "error", "message": str(exc)}, exc.status)
 
 
-def _body() -> dict[str, Any]:
-    """The JSON object sent, ``{}`` for an empty body; bad JSON is a 400."""
+def _body(*, required: str | None = None) -> dict[str, Any]:
+    """The JSON object sent, ``{}`` for an empty body; bad JSON is a 400.
+
+    ``required`` is what to send, for a route whose body cannot be left out:
+    an empty body is then a 400 saying so, not a silent default.
+    """
     if not request.get_data(cache=True):
+        if required is not None:
+            raise BadControlInput(f"this route needs a JSON body: send {required}")
         return {}
     try:
         data = request.get_json(force=True, silent=True)
@@ -119,6 +145,9 @@ def _journal() -> Response:
         sim.journal.clear()
         return _reply({"status": "ok"})
     args = request.args
+    for name in ("path", "method", "operation", "flagged", "limit"):
+        if len(args.getlist(name)) > 1:  # which one would count? Say so rather than guess.
+            raise BadControlInput(f"{name} is given more than once; give it once")
     flagged = args.get("flagged")
     if flagged not in (None, "", "true", "false", "1", "0"):
         raise BadControlInput("flagged must be true or false")
@@ -134,8 +163,8 @@ def _journal() -> Response:
 
 
 def _whole_number(text: str | None, field: str, most: int) -> int | None:
-    """A query value as a whole number from 0 to ``most`` (None when absent)."""
-    if text in (None, ""):
+    """A query value as a whole number from 0 to ``most`` (None when absent; empty is not one)."""
+    if text is None:
         return None
     wanted = f"{field} must be a whole number from 0 to {most}"
     # isdigit() alone accepts "¹" and "٣", which int() refuses: ASCII digits only;
@@ -199,13 +228,26 @@ def _call(ucid: str) -> Response:
 
 
 def _advance(ucid: str) -> Response:
-    to = _body().get("to")
+    body = _body()
+    to = body.get("to")
     if not isinstance(to, str):
         raise BadControlInput(
             'send {"to": "ringing"|"connected"|"completed"|"not_answered"|"failed"}'
         )
+    reason = body.get("reason")
+    if reason is not None and reason not in _END_REASONS:
+        raise BadControlInput(f"reason must be one of {', '.join(_END_REASONS)} or null")
+    disposition = body.get("disposition")
+    if disposition is not None and (
+        not isinstance(disposition, str)
+        or len(disposition) > MAX_DISPOSITION_CHARS
+        or not disposition.isprintable()
+    ):
+        raise BadControlInput(
+            f"disposition must be printable text of at most {MAX_DISPOSITION_CHARS} characters"
+        )
     sim = current_simulator()
-    call = sim.advance(ucid, to)
+    call = sim.advance(ucid, to, reason=reason, disposition=disposition)
     with sim.lock:
         return _reply(call.to_dict())
 
@@ -228,6 +270,11 @@ def _transitions() -> Response:
 
 def _incoming() -> Response:
     body = _body()
+    for key in ("customer", "did", "agent", "agent_phone"):
+        if key in body and not isinstance(body[key], str):
+            raise BadControlInput(f"{key} must be a string")
+    if "agent_phone" in body and national(body["agent_phone"]) is None:
+        raise BadControlInput("agent_phone must be a valid Indian phone number")
     sim = current_simulator()
     customer = national(str(body.get("customer", "")))
     if customer is None:
@@ -251,7 +298,48 @@ def _incoming() -> Response:
                 'name a seeded agent: "agent": "agent1" or "agent_phone": "98..."'
             )
         call = sim.incoming(customer=customer, did=did, agent=agent, dialect=str(dialect))
-        return _reply({"ucid": call.ucid, "state": call.state.value}, 201)
+        return _reply(
+            {"ucid": call.ucid, "state": call.state.value, "notification": call.notification},
+            201,
+        )
+
+
+def _agent(agent_id: str) -> Any:
+    agent = current_simulator().directory.agents.get(agent_id)
+    if agent is None:
+        raise UnknownAgent(agent_id)
+    return agent
+
+
+def _agent_notify(agent_id: str) -> Response:
+    body = _body()
+    if "url" not in body:
+        raise BadControlInput('send {"url": "http://host:port/path"} or {"url": null}')
+    url = body["url"]
+    try:
+        checked = None if url is None else checked_url(url, "url")
+    except SeedError as exc:
+        raise BadControlInput(str(exc)) from None
+    sim = current_simulator()
+    with sim.lock:
+        agent = _agent(agent_id)
+        agent.notify_url = checked
+        return _reply({"agent": agent.id, "notify_url": agent.notify_url})
+
+
+def _agent_ring(agent_id: str) -> Response:
+    caller = national(str(_body().get("caller", ""))[:32])
+    if caller is None:
+        raise BadControlInput("caller must be a valid Indian phone number")
+    sim = current_simulator()
+    with sim.lock:
+        note = sim.ring_phone(_agent(agent_id), caller=caller)
+    return _reply({"notification": note.id if note else None}, 202 if note else 200)
+
+
+def _notifications() -> Response:
+    notes = current_simulator().ringer.notifications()
+    return _reply({"count": len(notes), "notifications": [n.to_dict() for n in notes]})
 
 
 def _callbacks() -> Response:
@@ -266,7 +354,8 @@ def _callbacks() -> Response:
 
 def _callback_mode() -> Response:
     sim = current_simulator()
-    sim.outbox.mode = CallbackMode.from_mapping(_body())
+    wanted = '{"duplicate": false, "delay_ms": 0, "reorder": false, "drop": false}'
+    sim.outbox.mode = CallbackMode.from_mapping(_body(required=wanted))
     return _reply({"mode": sim.outbox.mode.to_dict()})
 
 
@@ -289,6 +378,9 @@ _ROUTES = (
     ("/calls/<ucid>/advance", _advance, ["POST"]),
     ("/transitions", _transitions, ["POST"]),
     ("/incoming", _incoming, ["POST"]),
+    ("/agents/<agent_id>/notify", _agent_notify, ["POST"]),
+    ("/agents/<agent_id>/ring", _agent_ring, ["POST"]),
+    ("/notifications", _notifications, ["GET"]),
     ("/callbacks", _callbacks, ["GET"]),
     ("/callbacks/mode", _callback_mode, ["POST"]),
     ("/callbacks/flush", _flush, ["POST"]),

@@ -151,6 +151,8 @@ class Call:
     extra: Mapping[str, Any] = field(default_factory=lambda: _NO_EXTRA)  # shared, read-only
     callback_url: str | None = None  # where this call's record goes, when given per call
     recording_url: str | None = None  # set when an answered call ends
+    disposition: str = ""  # what the agent noted (``advance`` may set it)
+    notification: str | None = None  # the ring notification sent to the agent's phone
 
     @property
     def history(self) -> tuple[Transition, ...]:

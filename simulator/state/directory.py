@@ -50,6 +50,8 @@ class Agent:
     ready: bool = False
     mode: str = "manual"
     offline: bool = False
+    #: Where the phone tells its app that it rings (simulator.ringer); None: nowhere.
+    notify_url: str | None = None
 
     @property
     def can_manual_dial(self) -> bool:
@@ -57,8 +59,10 @@ class Agent:
         return self.logged_in and self.ready and self.mode in ("manual", "blended")
 
     def to_dict(self) -> dict[str, Any]:
-        """State dump form."""
-        return asdict(self)
+        """State dump form (a ``?token=`` in the notify URL as ``***``)."""
+        data = asdict(self)
+        data["notify_url"] = redacted_url(self.notify_url)
+        return data
 
 
 @dataclass

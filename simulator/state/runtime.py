@@ -21,6 +21,7 @@ from simulator.faults import FaultBook, HoldGate
 from simulator.ids import IdSource
 from simulator.journal import Journal
 from simulator.profiles import Profile, get_profile
+from simulator.ringer import Notification, RingNotifier
 from simulator.seed import apply_seed, load_seed, prepare_seed
 from simulator.state.calls import (
     BadCallInput,
@@ -31,6 +32,7 @@ from simulator.state.calls import (
     parse_state,
 )
 from simulator.state.directory import Account, Agent, Directory
+from simulator.state.numbers import e164
 from simulator.state.ratelimit import RateLimiter
 
 __all__ = ["TICK_EVERY_S", "RecordBuilder", "Simulator", "UnknownCall"]
@@ -109,6 +111,8 @@ class Simulator:
             backoff_cap_s=config.callback_backoff_cap_s,
         )
         self.record_builders: dict[str, RecordBuilder] = dict(record_builders or {})
+        #: The agents' phones telling their app that they ring (simulator.ringer).
+        self.ringer = RingNotifier(clock=config.clock, transport=config.callback_transport)
         #: Provider operation names (``<dialect>.<endpoint>``), filled by create_app.
         self.operations: set[str] = set()
         if config.seed is not None:
@@ -143,6 +147,7 @@ class Simulator:
             self.journal.clear()
             self.faults.clear()
             self.outbox.clear()
+            self.ringer.clear()
             self.outbox.mode = CallbackMode.from_mapping(self.config.callback_mode or {})
             self.ids.reset()
             self.profile = get_profile(self.config.profile)
@@ -263,18 +268,43 @@ class Simulator:
             call.begin(now)
             call.advance(CallState.AGENT_RINGING, now)
             self.calls.add(call)
+            # The agent's phone rings showing the DID: it tells its app so.
+            note = self.ring_phone(agent, caller=did)
+            call.notification = note.id if note else None
             if call.mode == "timed":
                 self.calls.schedule(call, self.delays)
                 self._wake_ticker()
             return call
 
-    def advance(self, ucid: str, to: str) -> Call:
-        """Move a call by hand (``/_sim/calls/<ucid>/advance``)."""
+    def ring_phone(self, agent: Agent, *, caller: str) -> Notification | None:
+        """Tell ``agent``'s phone app that it rings from national ``caller`` (if it listens)."""
+        if not agent.notify_url:
+            return None
+        return self.ringer.ring(
+            agent=agent.id,
+            url=agent.notify_url,
+            agent_phone=e164(agent.phone),
+            caller=e164(caller),
+        )
+
+    def advance(
+        self, ucid: str, to: str, *, reason: str | None = None, disposition: str | None = None
+    ) -> Call:
+        """Move a call by hand (``/_sim/calls/<ucid>/advance``).
+
+        ``reason`` (``busy``, ``no_answer``, ``dnd``) says why a call ends
+        unanswered or failed, as the call record reports it; ``disposition``
+        is what the agent noted, carried by the record.
+        """
         with self.lock:
             call = self.calls.get(ucid)
             if call is None:
                 raise UnknownCall(ucid)
             call.advance(parse_state(to), self.now())
+            if reason is not None:
+                call.reason = reason
+            if disposition is not None:
+                call.disposition = disposition
             if call.is_terminal:
                 self._ended(call)
             else:
@@ -373,3 +403,4 @@ class Simulator:
         if ticker is not None:
             ticker.join(timeout=5)
         self.outbox.stop()
+        self.ringer.stop()

@@ -198,6 +198,9 @@ def test_unknown_routes_and_methods_answer_json(
     assert answer.status_code == status
     assert answer.json is not None
     assert answer.json["status"] == "error"
+    if status == 405:  # RFC 9110: a 405 names the methods that work
+        assert "Allow" in answer.headers
+        assert method not in answer.headers["Allow"]
 
 
 def test_healthz_reports_the_did_sync_without_auth(http: FlaskClient) -> None:

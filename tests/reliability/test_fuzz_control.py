@@ -26,9 +26,11 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
+import yaml
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openapi_spec_validator import validate
 
 from simulator import create_app, get_simulator
 
@@ -75,6 +77,8 @@ def _fresh() -> Flask:
 
 
 def _load() -> Any:
+    # Valid first: schemathesis meets an invalid part only when a phase reaches it.
+    validate(yaml.safe_load(SPEC.read_text(encoding="utf-8")))
     schema = schemathesis.openapi.from_path(SPEC)
     schema.config.generation.update(max_examples=MAX_EXAMPLES)
     schema.config.checks.update(included_check_names=CHECKS)

@@ -134,6 +134,7 @@ def test_unknown_route_and_wrong_method_answer_json() -> None:
     wrong = client.delete("/click2call")
     assert wrong.status_code == 405
     assert wrong.get_json()["message"] == "method not allowed: DELETE /click2call (use GET, POST)"
+    assert wrong.headers["Allow"] == "GET, HEAD, OPTIONS, POST"  # RFC 9110, as Flask's own 405
 
 
 def test_operations_are_registered() -> None:

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from simulator import MAGIC_NUMBERS, FakeClock, create_app
+from contracts.specs import load_spec
+from simulator import MAGIC_NUMBERS, FakeClock, create_app, get_simulator
 
 pytestmark = pytest.mark.simulator
 
@@ -116,3 +117,88 @@ def test_unknown_control_route_is_json_404(client: FlaskClient) -> None:
     response = client.get("/_sim/nothing")
     assert response.status_code == 404
     assert response.get_json()["message"] == "no such route: GET /_sim/nothing"
+
+
+# -- what `schemathesis run --checks all` found (contracts/openapi/control.yaml) -----
+
+
+def test_callback_mode_needs_a_body(client: FlaskClient) -> None:
+    response = client.post("/_sim/callbacks/mode")
+    assert response.status_code == 400
+    assert response.get_json()["message"].startswith("this route needs a JSON body: send {")
+    assert client.post("/_sim/callbacks/mode", json={}).status_code == 200  # {} is a mode
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"agent_phone": {}}, "agent_phone must be a string"),
+        ({"agent": 7}, "agent must be a string"),
+        ({"customer": 9876543210}, "customer must be a string"),
+        ({"agent_phone": ""}, "agent_phone must be a valid Indian phone number"),
+        (
+            {"agent": "agent1", "agent_phone": "x"},
+            "agent_phone must be a valid Indian phone number",
+        ),
+    ],
+)
+def test_incoming_refuses_fields_of_the_wrong_kind(
+    client: FlaskClient, body: dict[str, Any], message: str
+) -> None:
+    doc = {"customer": "9876543210", "did": "918030000001", "agent": "agent1", **body}
+    response = client.post("/_sim/incoming", json=doc)
+    assert response.status_code == 400
+    assert response.get_json()["message"] == message
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("limit=", "limit must be a whole number from 0 to 1000000"),
+        ("limit=1&limit=x", "limit is given more than once; give it once"),
+        ("path=/a&path=/b", "path is given more than once; give it once"),
+    ],
+)
+def test_journal_refuses_an_empty_limit_and_repeated_filters(
+    client: FlaskClient, query: str, message: str
+) -> None:
+    response = client.get(f"/_sim/journal?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["message"] == message
+    assert client.get("/_sim/journal?flagged=&path=").status_code == 200  # empty: no filter
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("rate_limits", ""),
+        ("rate_limits", 0),
+        ("rate_limits", []),
+        ("agents", False),
+        ("dnd", ""),
+        ("dnd", 0),
+        ("dnd", False),
+        ("dnd", {}),
+    ],
+)
+def test_a_seed_key_of_the_wrong_type_is_refused_even_when_empty(
+    client: FlaskClient, key: str, value: object
+) -> None:
+    response = client.post("/_sim/seed", json={key: value})
+    assert response.status_code == 400
+    assert response.get_json()["message"].startswith(f"{key} must be a ")
+
+
+def test_a_seed_key_that_is_null_merges_nothing(client: FlaskClient) -> None:
+    before = client.get("/_sim/state").get_json()
+    doc = dict.fromkeys(
+        ("accounts", "agents", "campaigns", "dids", "dnd", "blacklist", "rate_limits")
+    )
+    assert client.post("/_sim/seed", json=doc).status_code == 200
+    assert client.get("/_sim/state").get_json() == before
+
+
+def test_the_contract_lists_every_operation_a_fault_may_name() -> None:
+    schema = load_spec("control")["components"]["schemas"]["FaultRequest"]
+    named = {name for name in schema["properties"]["operation"]["enum"] if name is not None}
+    assert named == get_simulator(create_app()).operations

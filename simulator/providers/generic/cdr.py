@@ -53,6 +53,8 @@ def record(call: Call, account: Account, directory: Directory, profile: Profile)
         "Direction": "Outbound" if outbound else "Inbound",
         "CallSessionId": call.ucid,
     }
+    if call.disposition:  # LeadSquared's call log carries the agent's disposition
+        body["Disposition"] = call.disposition
     return CallbackPayload(
         dialect="generic",
         content_type="application/json",
