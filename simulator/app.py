@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from flask import Flask, Request, Response, current_app, g, request
@@ -46,6 +47,7 @@ from simulator.providers.params import (
     read_params,
 )
 from simulator.recordings import blueprint as recordings_blueprint
+from simulator.state.numbers import national
 from simulator.state.runtime import Simulator
 
 # current_simulator and get_simulator live in simulator.current (no blueprint
@@ -71,19 +73,20 @@ def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Fla
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0] in DIALECTS
     }
-    app.before_request(_before_request)
-    app.after_request(_after_request)
+    # The hooks are given this app's simulator: no context lookup to find it
+    # on every request (an app keeps its one simulator for life).
+    app.before_request(partial(_before_request, sim))
+    app.after_request(partial(_after_request, sim))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
 
 
-def _before_request() -> BaseResponse | None:
+def _before_request(sim: Simulator) -> BaseResponse | None:
     # Runs on every request: each step is O(1) when it has nothing to do (no
     # timed call due, no fault rule, no magic number), and nothing here walks
     # the calls, the journal or the headers. The request and g are taken from
     # their proxies once (each proxy access costs a context lookup).
-    sim = current_simulator()
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
     if sim.public_url is None:
         sim.public_url = req.host_url.rstrip("/")  # where recordings are served
@@ -107,7 +110,7 @@ def _before_request() -> BaseResponse | None:
     actions: list[FaultAction] = []
     if sim.faults.has_rules():
         actions = sim.faults.take(req.endpoint or "", params.numbers())
-    for number in sorted(params.numbers(CUSTOMER_FIELDS)):
+    for number in _customer_numbers(params.values):
         behaviour = behaviour_for(number)
         if behaviour is None or behaviour.fault is None:
             continue
@@ -124,6 +127,16 @@ def _before_request() -> BaseResponse | None:
     return None
 
 
+def _customer_numbers(values: Mapping[str, str]) -> list[str]:
+    """The customer numbers that parse, in order, each once (usually one, or none)."""
+    found = [
+        number
+        for name in CUSTOMER_FIELDS
+        if (text := values.get(name)) and (number := national(text)) is not None
+    ]
+    return found if len(found) < 2 else sorted(set(found))
+
+
 def _environ_key(header: str) -> str:
     """Where a WSGI server puts a request header (PEP 3333)."""
     name = header.upper().replace("-", "_")
@@ -135,12 +148,11 @@ _CHECKED = tuple((name, _environ_key(name)) for name in CHECKED_HEADERS)
 _KEPT = tuple((name, _environ_key(name)) for name in KEPT_HEADERS)
 
 
-def _after_request(response: Response) -> Response:
+def _after_request(sim: Simulator, response: Response) -> Response:
     found = g._get_current_object()
     params = getattr(found, "sim_params", None)
     if params is None:
         return response
-    sim = current_simulator()
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
     environ = req.environ
     sim.journal.record(
@@ -149,8 +161,9 @@ def _after_request(response: Response) -> Response:
         path=req.path,
         operation=req.endpoint or "",
         query=_NO_QUERY,
-        # The query's values are in params already (the query wins there).
-        query_names=req.args.keys(),
+        # The query's values are in params already (the query wins there);
+        # with no body, every parameter came in the query.
+        query_names=req.args.keys() if environ.get("CONTENT_TYPE") else params.values.keys(),
         params=params.values,
         headers=[(name, v) for name, key in _KEPT if (v := environ.get(key)) is not None],
         status=response.status_code,

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from simulator.redaction import REDACTED, SECRET_NAMES, redact_mapping, redact_text
@@ -42,6 +43,7 @@ __all__ = [
 
 #: Request headers worth keeping (the rest is noise).
 KEPT_HEADERS = ("accept", "authorization", "content-type", "user-agent", "x-api-key")
+_KEPT_SET = frozenset(KEPT_HEADERS)
 #: What one stored value, one key and one mapping may hold.
 MAX_VALUE_CHARS = 2048
 MAX_KEY_CHARS = 128
@@ -131,20 +133,28 @@ class JournalEntry:
 
 
 # What the ring holds per request: a tuple (cheaper to make and to keep than an
-# object); JournalEntry objects are made from it only when someone reads.
+# object); JournalEntry objects are made from it only when someone reads. Every
+# object an entry keeps is one more for the garbage collector to walk until the
+# entry drops out, so an entry keeps as few as it can: no query of its own when
+# every parameter came in the query (a plain GET), and shared empty mappings.
 _Record = tuple[
     int,  # id
     datetime,  # time
     str,  # method
     str,  # path
     str,  # operation
-    dict[str, str] | tuple[str, ...],  # query, or the names of params that came in it
-    dict[str, str],  # params
-    dict[str, str],  # headers
+    # query: a mapping, the names of params that came in it, or _ALL_PARAMS
+    Mapping[str, str] | tuple[str, ...] | None,
+    Mapping[str, str],  # params
+    Mapping[str, str],  # headers
     int,  # status
     tuple[str, ...],  # flags
     int,  # size
 ]
+
+#: The query of an entry whose parameters all came in the query (the usual GET).
+_ALL_PARAMS = None
+_EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 def _query_of(names: tuple[str, ...], params: Mapping[str, str]) -> dict[str, str]:
@@ -160,7 +170,13 @@ def _entry(record: _Record) -> JournalEntry:
         path=path,
         operation=operation,
         # names: the values are the entry's params
-        query=_query_of(query, params) if isinstance(query, tuple) else query,
+        query=(
+            dict(params)
+            if query is _ALL_PARAMS
+            else _query_of(query, params)
+            if isinstance(query, tuple)
+            else query
+        ),
         params=params,
         headers=headers,
         status=status,
@@ -211,23 +227,29 @@ class Journal:
         entry keeps only their names, and the query is rebuilt when read.
         Returns the entry's id.
         """
-        kept_params, params_size = _bounded(params)
-        kept_query: dict[str, str] | tuple[str, ...]
+        kept_params, params_size = _bounded(params) if params else (_EMPTY, 2)
+        kept_query: Mapping[str, str] | tuple[str, ...] | None
         names = tuple(query_names)
-        if len(names) > MAX_ITEMS or any(len(n) > MAX_KEY_CHARS for n in names):
+        if len(names) > MAX_ITEMS or (names and max(map(len, names)) > MAX_KEY_CHARS):
             names = tuple(truncated(n, MAX_KEY_CHARS) for n in names[:MAX_ITEMS])
-        if query or not names:
+        if query:
             kept_query, query_size = _bounded(query)
             if names:  # both given: the names' values join the mapping now
                 kept_query = {**_query_of(names, kept_params), **kept_query}
+        elif not names:
+            kept_query, query_size = _EMPTY, 2
         else:
             # Each named pair is one of the params' pairs: their text bounds it.
-            kept_query, query_size = names, params_size
-        kept_headers: dict[str, str] = {}
+            query_size = params_size
+            kept_query = _ALL_PARAMS if names == tuple(kept_params) else names
+        kept_headers: Mapping[str, str] = _EMPTY
         headers_size = 2
-        kept = [(k.lower(), v) for k, v in headers]
-        if kept:
-            kept_headers, headers_size = _bounded({k: v for k, v in kept if k in KEPT_HEADERS})
+        if headers:
+            wanted = {k.lower(): v for k, v in headers}
+            if not wanted.keys() <= _KEPT_SET:
+                wanted = {k: v for k, v in wanted.items() if k in _KEPT_SET}
+            if wanted:
+                kept_headers, headers_size = _bounded(wanted)
         if len(path) > MAX_VALUE_CHARS:
             path = truncated(path, MAX_VALUE_CHARS)
         if len(operation) > MAX_KEY_CHARS:

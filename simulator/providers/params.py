@@ -64,8 +64,8 @@ _TOKEN = re.compile(
     r"|\{\{[^}]*\}\}"  # {{Agent_Number}}
     r"|\$\{[A-Za-z_][A-Za-z0-9_]*\}"  # ${ENV_VAR} the connector did not expand
 )
-_TOKEN_START = re.compile(r"[@{$]")
 _NULL_TEXTS = frozenset({"null", "undefined"})
+_LONGEST_NULL = max(map(len, _NULL_TEXTS))
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
@@ -120,6 +120,10 @@ def _text(value: Any) -> str:
 
 def read_params(req: Request) -> Params:
     """Merge query, form and JSON-object parameters (query wins, then form)."""
+    if not req.environ.get("CONTENT_TYPE"):
+        # No body type: neither a form nor JSON can be read, only the query
+        # (a plain GET, the usual click-to-call; no content type to parse).
+        return Params(values=req.args.to_dict(flat=True))
     values: dict[str, str] = {}
     try:
         body = req.get_json(silent=True) if req.mimetype.endswith("json") else None
@@ -157,13 +161,13 @@ def find_problems(
             problems.append(ParamProblem(name, value, "too_long", refuse=True))
             continue
         # Every token starts with "@", "{" or "$": most values skip the regex.
-        token = _TOKEN.search(value) if _TOKEN_START.search(value) else None
-        lowered = value.strip().lower()
+        token = _TOKEN.search(value) if ("@" in value or "{" in value or "$" in value) else None
+        stripped = value.strip()
         if token:
             problems.append(ParamProblem(name, token.group(0), "unresolved_token", refuse=True))
-        elif lowered in _NULL_TEXTS:
+        elif len(stripped) <= _LONGEST_NULL and stripped.lower() in _NULL_TEXTS:
             problems.append(ParamProblem(name, value, "null_value", refuse=name in NUMBER_FIELDS))
-        elif name in NUMBER_FIELDS and not lowered:
+        elif not stripped and name in NUMBER_FIELDS:
             problems.append(ParamProblem(name, value, "null_value", refuse=False))
     for name in CHECKED_HEADERS:
         # headers.get, not a copy of every header: a request's headers are

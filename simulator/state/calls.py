@@ -204,15 +204,7 @@ class Call:
 
     def planned_after(self, state: CallState) -> CallState | None:
         """The state that follows ``state`` on the way to ``planned``; None after an end."""
-        if state in TERMINAL:
-            return None
-        if self.planned == CallState.FAILED and self.reason in _PRE_DIAL_FAILURES:
-            return CallState.FAILED
-        if state == CallState.QUEUED:
-            return CallState.AGENT_RINGING
-        if state == CallState.AGENT_RINGING:
-            return CallState.CONNECTED if self.planned == CallState.COMPLETED else self.planned
-        return CallState.COMPLETED
+        return _after(state, self.planned, self.reason in _PRE_DIAL_FAILURES)
 
     def advance(self, to: CallState, at: datetime) -> None:
         """Move to ``to`` now, filling the main-path states in between."""
@@ -324,14 +316,16 @@ class CallBook:
         """Immediate mode: walk the planned path, stamping clock time + delays."""
         # The planned path is valid by construction: the steps are appended
         # at once, without advance()'s checks (this runs on every immediate call).
-        state, at = call.state, call.steps[-1][1]
+        pre_dial = call.reason in _PRE_DIAL_FAILURES
+        table = call.delays if call.delays is not None else delays
+        at = call.steps[-1][1]
         steps: list[Step] = []
-        while (step := call.planned_after(state)) is not None:
-            seconds = _delay(call, delays, state)
+        for leaving, entering in _path(call.state, call.planned, pre_dial):
+            # A pre-dial failure is decided before anything rings: no delay (as _delay).
+            seconds = 0.0 if pre_dial else float(table.get(leaving, 0.0))
             if seconds:
                 at = at + _seconds(seconds)
-            steps.append((step.value, at))
-            state = step
+            steps.append((entering, at))
         if steps:
             call._add(*steps)
 
@@ -391,6 +385,33 @@ class CallBook:
             del self._inbound[ucid]  # finished: never live again
         matches = [c for c in self._inbound.values() if c.agent_phone == phone and c.state in live]
         return matches[-1] if matches else None
+
+
+def _after(state: CallState, planned: CallState, pre_dial: bool) -> CallState | None:
+    """The state after ``state`` on the way to ``planned`` (see :meth:`Call.planned_after`)."""
+    if state in TERMINAL:
+        return None
+    if planned == CallState.FAILED and pre_dial:
+        return CallState.FAILED
+    if state == CallState.QUEUED:
+        return CallState.AGENT_RINGING
+    if state == CallState.AGENT_RINGING:
+        return CallState.CONNECTED if planned == CallState.COMPLETED else planned
+    return CallState.COMPLETED
+
+
+@lru_cache(maxsize=64)
+def _path(start: CallState, planned: CallState, pre_dial: bool) -> tuple[tuple[str, str], ...]:
+    """Each step from ``start`` to the planned end: (state left, state entered) names.
+
+    A few paths serve every call, so each is worked out once.
+    """
+    steps = []
+    state: CallState | None = start
+    while state is not None and (step := _after(state, planned, pre_dial)) is not None:
+        steps.append((state.value, step.value))
+        state = step
+    return tuple(steps)
 
 
 def _next_due(call: Call, delays: Mapping[str, float]) -> datetime:

@@ -273,3 +273,54 @@ def test_the_journal_rebuilds_a_query_kept_as_names() -> None:
     assert entry.params == {"api_key": "***", "agentID": "agent1", "campaignName": "c1"}
     assert entry.headers == {"user-agent": "qa"}
     assert KEY not in repr(journal._entries)  # redacted when recorded, not when read
+
+
+def test_a_get_entry_keeps_its_query_as_its_params_and_a_post_keeps_them_apart() -> None:
+    app = create_app({"clock": FakeClock(), "deliver_callbacks": False})
+    client = app.test_client()
+    client.get("/CAServices/AgentManualDial.php", query_string=AMD)
+    client.post(
+        "/CAServices/AgentManualDial.php?format=json",
+        data={key: value for key, value in AMD.items() if key != "format"},
+    )
+    client.post("/CAServices/AgentManualDial.php", data={"format": "json"})
+    got, posted, bare = client.get("/_sim/journal").get_json()["entries"]
+    assert got["query"] == got["params"] == {**AMD, "api_key": "***"}
+    assert posted["query"] == {"format": "json"}
+    assert posted["params"] == {**AMD, "api_key": "***"}
+    assert bare["query"] == {}
+    assert bare["params"] == {"format": "json"}
+    assert KEY not in repr(get_simulator(app).journal._entries)
+
+
+def test_ist_text_matches_the_clock_at_every_instant() -> None:
+    from simulator.clock import IST, ist_text
+
+    for at in (
+        START,
+        START + timedelta(microseconds=999_999),
+        START + timedelta(seconds=59, microseconds=500_000),
+        datetime(1969, 12, 31, 23, 59, 59, 250_000, tzinfo=UTC),  # before the epoch
+    ):
+        assert ist_text(at) == at.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@pytest.mark.parametrize(
+    ("planned", "reason", "path"),
+    [
+        (CallState.COMPLETED, "", ["agent_ringing", "connected", "completed"]),
+        (CallState.NOT_ANSWERED, "busy", ["agent_ringing", "not_answered"]),
+        (CallState.FAILED, "dnd", ["failed"]),
+    ],
+)
+def test_immediate_calls_walk_the_planned_path_with_its_delays(
+    planned: CallState, reason: str, path: list[str]
+) -> None:
+    call = _timed_call("u1", planned=planned, reason=reason)
+    CallBook().run_to_end(call, DELAYS)
+    assert [t.state.value for t in call.history] == ["queued", *path]
+    offsets = [(t.at - START).total_seconds() for t in call.history]
+    if reason == "dnd":  # refused before anything rang: no delay at all
+        assert offsets == [0.0, 0.0]
+    else:
+        assert offsets == [0.0, 1.0, 6.0, 36.0][: len(offsets)]
