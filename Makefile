@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint types unit verify bench fault-matrix clean
+.PHONY: install test lint types unit verify bench bench-peers fault-matrix clean
 
 # pip's own progress shows (no --quiet): the first install downloads about 60
 # packages and takes a few minutes on a fresh machine.
@@ -39,8 +39,21 @@ verify: $(STAMP)
 	$(BIN)/mcc verify --config ozonetel --report-dir reports/ozonetel
 	$(BIN)/mcc verify --config ozonetel_phone_manual_dial --report-dir reports/ozonetel_phone_manual_dial
 
+# A missed target fails the run (exit 1) and the last line says which.
+# The simulator benchmark needs wrk (apt-get install -y wrk) and compares
+# against WireMock and Prism when `make bench-peers` has installed them.
+BENCH_PEERS ?= $(HOME)/.cache/mcc-bench-peers
+
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	MCC_BENCH_PEERS=$(BENCH_PEERS) $(BIN)/python -m benchmarks
+
+# The simulator's peers for `make bench`, from npm, into a cache folder outside
+# the repository (they are not project dependencies): WireMock's standalone
+# jar (run with java 17+) and Prism (run with node).
+bench-peers:
+	mkdir -p $(BENCH_PEERS)
+	npm install --prefix $(BENCH_PEERS) --no-audit --no-fund --no-save \
+		wiremock@3.13.2 @stoplight/prism-cli@5.16.0
 
 # Re-render docs/fault-matrix.md from the fault-matrix test's own results.
 fault-matrix: $(STAMP)

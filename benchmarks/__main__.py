@@ -1,9 +1,16 @@
-"""Run the benchmarks: ``python -m benchmarks [name ...] [--quick] [--strict]``.
+"""Run the benchmarks: ``python -m benchmarks [name ...] [--quick] [--report-only]``.
 
 Discovers ``benchmarks/bench_*.py``, runs each ``run(quick)`` in turn, prints
 a table per benchmark and writes ``<out>/<name>.json`` with the figures, the
-command line that produced them, the Python version, the CPU count and the
-date, so a number can always be traced back to how it was measured.
+command line that produced them, the Python version, the CPU count, the load
+average and the date, so a number can always be traced back to how it was
+measured.
+
+A missed target always shows: the last line is ``BENCH-SUMMARY passed=...
+missed=... skipped=...`` (one line CI can read), and the exit status is 1
+when any benchmark missed its target (``--report-only`` keeps it 0 for runs
+that only collect figures). A figure that is a mapping of checks (name ->
+met) is printed one check per row.
 """
 
 from __future__ import annotations
@@ -53,16 +60,26 @@ def _shown(value: object) -> str:
     return str(value)
 
 
+def _met(value: object) -> str:
+    return "[green]yes[/green]" if value else "[red]NO[/red]"
+
+
 def table(name: str, figures: dict[str, object]) -> Table:
-    """One benchmark's figures as a two-column table; ``passed`` coloured."""
+    """One benchmark's figures as a two-column table; checks and ``passed`` coloured.
+
+    Lists and nested mappings other than checks go to the JSON file only.
+    """
     out = Table(title=f"benchmark: {name}", show_header=True)
     out.add_column("figure")
     out.add_column("value", justify="right")
     for key, value in figures.items():
-        text = _shown(value)
-        if key == "passed":
-            text = "[green]yes[/green]" if value else "[red]NO[/red]"
-        out.add_row(key, text)
+        if isinstance(value, dict) and all(isinstance(v, bool) for v in value.values()):
+            for check, met in value.items():
+                out.add_row(f"check: {check}", _met(met))
+            continue
+        if isinstance(value, list | dict):
+            continue
+        out.add_row(key, _met(value) if key == "passed" else _shown(value))
     return out
 
 
@@ -76,6 +93,7 @@ def record(name: str, figures: dict[str, object], argv: Sequence[str]) -> dict[s
         "implementation": platform.python_implementation(),
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
@@ -85,7 +103,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run)")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="exit 0 even when a target is missed (the summary line still says so)",
+    )
+    # Kept so old command lines still work: a miss now fails the run by default.
+    parser.add_argument("--strict", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=Path("reports/bench"), help="JSON folder")
     args = parser.parse_args(argv)
     console = Console()
@@ -97,17 +121,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = sys.orig_argv if argv is None else ["python", "-m", PACKAGE, *argv]
     args.out.mkdir(parents=True, exist_ok=True)
     missed: list[str] = []
+    passed: list[str] = []
+    skipped: list[str] = []
     for name in args.names or known:
         figures = load(name)(quick=args.quick)
         console.print(table(name, figures))
         path = args.out / f"{name}.json"
         path.write_text(json.dumps(record(name, figures, command), indent=2) + "\n")
         console.print(f"wrote {path}")
-        if figures.get("passed") is False:
-            missed.append(name)
+        outcome = figures.get("passed")
+        (missed if outcome is False else passed if outcome is True else skipped).append(name)
     if missed:
         console.print(f"[red]target missed:[/red] {', '.join(missed)}")
-    return 1 if missed and args.strict else 0
+    print(
+        f"BENCH-SUMMARY passed={','.join(passed) or '-'} missed={','.join(missed) or '-'} "
+        f"skipped={','.join(skipped) or '-'}",
+        flush=True,
+    )
+    return 1 if missed and not args.report_only else 0
 
 
 if __name__ == "__main__":

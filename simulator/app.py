@@ -6,12 +6,17 @@ new Flask app holding its own :class:`~simulator.state.Simulator` in
 
 Every request to a provider route goes through the same pipeline:
 
-1. apply due timed call transitions (lazily, on every request, ``/_sim`` too);
+1. apply due timed call transitions (lazily, on every request, ``/_sim`` too;
+   O(1) when nothing is due);
 2. read the parameters (query, form or JSON);
 3. refuse unresolved mail-merge tokens and ``null`` numbers (HTTP 400), flag them;
 4. apply fault rules, then magic-number faults (latency, 500, HTML, reset...);
 5. the dialect's route: parse, call the model, render;
 6. journal the request (secrets redacted) with its status, operation and flags.
+
+With ``worker_processes`` above 1 (several server processes, each its own
+simulator) the control plane refuses every route but ``/_sim/behaviours``
+(409): it could only answer for the process a request happened to reach.
 
 Unknown routes and wrong methods answer JSON (``{"status":"error","message":
 "no such route: GET /x"}``), never an HTML page.
@@ -21,9 +26,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -32,9 +38,16 @@ from simulator.config import SimulatorConfig
 from simulator.control.routes import blueprint as control_blueprint
 from simulator.current import EXTENSION, current_simulator, get_simulator
 from simulator.faults import FaultAction, fault_response
+from simulator.journal import KEPT_HEADERS
 from simulator.providers import DIALECTS
-from simulator.providers.params import CUSTOMER_FIELDS, find_problems, read_params
+from simulator.providers.params import (
+    CHECKED_HEADERS,
+    CUSTOMER_FIELDS,
+    find_problems,
+    read_params,
+)
 from simulator.recordings import blueprint as recordings_blueprint
+from simulator.state.numbers import national
 from simulator.state.runtime import Simulator
 
 # current_simulator and get_simulator live in simulator.current (no blueprint
@@ -60,31 +73,44 @@ def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Fla
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0] in DIALECTS
     }
-    app.before_request(_before_request)
-    app.after_request(_after_request)
+    # The hooks are given this app's simulator: no context lookup to find it
+    # on every request (an app keeps its one simulator for life).
+    app.before_request(partial(_before_request, sim))
+    app.after_request(partial(_after_request, sim))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
 
 
-def _before_request() -> BaseResponse | None:
-    sim = current_simulator()
+def _before_request(sim: Simulator) -> BaseResponse | None:
+    # Runs on every request: each step is O(1) when it has nothing to do (no
+    # timed call due, no fault rule, no magic number), and nothing here walks
+    # the calls, the journal or the headers. The request and g are taken from
+    # their proxies once (each proxy access costs a context lookup).
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
     if sim.public_url is None:
-        sim.public_url = request.host_url.rstrip("/")  # where recordings are served
+        sim.public_url = req.host_url.rstrip("/")  # where recordings are served
     sim.tick()
-    dialect = DIALECTS.get(request.blueprint or "")
+    blueprint = req.blueprint or ""
+    dialect = DIALECTS.get(blueprint)
     if dialect is None:
+        if blueprint == "control" and sim.config.worker_processes > 1:
+            return _refuse_control(sim.config.worker_processes)
         return None
-    params = read_params(request)
-    g.sim_params = params
-    problems = find_problems(params, {k.lower(): v for k, v in request.headers.items()})
+    params = read_params(req)
+    found = g._get_current_object()
+    found.sim_params = params
+    environ = req.environ
+    problems = find_problems(params, {name: environ.get(key) for name, key in _CHECKED})
     flags: list[str] = [p.flag for p in problems]
-    g.sim_flags = flags
+    found.sim_flags = flags
     refused = next((p for p in problems if p.refuse), None)
     if refused is not None:
         return dialect.refusal(400, refused.flag, refused.message)
-    actions = sim.faults.take(request.endpoint or "", params.numbers())
-    for number in sorted(params.numbers(CUSTOMER_FIELDS)):
+    actions: list[FaultAction] = []
+    if sim.faults.has_rules():
+        actions = sim.faults.take(req.endpoint or "", params.numbers())
+    for number in _customer_numbers(params.values):
         behaviour = behaviour_for(number)
         if behaviour is None or behaviour.fault is None:
             continue
@@ -94,30 +120,75 @@ def _before_request() -> BaseResponse | None:
     for action in actions:
         flags.append(f"fault:{action.fault}")
         response = fault_response(
-            action, url=request.url, hold=sim.holds, default_hang_s=sim.config.hang_s
+            action, url=req.url, hold=sim.holds, default_hang_s=sim.config.hang_s
         )
         if response is not None:
             return response
     return None
 
 
-def _after_request(response: Response) -> Response:
-    params = g.get("sim_params")
+def _customer_numbers(values: Mapping[str, str]) -> list[str]:
+    """The customer numbers that parse, in order, each once (usually one, or none)."""
+    found = [
+        number
+        for name in CUSTOMER_FIELDS
+        if (text := values.get(name)) and (number := national(text)) is not None
+    ]
+    return found if len(found) < 2 else sorted(set(found))
+
+
+def _environ_key(header: str) -> str:
+    """Where a WSGI server puts a request header (PEP 3333)."""
+    name = header.upper().replace("-", "_")
+    return name if name in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{name}"
+
+
+# Headers are read straight from the WSGI environ, and only these.
+_CHECKED = tuple((name, _environ_key(name)) for name in CHECKED_HEADERS)
+_KEPT = tuple((name, _environ_key(name)) for name in KEPT_HEADERS)
+
+
+def _after_request(sim: Simulator, response: Response) -> Response:
+    found = g._get_current_object()
+    params = getattr(found, "sim_params", None)
     if params is None:
         return response
-    sim = current_simulator()
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    environ = req.environ
     sim.journal.record(
         time=sim.now(),
-        method=request.method,
-        path=request.path,
-        operation=request.endpoint or "",
-        query=request.args.to_dict(flat=True),
+        method=req.method,
+        path=req.path,
+        operation=req.endpoint or "",
+        query=_NO_QUERY,
+        # The query's values are in params already (the query wins there);
+        # with no body, every parameter came in the query.
+        query_names=req.args.keys() if environ.get("CONTENT_TYPE") else params.values.keys(),
         params=params.values,
-        headers=request.headers.items(),
+        headers=[(name, v) for name, key in _KEPT if (v := environ.get(key)) is not None],
         status=response.status_code,
-        flags=g.get("sim_flags", ()),
+        flags=getattr(found, "sim_flags", ()),
     )
     return response
+
+
+_NO_QUERY: Mapping[str, str] = {}
+
+
+# Control-plane routes that hold no state of their own (the same in every worker).
+_STATELESS_CONTROL = frozenset({"control.behaviours"})
+
+
+def _refuse_control(workers: int) -> Response | None:
+    """With several worker processes, each has its own state: the control plane refuses (409)."""
+    if request.endpoint in _STATELESS_CONTROL:
+        return None
+    return _json_error(
+        409,
+        f"this simulator runs in {workers} worker processes, each with its own calls, "
+        "journal, faults and seed, so /_sim cannot answer for all of them; serve it with "
+        "one process (--server waitress, or gunicorn --workers 1) for stateful tests",
+    )
 
 
 def _json_error(status: int, message: str) -> Response:

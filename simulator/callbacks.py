@@ -1,8 +1,12 @@
 """Callback delivery: an outbox of call records POSTed to the account's URL.
 
-When a call ends, its dialect builds the record in the provider's real shape
-(:class:`CallbackPayload`; Ozonetel: form field ``data`` holding a JSON
-string) and the outbox queues a :class:`Delivery`. Deliveries go out either
+When a call ends, the outbox queues a :class:`Delivery` holding how to build
+the record in the provider's real shape (:class:`CallbackPayload`; Ozonetel:
+form field ``data`` holding a JSON string). The record is built once, when it
+is first sent or looked at (``Delivery.payload``), never on the request that
+ended the call: an account without a callback URL never pays for it. A builder
+may decide the provider sends nothing for such a call (it returns None); that
+delivery is dropped when it comes up and never listed. Deliveries go out either
 from a daemon thread (started on the first delivery with a URL when
 ``deliver_callbacks`` is true; :meth:`Outbox.stop` ends it) or synchronously
 through :meth:`Outbox.flush` (``POST /_sim/callbacks/flush``).
@@ -25,8 +29,8 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,11 +48,19 @@ __all__ = [
     "CallbackPayload",
     "Delivery",
     "Outbox",
+    "PayloadSource",
     "backoff_s",
     "redacted_url",
 ]
 
 logger = logging.getLogger(__name__)
+
+
+def _no_record() -> None:
+    """The source of a delivery whose builder found no record to send (a marker)."""
+
+
+_NO_RECORD = _no_record
 
 BACKOFF_BASE_S = 0.5
 BACKOFF_FACTOR = 2.0
@@ -141,23 +153,49 @@ class Attempt:
         return {"at": self.at.isoformat(), "status": self.status, "error": self.error}
 
 
-@dataclass
+#: A record, or what builds it (called once, at most, when it is first needed).
+PayloadSource = CallbackPayload | Callable[[], CallbackPayload | None]
+
+
+@dataclass(slots=True, eq=False)
 class Delivery:
     """A queued call record and its attempts.
 
     ``state``: ``pending`` (due at ``due_at``), ``delivered``, ``gave_up`` or
     ``no_url`` (the account has no callback URL: kept only for inspection).
+    ``source`` is the record or its builder; :attr:`payload` builds it once.
     """
 
     id: str
     ucid: str
     url: str | None
-    payload: CallbackPayload
+    source: PayloadSource
     created_at: datetime
     due_at: datetime
     state: str = "pending"
-    attempts: list[Attempt] = field(default_factory=list)
+    # A tuple: most deliveries are never attempted (no URL), and a shared empty
+    # tuple costs them nothing; the few attempts a delivery gets are re-tupled.
+    attempts: tuple[Attempt, ...] = ()
     in_flight: bool = False
+
+    @property
+    def payload(self) -> CallbackPayload:
+        """The record (built on first use); raises ``LookupError`` if there is none."""
+        built = self.built()
+        if built is None:
+            raise LookupError(f"the provider sends no record for call {self.ucid}")
+        return built
+
+    def built(self) -> CallbackPayload | None:
+        """The record, built on first use; None when the provider sends none."""
+        source = self.source
+        if isinstance(source, CallbackPayload):
+            return source
+        if source is _NO_RECORD:
+            return None
+        made = source()
+        self.source = made if made is not None else _NO_RECORD
+        return made
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; the record's secrets (Ozonetel ``Apikey``) are redacted."""
@@ -200,26 +238,32 @@ class Outbox:
         self._max_attempts = max_attempts
         self._deliver = deliver
         self._deliveries: dict[str, Delivery] = {}
+        # Ids of finished deliveries (no URL, delivered, given up) in the order
+        # they finished: the oldest are forgotten first, in O(1) each.
+        self._finished: dict[str, None] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._client: httpx.Client | None = None
         self._worker: threading.Thread | None = None
         self._stop = threading.Event()
 
-    def enqueue(self, ucid: str, url: str | None, payload: CallbackPayload) -> Delivery:
-        """Queue a record (due after ``mode.delay_ms``); starts the worker if needed."""
+    def enqueue(self, ucid: str, url: str | None, payload: PayloadSource) -> Delivery:
+        """Queue a record or its builder, due after ``mode.delay_ms``; start the worker."""
         now = self._clock()
+        delay = self.mode.delay_ms
         with self._lock:
             delivery = Delivery(
                 id=f"d{next(self._ids)}",
                 ucid=ucid,
                 url=url,
-                payload=payload,
+                source=payload,
                 created_at=now,
-                due_at=now + timedelta(milliseconds=self.mode.delay_ms),
+                due_at=now + timedelta(milliseconds=delay) if delay else now,
                 state="pending" if url else "no_url",
             )
             self._deliveries[delivery.id] = delivery
+            if delivery.state != "pending":
+                self._finished[delivery.id] = None
             self._forget_oldest_finished()
         if url and self._deliver:
             self._start_worker()
@@ -232,19 +276,21 @@ class Outbox:
         """
         excess = len(self._deliveries) - self._keep_finished
         if excess > max(1, self._keep_finished // 10):  # in batches: O(1) per delivery
-            finished = [k for k, d in self._deliveries.items() if d.state != "pending"]
-            for key in finished[:excess]:
-                del self._deliveries[key]
+            for key in list(itertools.islice(self._finished, excess)):
+                del self._finished[key]
+                self._deliveries.pop(key, None)
 
     def deliveries(self) -> list[Delivery]:
-        """Every delivery, oldest first."""
+        """Every delivery with a record, oldest first (records are built here if not yet)."""
         with self._lock:
-            return list(self._deliveries.values())
+            found = list(self._deliveries.values())
+        return [d for d in found if d.built() is not None]
 
     def clear(self) -> None:
         """Forget every delivery (reset)."""
         with self._lock:
             self._deliveries.clear()
+            self._finished.clear()
 
     def flush(self) -> list[dict[str, Any]]:
         """Send every due delivery now; report what each attempt got."""
@@ -261,6 +307,11 @@ class Outbox:
                 delivery.in_flight = True
         results = []
         for delivery in due:
+            if delivery.built() is None:  # the provider sends nothing for this call
+                with self._lock:
+                    self._deliveries.pop(delivery.id, None)
+                    self._finished.pop(delivery.id, None)
+                continue
             attempts = self._attempt(delivery)
             results.append(
                 {
@@ -283,12 +334,14 @@ class Outbox:
             if self.mode.duplicate and made[0].ok:
                 made.append(self._send(delivery, now))
         with self._lock:
-            delivery.attempts.extend(made)
+            delivery.attempts += tuple(made)
             delivery.in_flight = False
             if any(a.ok for a in made):
                 delivery.state = "delivered"
+                self._finished[delivery.id] = None
             elif len(delivery.attempts) >= self._max_attempts:
                 delivery.state = "gave_up"
+                self._finished[delivery.id] = None
             else:
                 failures = sum(1 for a in delivery.attempts if not a.ok)
                 wait = backoff_s(failures, base=self.backoff_base_s, cap=self.backoff_cap_s)

@@ -93,7 +93,10 @@ def sim() -> None:
     type=click.Choice(["waitress", "gunicorn"]),
     default="waitress",
     show_default=True,
-    help="WSGI server; gunicorn runs one simulator state per worker process.",
+    help=(
+        "WSGI server; gunicorn runs one simulator state per worker process, and with "
+        "more than one worker /_sim refuses its stateful routes (409)."
+    ),
 )
 @click.option(
     "--replay",

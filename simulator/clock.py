@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 
 __all__ = ["IST", "Clock", "FakeClock", "hms", "ist_text", "utc_now", "utc_text"]
 
@@ -54,7 +55,13 @@ class FakeClock:
 
 def ist_text(when: datetime) -> str:
     """``YYYY-MM-DD HH:MM:SS`` in IST, no zone: the Ozonetel/seed format."""
-    return when.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S")
+    # Whole seconds only: under load, many answers fall in the same second.
+    return _ist_second(int(when.timestamp() // 1))
+
+
+@lru_cache(maxsize=16)
+def _ist_second(second: int) -> str:
+    return datetime.fromtimestamp(second, IST).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def utc_text(when: datetime) -> str:

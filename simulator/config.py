@@ -64,6 +64,10 @@ class SimulatorConfig:
       the control plane and other clients always find a free thread.
     - ``max_body_bytes``: request bodies larger than this are refused (413).
     - ``profile``: ``compliant`` (default) or ``sloppy``.
+    - ``worker_processes``: how many server processes serve this app (each
+      builds its own, with its own state). Above 1 the control plane refuses
+      every stateful route (409), since it could only answer for the one
+      process the request happened to reach; provider routes work as usual.
 
     Every number is range-checked (``ConfigError`` names the field and range).
     """
@@ -88,6 +92,7 @@ class SimulatorConfig:
     max_held_requests: int = MAX_HELD_REQUESTS
     max_body_bytes: int = MAX_BODY_BYTES
     profile: str = "compliant"
+    worker_processes: int = 1
 
     def __post_init__(self) -> None:
         if self.transitions not in TRANSITION_MODES:
@@ -110,6 +115,7 @@ class SimulatorConfig:
         check("hang_s", 0, MAX_HOLD_S, whole=False)
         check("max_held_requests", 1, 256)
         check("max_body_bytes", 1024, 64 * 1024 * 1024)
+        check("worker_processes", 1, 64)
         if not callable(self.clock):
             raise ConfigError("clock must be a callable returning an aware datetime")
 

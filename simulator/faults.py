@@ -217,6 +217,10 @@ class FaultBook:
             self._rules[rule.id] = rule
         return rule
 
+    def has_rules(self) -> bool:
+        """Whether any rule is set (asked on every request; no lock needed to ask)."""
+        return bool(self._rules)
+
     def rules(self) -> list[FaultRule]:
         """Every rule, oldest first."""
         with self._lock:

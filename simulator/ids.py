@@ -16,6 +16,8 @@ __all__ = ["IdSource"]
 # 16-17 digits so that no id has a leading zero or collides with a phone number.
 _UCID_LOW = 10**15
 _UCID_HIGH = 10**17 - 1
+_UCID_SPAN = _UCID_HIGH - _UCID_LOW + 1
+_UCID_BITS = _UCID_SPAN.bit_length()
 
 
 class IdSource:
@@ -32,9 +34,18 @@ class IdSource:
             self._random = random.Random(self._seed)
 
     def ucid(self) -> str:
-        """An Ozonetel-style monitorUCID: a 16-17 digit string."""
+        """An Ozonetel-style monitorUCID: a 16-17 digit string.
+
+        The same draw as ``randint(_UCID_LOW, _UCID_HIGH)`` (getrandbits with
+        rejection, as ``random`` does it), so a seed gives the ids it always
+        gave, without randint's argument checks on every call.
+        """
+        getrandbits = self._random.getrandbits
         with self._lock:
-            return str(self._random.randint(_UCID_LOW, _UCID_HIGH))
+            drawn = getrandbits(_UCID_BITS)
+            while drawn >= _UCID_SPAN:
+                drawn = getrandbits(_UCID_BITS)
+        return str(_UCID_LOW + drawn)
 
     def call_id(self) -> str:
         """A Knowlarity-style call id: a version-4 UUID string."""

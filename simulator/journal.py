@@ -24,9 +24,11 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
-from simulator.redaction import REDACTED, redact_mapping
+from simulator.redaction import REDACTED, SECRET_NAMES, redact_mapping, redact_text
 
 __all__ = [
     "MAX_ITEMS",
@@ -41,6 +43,7 @@ __all__ = [
 
 #: Request headers worth keeping (the rest is noise).
 KEPT_HEADERS = ("accept", "authorization", "content-type", "user-agent", "x-api-key")
+_KEPT_SET = frozenset(KEPT_HEADERS)
 #: What one stored value, one key and one mapping may hold.
 MAX_VALUE_CHARS = 2048
 MAX_KEY_CHARS = 128
@@ -59,20 +62,40 @@ def truncated(text: str, most: int = MAX_VALUE_CHARS) -> str:
     return f"{text[:most]}…[truncated {len(text) - most} characters]"
 
 
-def _bounded(values: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
-    """A redacted copy cut to size, and the text it holds (an upper bound of its JSON)."""
-    kept: dict[str, Any] = {}
+@lru_cache(maxsize=1024)
+def _secret_name(key: str) -> bool:
+    # Cached: the same few parameter names come in on every request.
+    return key.lower() in SECRET_NAMES
+
+
+def _bounded(values: Mapping[str, Any]) -> tuple[dict[str, str], int]:
+    """A redacted copy cut to size, and the text it holds (an upper bound of its JSON).
+
+    One pass, and nothing but a length check for a value that needs no cut:
+    this runs on every provider request.
+    """
+    kept: dict[str, str] = {}
     size = 2
-    for index, (key, value) in enumerate(redact_mapping(values).items()):
+    for index, (key, value) in enumerate(values.items()):
         if index == MAX_ITEMS:
             kept["…"] = f"[{len(values) - MAX_ITEMS} more dropped]"
             size += 40
             break
-        name = truncated(str(key), MAX_KEY_CHARS)
         text = value if isinstance(value, str) else str(value)
-        text = truncated(text)
+        if text:
+            if _secret_name(key):
+                text = REDACTED
+            elif "=" in text:
+                text = redact_text(text)
+        name = key
+        if len(name) > MAX_KEY_CHARS:
+            name = truncated(name, MAX_KEY_CHARS)
+            size += 10
+        if len(text) > MAX_VALUE_CHARS:
+            text = truncated(text)
+            size += 10
         kept[name] = text
-        size += len(name) + len(text) + _PAIR_OVERHEAD + (10 if "…" in name + text else 0)
+        size += len(name) + len(text) + _PAIR_OVERHEAD
     return kept, size
 
 
@@ -109,11 +132,69 @@ class JournalEntry:
         }
 
 
+# What the ring holds per request: a tuple (cheaper to make and to keep than an
+# object); JournalEntry objects are made from it only when someone reads. Every
+# object an entry keeps is one more for the garbage collector to walk until the
+# entry drops out, so an entry keeps as few as it can: no query of its own when
+# every parameter came in the query (a plain GET), and shared empty mappings.
+_Record = tuple[
+    int,  # id
+    datetime,  # time
+    str,  # method
+    str,  # path
+    str,  # operation
+    # query: a mapping, the names of params that came in it, or _ALL_PARAMS
+    Mapping[str, str] | tuple[str, ...] | None,
+    Mapping[str, str],  # params
+    Mapping[str, str],  # headers
+    int,  # status
+    tuple[str, ...],  # flags
+    int,  # size
+]
+
+#: The query of an entry whose parameters all came in the query (the usual GET).
+_ALL_PARAMS = None
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+def _query_of(names: tuple[str, ...], params: Mapping[str, str]) -> dict[str, str]:
+    return {name: params[name] for name in names if name in params}
+
+
+def _entry(record: _Record) -> JournalEntry:
+    entry_id, time, method, path, operation, query, params, headers, status, flags, size = record
+    return JournalEntry(
+        id=entry_id,
+        time=time,
+        method=method,
+        path=path,
+        operation=operation,
+        # names: the values are the entry's params
+        query=(
+            dict(params)
+            if query is _ALL_PARAMS
+            else _query_of(query, params)
+            if isinstance(query, tuple)
+            else query
+        ),
+        params=params,
+        headers=headers,
+        status=status,
+        flags=flags,
+        size=size,
+    )
+
+
 class Journal:
-    """A thread-safe deque of entries; the oldest drop out beyond ``size`` or ``max_bytes``."""
+    """A thread-safe ring of entries; the oldest drop out beyond ``size`` or ``max_bytes``.
+
+    Each request adds one small record (values already redacted and cut, so
+    nothing secret or unbounded is ever held); the :class:`JournalEntry`
+    objects and their JSON are made when someone reads the journal.
+    """
 
     def __init__(self, size: int = 1000, max_bytes: int = 8 * 1024 * 1024) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._entries: deque[_Record] = deque(maxlen=size)
         self._max_bytes = max_bytes
         self._bytes = 0
         self._ids = itertools.count(1)
@@ -137,16 +218,47 @@ class Journal:
         headers: Iterable[tuple[str, str]],
         status: int,
         flags: Iterable[str] = (),
-    ) -> JournalEntry:
-        """Add an entry (secrets redacted and values cut here, whatever the caller passed)."""
-        kept_query, query_size = _bounded(query)
-        kept_params, params_size = _bounded(params)
-        kept_headers, headers_size = _bounded(
-            {k.lower(): v for k, v in headers if k.lower() in KEPT_HEADERS}
-        )
-        path = truncated(path, MAX_VALUE_CHARS)
-        operation = truncated(operation, MAX_KEY_CHARS)
-        unique_flags = tuple(dict.fromkeys(truncated(f, MAX_KEY_CHARS) for f in flags))
+        query_names: Iterable[str] = (),
+    ) -> int:
+        """Add an entry (secrets redacted and values cut here, whatever the caller passed).
+
+        ``query_names`` names query parameters whose values are those in
+        ``params`` (the app's merged parameters, where the query wins): the
+        entry keeps only their names, and the query is rebuilt when read.
+        Returns the entry's id.
+        """
+        kept_params, params_size = _bounded(params) if params else (_EMPTY, 2)
+        kept_query: Mapping[str, str] | tuple[str, ...] | None
+        names = tuple(query_names)
+        if len(names) > MAX_ITEMS or (names and max(map(len, names)) > MAX_KEY_CHARS):
+            names = tuple(truncated(n, MAX_KEY_CHARS) for n in names[:MAX_ITEMS])
+        if query:
+            kept_query, query_size = _bounded(query)
+            if names:  # both given: the names' values join the mapping now
+                kept_query = {**_query_of(names, kept_params), **kept_query}
+        elif not names:
+            kept_query, query_size = _EMPTY, 2
+        else:
+            # Each named pair is one of the params' pairs: their text bounds it.
+            query_size = params_size
+            kept_query = _ALL_PARAMS if names == tuple(kept_params) else names
+        kept_headers: Mapping[str, str] = _EMPTY
+        headers_size = 2
+        if headers:
+            wanted = {k.lower(): v for k, v in headers}
+            if not wanted.keys() <= _KEPT_SET:
+                wanted = {k: v for k, v in wanted.items() if k in _KEPT_SET}
+            if wanted:
+                kept_headers, headers_size = _bounded(wanted)
+        if len(path) > MAX_VALUE_CHARS:
+            path = truncated(path, MAX_VALUE_CHARS)
+        if len(operation) > MAX_KEY_CHARS:
+            operation = truncated(operation, MAX_KEY_CHARS)
+        unique_flags: tuple[str, ...] = ()
+        flags_size = 0
+        if flags:
+            unique_flags = tuple(dict.fromkeys(truncated(f, MAX_KEY_CHARS) for f in flags))
+            flags_size = sum(len(f) + 3 for f in unique_flags)
         size = (
             _ENTRY_OVERHEAD
             + query_size
@@ -154,29 +266,32 @@ class Journal:
             + headers_size
             + len(path)
             + len(operation)
-            + sum(len(f) + 3 for f in unique_flags)
+            + flags_size
         )
+        entries = self._entries
         with self._lock:
-            entry = JournalEntry(
-                id=next(self._ids),
-                time=time,
-                method=method[:16],
-                path=path,
-                operation=operation,
-                query=kept_query,
-                params=kept_params,
-                headers=kept_headers,
-                status=status,
-                flags=unique_flags,
-                size=size,
+            entry_id = next(self._ids)
+            if len(entries) == entries.maxlen:
+                self._bytes -= entries[0][-1]  # append() drops it
+            entries.append(
+                (
+                    entry_id,
+                    time,
+                    method[:16],
+                    path,
+                    operation,
+                    kept_query,
+                    kept_params,
+                    kept_headers,
+                    status,
+                    unique_flags,
+                    size,
+                )
             )
-            if len(self._entries) == self._entries.maxlen:
-                self._bytes -= self._entries[0].size  # append() drops it
-            self._entries.append(entry)
             self._bytes += size
-            while self._bytes > self._max_bytes and len(self._entries) > 1:
-                self._bytes -= self._entries.popleft().size
-        return entry
+            while self._bytes > self._max_bytes and len(entries) > 1:
+                self._bytes -= entries.popleft()[-1]
+        return entry_id
 
     def entries(
         self,
@@ -191,16 +306,16 @@ class Journal:
         with self._lock:
             found = list(self._entries)
         if path:
-            found = [e for e in found if e.path == path]
+            found = [e for e in found if e[3] == path]
         if method:
-            found = [e for e in found if e.method == method.upper()]
+            found = [e for e in found if e[2] == method.upper()]
         if operation:
-            found = [e for e in found if e.operation == operation]
+            found = [e for e in found if e[4] == operation]
         if flagged is not None:
-            found = [e for e in found if bool(e.flags) == flagged]
+            found = [e for e in found if bool(e[9]) == flagged]
         if limit is not None:
             found = found[-limit:] if limit > 0 else []
-        return found
+        return [_entry(e) for e in found]
 
     def clear(self) -> None:
         """Drop every entry."""

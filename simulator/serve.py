@@ -13,9 +13,12 @@ number of concurrent clients you expect, and waitress gets ``workers * 4``
 threads (at least 4), plus one for each request that latency and hang faults
 may hold at once (the app's ``max_held_requests``, 8 by default): held
 requests can never take the threads the control plane and other clients
-need. Gunicorn runs ``workers`` processes instead, each with its own
-simulator state, so it only suits stateless load tests; state-keeping
-scenarios want waitress.
+need. Gunicorn runs ``workers`` processes instead (its gthread worker,
+``GUNICORN_THREADS`` threads each, connections kept alive), each with its own
+simulator state: with more than one, :func:`serve` sets the simulator's
+``worker_processes``, so that its control plane refuses what it could only
+answer for one process. State-keeping scenarios
+want one process.
 
 Waitress is given the limits of :func:`waitress_limits`: it refuses a body
 over the app's ``MAX_CONTENT_LENGTH`` (2 MiB) from its ``Content-Length``
@@ -28,6 +31,7 @@ that send their heads slowly do not lock others out.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -46,6 +50,7 @@ from simulator.limits import MAX_BODY_BYTES, MAX_HELD_REQUESTS
 __all__ = [
     "CHANNEL_TIMEOUT_S",
     "CONNECTION_LIMIT",
+    "GUNICORN_THREADS",
     "LOOPBACK",
     "MAX_HEADER_BYTES",
     "RunningServer",
@@ -68,6 +73,8 @@ CLEANUP_INTERVAL_S = 5
 CONNECTION_LIMIT = 500
 #: Request line plus headers.
 MAX_HEADER_BYTES = 64 * 1024
+#: Threads per gunicorn worker process (gthread worker, keep-alive connections).
+GUNICORN_THREADS = 4
 
 
 def threads_for(workers: int) -> int:
@@ -222,6 +229,10 @@ def serve(
     ``on_ready`` is called once with the base URL when the socket is bound
     (the CLI prints it). Must run in the main thread (signal handlers).
     """
+    # Everything built so far (modules, the app, its seed) lives as long as the
+    # process: frozen, the collector stops walking it on every full collection,
+    # which then costs only what requests added (the bounded call history).
+    gc.freeze()
     if server == "gunicorn":
         _serve_gunicorn(app, host, port, workers, on_ready)
         return
@@ -250,11 +261,21 @@ def _serve_gunicorn(
 
     if port == 0:
         raise ValueError("gunicorn needs a fixed --port (it cannot report a free port back)")
+    extensions = getattr(app, "extensions", None)
+    sim = extensions.get(EXTENSION) if isinstance(extensions, Mapping) else None
+    if sim is not None and workers > 1:
+        # Each worker process gets a copy of this simulator, with its own state
+        # from here on: its control plane must say it cannot answer for all.
+        sim.config.worker_processes = workers
 
     class _Application(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", [f"{host}:{port}"])
             self.cfg.set("workers", workers)
+            # Threads make gunicorn's gthread worker: it keeps connections
+            # alive (the sync worker closes each one after one request, so a
+            # client pays a new connection per call) and overlaps slow clients.
+            self.cfg.set("threads", GUNICORN_THREADS)
             # Gunicorn 27 opens a control socket by default; a test tool must not.
             self.cfg.set("control_socket_disable", True)
             self.cfg.set("loglevel", "warning")

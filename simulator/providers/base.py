@@ -65,16 +65,19 @@ def dial_outcome(directory: Directory, customer: str) -> DialOutcome:
         return DialOutcome("dnd", CallState.FAILED)
     behaviour = behaviour_for(customer)
     # A fault is the transport's; a disposition is noted on an ordinary call.
-    plain = behaviour is None or behaviour.fault is not None or behaviour.disposition is not None
-    outcome = "ok" if plain or behaviour is None else behaviour.outcome
-    planned = {
-        "dnd": CallState.FAILED,
-        "blacklisted": CallState.FAILED,
-        "invalid_number": CallState.FAILED,
-        "busy": CallState.NOT_ANSWERED,
-        "no_answer": CallState.NOT_ANSWERED,
-    }.get(outcome, CallState.COMPLETED)
-    return DialOutcome(outcome, planned)
+    if behaviour is None or behaviour.fault is not None or behaviour.disposition is not None:
+        return _ORDINARY
+    return DialOutcome(behaviour.outcome, _PLANNED.get(behaviour.outcome, CallState.COMPLETED))
+
+
+_PLANNED = {
+    "dnd": CallState.FAILED,
+    "blacklisted": CallState.FAILED,
+    "invalid_number": CallState.FAILED,
+    "busy": CallState.NOT_ANSWERED,
+    "no_answer": CallState.NOT_ANSWERED,
+}
+_ORDINARY = DialOutcome("ok")  # frozen: one object serves every ordinary number
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class CallTimes:
 
 def call_times(call: Call) -> CallTimes:
     """Durations used by every dialect's call record."""
-    end = call.ended_at or call.history[-1].at
+    end = call.ended_at or call.steps[-1][1]
     ringing = call.entered(CallState.AGENT_RINGING)
     connected = call.entered(CallState.CONNECTED)
     total = (end - call.started_at).total_seconds()

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Request, g, request
+from werkzeug.datastructures import Headers
 
 from simulator.limits import MAX_PARAM_CHARS
 from simulator.state.numbers import national
@@ -64,6 +65,8 @@ _TOKEN = re.compile(
     r"|\$\{[A-Za-z_][A-Za-z0-9_]*\}"  # ${ENV_VAR} the connector did not expand
 )
 _NULL_TEXTS = frozenset({"null", "undefined"})
+_LONGEST_NULL = max(map(len, _NULL_TEXTS))
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,10 @@ def _text(value: Any) -> str:
 
 def read_params(req: Request) -> Params:
     """Merge query, form and JSON-object parameters (query wins, then form)."""
+    if not req.environ.get("CONTENT_TYPE"):
+        # No body type: neither a form nor JSON can be read, only the query
+        # (a plain GET, the usual click-to-call; no content type to parse).
+        return Params(values=req.args.to_dict(flat=True))
     values: dict[str, str] = {}
     try:
         body = req.get_json(silent=True) if req.mimetype.endswith("json") else None
@@ -124,7 +131,8 @@ def read_params(req: Request) -> Params:
         body = None
     if isinstance(body, dict):
         values.update({str(k): _text(v) for k, v in body.items()})
-    values.update(req.form.to_dict(flat=True))
+    if req.mimetype in _FORM_TYPES:  # Werkzeug parses no other body as a form
+        values.update(req.form.to_dict(flat=True))
     values.update(req.args.to_dict(flat=True))
     return Params(values=values, json_body=body)
 
@@ -138,7 +146,9 @@ def current_params() -> Params:
     return params
 
 
-def find_problems(params: Params, headers: Mapping[str, str] | None = None) -> list[ParamProblem]:
+def find_problems(
+    params: Params, headers: Mapping[str, str | None] | Headers | None = None
+) -> list[ParamProblem]:
     """Unresolved tokens anywhere; ``null`` or empty where a number belongs.
 
     Tokens and ``null`` numbers are refused. An empty number is only flagged:
@@ -150,16 +160,19 @@ def find_problems(params: Params, headers: Mapping[str, str] | None = None) -> l
         if len(value) > MAX_PARAM_CHARS:
             problems.append(ParamProblem(name, value, "too_long", refuse=True))
             continue
-        token = _TOKEN.search(value)
-        lowered = value.strip().lower()
+        # Every token starts with "@", "{" or "$": most values skip the regex.
+        token = _TOKEN.search(value) if ("@" in value or "{" in value or "$" in value) else None
+        stripped = value.strip()
         if token:
             problems.append(ParamProblem(name, token.group(0), "unresolved_token", refuse=True))
-        elif lowered in _NULL_TEXTS:
+        elif len(stripped) <= _LONGEST_NULL and stripped.lower() in _NULL_TEXTS:
             problems.append(ParamProblem(name, value, "null_value", refuse=name in NUMBER_FIELDS))
-        elif name in NUMBER_FIELDS and not lowered:
+        elif not stripped and name in NUMBER_FIELDS:
             problems.append(ParamProblem(name, value, "null_value", refuse=False))
     for name in CHECKED_HEADERS:
-        header = (headers or {}).get(name)
+        # headers.get, not a copy of every header: a request's headers are
+        # only looked up here (Werkzeug's headers match names case-insensitively).
+        header = headers.get(name) if headers is not None else None
         if header and (token := _TOKEN.search(header)):
             problems.append(ParamProblem(name, token.group(0), "unresolved_token", refuse=True))
     return problems

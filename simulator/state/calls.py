@@ -12,16 +12,22 @@ history of ``(state, time)``. How it moves is its ``mode``:
 - ``timed``: ``tick(now)`` moves it once ``delays[state]`` seconds of the
   injectable clock have passed in a state; each step is stamped at its due
   time, not at the time of the tick, so results do not depend on polling.
+  Timed calls wait in a heap ordered by their next due time, so a tick looks
+  only at what is due: its cost does not grow with the number of live calls.
 
 DND and blacklisted dials fail at once in every mode (nothing is dialled).
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from simulator.errors import SimulatorError
@@ -52,6 +58,7 @@ class CallState(StrEnum):
 
 TERMINAL = frozenset({CallState.COMPLETED, CallState.NOT_ANSWERED, CallState.FAILED})
 MAIN_PATH = (CallState.QUEUED, CallState.AGENT_RINGING, CallState.CONNECTED, CallState.COMPLETED)
+_PATH_INDEX = {state: index for index, state in enumerate(MAIN_PATH)}
 #: Seconds a call spends in a state before a timed/immediate step moves it on.
 DEFAULT_DELAYS: Mapping[str, float] = {"queued": 1.0, "agent_ringing": 5.0, "connected": 30.0}
 _ALIASES = {"ringing": CallState.AGENT_RINGING, "answered": CallState.CONNECTED}
@@ -100,15 +107,26 @@ def parse_delays(value: Mapping[str, Any]) -> dict[str, float]:
     return result
 
 
-@dataclass
+@dataclass(slots=True)
 class Transition:
-    """One step in a call's history."""
+    """One step in a call's history (made when read: calls keep ``steps``)."""
 
     state: CallState
     at: datetime
 
 
-@dataclass
+#: A step as a call keeps it: (state name, time). A tuple of a plain string and a
+#: datetime holds nothing the garbage collector must follow, so it stops
+#: tracking it: the 10,000 finished calls a simulator keeps cost a full
+#: collection one object each (the call) instead of seven.
+Step = tuple[str, datetime]
+_STATE_OF = {state.value: state for state in CallState}
+_TERMINAL_NAMES = frozenset(state.value for state in TERMINAL)
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+
+
+# slots: no per-call __dict__ for the collector to walk, and smaller records.
+@dataclass(slots=True)
 class Call:
     """A call placed through a provider route or injected as incoming."""
 
@@ -128,49 +146,65 @@ class Call:
     delays: dict[str, float] | None = None
     planned: CallState = CallState.COMPLETED
     reason: str = ""
-    history: list[Transition] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    # A list while the call moves; a tuple once it has ended (CallBook.finished).
+    steps: list[Step] | tuple[Step, ...] = field(default_factory=list)
+    extra: Mapping[str, Any] = field(default_factory=lambda: _NO_EXTRA)  # shared, read-only
     callback_url: str | None = None  # where this call's record goes, when given per call
     recording_url: str | None = None  # set when an answered call ends
     disposition: str = ""  # what the agent noted (``advance`` may set it)
     notification: str | None = None  # the ring notification sent to the agent's phone
 
     @property
+    def history(self) -> tuple[Transition, ...]:
+        """The steps so far, oldest first (a read-only copy; :meth:`advance` moves a call)."""
+        return tuple(Transition(_STATE_OF[name], at) for name, at in self.steps)
+
+    def begin(self, at: datetime) -> None:
+        """The first step: queued at ``at``."""
+        self._add((CallState.QUEUED.value, at))
+
+    def _add(self, *steps: Step) -> None:
+        """Append steps (an ended call's tuple becomes a list again if it must)."""
+        current = self.steps
+        if isinstance(current, tuple):
+            current = self.steps = list(current)
+        current.extend(steps)
+
+    def freeze(self) -> None:
+        """Keep the steps of an ended call as a tuple (nothing for the collector to track)."""
+        self.steps = tuple(self.steps)
+
+    @property
     def state(self) -> CallState:
-        """The current state (the last history entry)."""
-        return self.history[-1].state
+        """The current state (the last step)."""
+        return _STATE_OF[self.steps[-1][0]]
 
     @property
     def is_terminal(self) -> bool:
         """True once the call has ended."""
-        return self.state in TERMINAL
+        return self.steps[-1][0] in _TERMINAL_NAMES
 
     def entered(self, state: CallState) -> datetime | None:
         """When the call entered ``state``, if it did."""
-        return next((t.at for t in self.history if t.state == state), None)
+        return next((at for name, at in self.steps if name == state.value), None)
 
     @property
     def started_at(self) -> datetime:
-        """When the call started (first history entry)."""
-        return self.history[0].at
+        """When the call started (first step)."""
+        return self.steps[0][1]
 
     @property
     def ended_at(self) -> datetime | None:
         """When the call ended, if it has."""
-        return self.history[-1].at if self.is_terminal else None
+        return self.steps[-1][1] if self.is_terminal else None
 
     def next_planned(self) -> CallState | None:
         """The next state on the way to ``planned``; None once terminal."""
-        state = self.state
-        if state in TERMINAL:
-            return None
-        if self.planned == CallState.FAILED and self.reason in _PRE_DIAL_FAILURES:
-            return CallState.FAILED
-        if state == CallState.QUEUED:
-            return CallState.AGENT_RINGING
-        if state == CallState.AGENT_RINGING:
-            return CallState.CONNECTED if self.planned == CallState.COMPLETED else self.planned
-        return CallState.COMPLETED
+        return self.planned_after(self.state)
+
+    def planned_after(self, state: CallState) -> CallState | None:
+        """The state that follows ``state`` on the way to ``planned``; None after an end."""
+        return _after(state, self.planned, self.reason in _PRE_DIAL_FAILURES)
 
     def advance(self, to: CallState, at: datetime) -> None:
         """Move to ``to`` now, filling the main-path states in between."""
@@ -182,15 +216,18 @@ class Call:
                 raise InvalidTransition(
                     f"call {self.ucid} is connected; it can go to completed or failed"
                 )
-            self.history.append(Transition(to, at))
+            self._add((to.value, at))
             return
-        here, there = MAIN_PATH.index(state), MAIN_PATH.index(to)
+        here, there = _PATH_INDEX[state], _PATH_INDEX[to]
+        if there == here + 1:  # the usual single step
+            self._add((to.value, at))
+            return
         if there <= here:
             raise InvalidTransition(
                 f"call {self.ucid} is {state.value}; it can only move forward "
                 f"({', '.join(s.value for s in MAIN_PATH[here + 1 :])}, not_answered, failed)"
             )
-        self.history.extend(Transition(s, at) for s in MAIN_PATH[here + 1 : there + 1])
+        self._add(*((s.value, at) for s in MAIN_PATH[here + 1 : there + 1]))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for ``/_sim/calls``."""
@@ -210,7 +247,7 @@ class Call:
             "planned": self.planned.value,
             "reason": self.reason,
             "state": self.state.value,
-            "history": [{"state": t.state.value, "at": t.at.isoformat()} for t in self.history],
+            "history": [{"state": name, "at": at.isoformat()} for name, at in self.steps],
             "recording_url": self.recording_url,
             "disposition": self.disposition,
         }
@@ -220,8 +257,14 @@ class CallBook:
     """The calls of one simulator, in creation order.
 
     Live calls are always kept; finished ones only up to ``keep_finished``
-    (oldest dropped), so a long load run does not grow memory or slow the
-    pop-up lookup.
+    (those that finished first are dropped first), so a long load run does not
+    grow memory or slow the pop-up lookup. Callers hold the simulator's lock.
+
+    Timed calls wait in a heap of ``(due, seq, ucid)``: :meth:`tick` pops only
+    what is due, and :meth:`due_by` answers "anything due?" in O(1). An entry
+    goes stale when its call is moved by hand, switched to another mode or
+    rescheduled; ``_scheduled`` names each call's current entry, and a stale
+    one is skipped when it comes up.
     """
 
     def __init__(self, keep_finished: int = 10_000) -> None:
@@ -229,24 +272,34 @@ class CallBook:
         self._keep_finished = keep_finished
         # Inbound calls are few (injected by the control plane); PullAPI scans only these.
         self._inbound: dict[str, Call] = {}
-        # Calls not yet finished: the only ones a timed tick can move. Finished
-        # calls leave it lazily, so each request's tick costs O(live calls).
-        self._live: dict[str, Call] = {}
+        # Finished calls in the order they finished (a dict keeps order, O(1) removal).
+        self._finished: dict[str, None] = {}
+        self._due: list[tuple[datetime, int, str]] = []
+        self._scheduled: dict[str, int] = {}  # ucid -> seq of its current heap entry
+        self._seq = itertools.count()
 
     def add(self, call: Call) -> None:
-        """Keep ``call`` under its UCID; drop the oldest finished calls past the limit."""
+        """Keep ``call`` under its UCID (a finished one counts against the history)."""
         self.calls[call.ucid] = call
         if call.direction == "inbound":
             self._inbound[call.ucid] = call
-        if not call.is_terminal:
-            self._live[call.ucid] = call
-        # Prune in batches (10 % slack) so a steady load pays O(1) per call.
+        if call.is_terminal:
+            self.finished(call)
+
+    def finished(self, call: Call) -> None:
+        """Note that ``call`` has ended; drop the oldest finished calls past the limit.
+
+        Pruned in batches (10 % slack), each batch O(its size): a steady load
+        pays O(1) per call, however many calls are live.
+        """
+        self._finished[call.ucid] = None
+        call.freeze()
         excess = len(self.calls) - self._keep_finished
         if excess > max(1, self._keep_finished // 10):
-            for ucid in [u for u, c in self.calls.items() if c.is_terminal][:excess]:
-                del self.calls[ucid]
+            for ucid in list(itertools.islice(self._finished, excess)):
+                del self._finished[ucid]
+                self.calls.pop(ucid, None)
                 self._inbound.pop(ucid, None)
-                self._live.pop(ucid, None)
 
     def get(self, ucid: str) -> Call | None:
         """The call with this UCID, if any."""
@@ -256,37 +309,75 @@ class CallBook:
         """Forget every call."""
         self.calls.clear()
         self._inbound.clear()
-        self._live.clear()
+        self._finished.clear()
+        self._due.clear()
+        self._scheduled.clear()
 
     def run_to_end(self, call: Call, delays: Mapping[str, float]) -> None:
         """Immediate mode: walk the planned path, stamping clock time + delays."""
-        at = call.history[-1].at
-        while (step := call.next_planned()) is not None:
-            at = at + timedelta(seconds=_delay(call, delays, call.state))
-            call.advance(step, at)
+        # The planned path is valid by construction: the steps are appended
+        # at once, without advance()'s checks (this runs on every immediate call).
+        pre_dial = call.reason in _PRE_DIAL_FAILURES
+        table = call.delays if call.delays is not None else delays
+        at = call.steps[-1][1]
+        steps: list[Step] = []
+        for leaving, entering in _path(call.state, call.planned, pre_dial):
+            # A pre-dial failure is decided before anything rings: no delay (as _delay).
+            seconds = 0.0 if pre_dial else float(table.get(leaving, 0.0))
+            if seconds:
+                at = at + _seconds(seconds)
+            steps.append((entering, at))
+        if steps:
+            call._add(*steps)
+
+    def schedule(self, call: Call, delays: Mapping[str, float]) -> None:
+        """Put a live timed call in the heap at its next due time (replacing any entry)."""
+        if call.is_terminal or call.mode != "timed":
+            self._scheduled.pop(call.ucid, None)
+            return
+        seq = next(self._seq)
+        self._scheduled[call.ucid] = seq
+        heapq.heappush(self._due, (_next_due(call, delays), seq, call.ucid))
+
+    def reschedule(self, delays: Mapping[str, float]) -> None:
+        """The delays changed: every timed call's due time is computed again."""
+        waiting = [self.calls[u] for u in self._scheduled if u in self.calls]
+        self._due.clear()
+        self._scheduled.clear()
+        for call in waiting:
+            self.schedule(call, delays)
+
+    def due_by(self, now: datetime) -> bool:
+        """Whether a timed call may be due at ``now`` (O(1); no lock needed to ask)."""
+        due = self._due
+        return bool(due) and due[0][0] <= now
 
     def tick(self, now: datetime, delays: Mapping[str, float]) -> list[Call]:
         """Timed mode: move every due call; return the calls that ended."""
         ended: list[Call] = []
-        for ucid, call in list(self._live.items()):
-            if call.is_terminal:  # finished by hand or in immediate mode
-                del self._live[ucid]
-                continue
-            if call.mode != "timed":
+        heap = self._due
+        while heap and heap[0][0] <= now:
+            _, seq, ucid = heapq.heappop(heap)
+            if self._scheduled.get(ucid) != seq:
+                continue  # stale: moved, switched or rescheduled since
+            del self._scheduled[ucid]
+            call = self.calls.get(ucid)
+            if call is None or call.is_terminal or call.mode != "timed":
                 continue
             while (step := call.next_planned()) is not None:
-                due = call.history[-1].at + timedelta(seconds=_delay(call, delays, call.state))
+                due = _next_due(call, delays)
                 if due > now:
                     break
                 call.advance(step, due)
             if call.is_terminal:
                 ended.append(call)
-                del self._live[ucid]
+            else:
+                self.schedule(call, delays)
         return ended
 
     def timed_pending(self) -> bool:
         """Whether a live call still waits for a timed transition."""
-        return any(call.mode == "timed" and not call.is_terminal for call in self._live.values())
+        return bool(self._scheduled)
 
     def active_inbound_for_agent(self, phone: str) -> Call | None:
         """The newest inbound call ringing or connected at this agent phone."""
@@ -295,6 +386,45 @@ class CallBook:
             del self._inbound[ucid]  # finished: never live again
         matches = [c for c in self._inbound.values() if c.agent_phone == phone and c.state in live]
         return matches[-1] if matches else None
+
+
+def _after(state: CallState, planned: CallState, pre_dial: bool) -> CallState | None:
+    """The state after ``state`` on the way to ``planned`` (see :meth:`Call.planned_after`)."""
+    if state in TERMINAL:
+        return None
+    if planned == CallState.FAILED and pre_dial:
+        return CallState.FAILED
+    if state == CallState.QUEUED:
+        return CallState.AGENT_RINGING
+    if state == CallState.AGENT_RINGING:
+        return CallState.CONNECTED if planned == CallState.COMPLETED else planned
+    return CallState.COMPLETED
+
+
+@lru_cache(maxsize=64)
+def _path(start: CallState, planned: CallState, pre_dial: bool) -> tuple[tuple[str, str], ...]:
+    """Each step from ``start`` to the planned end: (state left, state entered) names.
+
+    A few paths serve every call, so each is worked out once.
+    """
+    steps = []
+    state: CallState | None = start
+    while state is not None and (step := _after(state, planned, pre_dial)) is not None:
+        steps.append((state.value, step.value))
+        state = step
+    return tuple(steps)
+
+
+def _next_due(call: Call, delays: Mapping[str, float]) -> datetime:
+    """When a timed call leaves its current state."""
+    name, at = call.steps[-1]
+    return at + timedelta(seconds=_delay(call, delays, _STATE_OF[name]))
+
+
+@lru_cache(maxsize=256)
+def _seconds(seconds: float) -> timedelta:
+    # The few delays in use, made once each.
+    return timedelta(seconds=seconds)
 
 
 def _delay(call: Call, delays: Mapping[str, float], state: CallState) -> float:

@@ -29,7 +29,6 @@ from simulator.state.calls import (
     Call,
     CallBook,
     CallState,
-    Transition,
     parse_delays,
     parse_state,
 )
@@ -55,6 +54,29 @@ class UnknownCall(SimulatorError, KeyError):
     def __init__(self, ucid: str) -> None:
         super().__init__(f"no call {ucid}")
         self.ucid = ucid
+
+
+class _RecordJob:
+    """A call record to build later: one small object per ended call (a partial is two)."""
+
+    __slots__ = ("account", "builder", "call", "directory", "profile")
+
+    def __init__(
+        self,
+        builder: RecordBuilder,
+        call: Call,
+        account: Account,
+        directory: Directory,
+        profile: Profile,
+    ) -> None:
+        self.builder = builder
+        self.call = call
+        self.account = account
+        self.directory = directory
+        self.profile = profile
+
+    def __call__(self) -> CallbackPayload | None:
+        return self.builder(self.call, self.account, self.directory, self.profile)
 
 
 class Simulator:
@@ -151,6 +173,8 @@ class Simulator:
 
     def allow(self, account: Account) -> bool:
         """Count one request against the account's per-minute limit."""
+        if account.rate_limit_per_minute is None:
+            return True  # no limit: nothing to count, no clock to read
         with self.lock:
             return self.rate.hit(account.name, account.rate_limit_per_minute, self.now())
 
@@ -203,11 +227,12 @@ class Simulator:
                 mode=self.mode,
                 planned=planned,
                 reason=reason,
-                extra=dict(extra or {}),
                 callback_url=callback_url,
                 disposition=self.disposition_for(customer),
             )
-            call.history.append(Transition(CallState.QUEUED, now))
+            if extra:
+                call.extra = dict(extra)
+            call.begin(now)
             self.calls.add(call)
             if reason in ("dnd", "blacklisted"):
                 # Refused before dialling, whatever the transition mode.
@@ -217,6 +242,7 @@ class Simulator:
             if call.is_terminal:
                 self._ended(call)
             elif call.mode == "timed":
+                self.calls.schedule(call, self.delays)
                 self._wake_ticker()
             return call
 
@@ -265,13 +291,14 @@ class Simulator:
                 mode="manual" if self.mode == "immediate" else self.mode,
                 disposition=self.disposition_for(customer) if disposition is None else disposition,
             )
-            call.history.append(Transition(CallState.QUEUED, now))
+            call.begin(now)
             call.advance(CallState.AGENT_RINGING, now)
             self.calls.add(call)
             # The agent's phone rings showing the DID: it tells its app so.
             note = self.ring_phone(agent, caller=did)
             call.notification = note.id if note else None
             if call.mode == "timed":
+                self.calls.schedule(call, self.delays)
                 self._wake_ticker()
             return call
 
@@ -306,6 +333,8 @@ class Simulator:
                 call.disposition = disposition
             if call.is_terminal:
                 self._ended(call)
+            else:
+                self.calls.schedule(call, self.delays)  # a timed call waits anew from here
             return call
 
     def set_transitions(
@@ -320,6 +349,7 @@ class Simulator:
                 self.mode = mode
                 if parsed is not None:
                     self.delays = parsed
+                    self.calls.reschedule(parsed)
                 return
             call = self.calls.get(ucid)
             if call is None:
@@ -330,11 +360,22 @@ class Simulator:
             if mode == "immediate" and not call.is_terminal:
                 self.calls.run_to_end(call, self.delays)
                 self._ended(call)
-            elif mode == "timed" and not call.is_terminal:
-                self._wake_ticker()
+            elif not call.is_terminal:
+                self.calls.schedule(call, self.delays)  # in the heap only if timed
+                if mode == "timed":
+                    self._wake_ticker()
 
     def tick(self) -> None:
-        """Apply due timed transitions (called lazily on every request)."""
+        """Apply due timed transitions (called lazily on every request).
+
+        O(1) when nothing is due: no timed call waiting costs no clock read
+        and no lock; otherwise only the due calls are touched.
+        """
+        if not self.calls.timed_pending():
+            return
+        now = self.now()
+        if not self.calls.due_by(now):
+            return
         with self.lock:
             for call in self.calls.tick(self.now(), self.delays):
                 self._ended(call)
@@ -362,18 +403,23 @@ class Simulator:
         return f"{self.public_url}/recordings/{account.username}/{call.ucid}.wav"
 
     def _ended(self, call: Call) -> None:
+        self.calls.finished(call)
         builder = self.record_builders.get(call.dialect)
         account = self.directory.accounts.get(call.account)
         if builder is None or account is None:
             return
         call.recording_url = self.recording_url(call, account)
-        payload = builder(call, account, self.directory, self.profile)
-        if payload is None:
-            return
         # A URL given with the call (the generic dialect's callback_url) wins
         # over the account's, as providers with per-call status callbacks do.
         url = call.callback_url or account.callback_url
-        self.outbox.enqueue(call.ucid, url, payload)
+        # The record is built when it is sent or looked at, not now: most load
+        # runs have no callback URL, and building the record was a sixth of a
+        # request. What it is built from cannot change meanwhile: the call has
+        # ended, and a seed merge or reset makes a new directory (and accounts)
+        # rather than changing these.
+        self.outbox.enqueue(
+            call.ucid, url, _RecordJob(builder, call, account, self.directory, self.profile)
+        )
 
     def close(self) -> None:
         """Stop the callback worker and the ticker."""

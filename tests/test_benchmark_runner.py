@@ -1,0 +1,49 @@
+"""The benchmark runner: a missed target fails the run and says so in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import benchmarks.__main__ as runner
+
+
+def _fake(monkeypatch: pytest.MonkeyPatch, results: dict[str, dict[str, object]]) -> None:
+    monkeypatch.setattr(runner, "available", lambda: sorted(results))
+    monkeypatch.setattr(
+        runner, "load", lambda name: lambda quick=False: dict(results[name], quick=quick)
+    )
+
+
+RESULTS: dict[str, dict[str, object]] = {
+    "fast": {"rate_rps": 10.0, "checks": {"rate >= 5": True}, "passed": True},
+    "slow": {"rate_rps": 1.0, "checks": {"rate >= 5": False}, "passed": False},
+    "info": {"rate_rps": 3.0},
+}
+
+
+def test_a_missed_target_fails_the_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fake(monkeypatch, RESULTS)
+    assert runner.main(["--out", str(tmp_path)]) == 1
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last == "BENCH-SUMMARY passed=fast missed=slow skipped=info"
+    assert (tmp_path / "slow.json").is_file()
+
+
+def test_report_only_keeps_exit_zero_but_still_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fake(monkeypatch, RESULTS)
+    assert runner.main(["slow", "--report-only", "--out", str(tmp_path)]) == 0
+    assert "missed=slow" in capsys.readouterr().out
+
+
+def test_all_targets_met_exits_zero(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fake(monkeypatch, RESULTS)
+    assert runner.main(["fast", "info", "--out", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip().endswith("missed=- skipped=info")
