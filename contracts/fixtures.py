@@ -212,7 +212,9 @@ EMBEDDED = Fixtures(
     ringing_customer_number="9876501234",
     idle_agent_phone="9800000002",
     invalid_agent_number="9811111119",
-    rate_limited_agent_phone=None,  # arranged through the control plane rate limit
+    # The simulator's max-limit magic number as the agent's phone (docs/simulator.md):
+    # a number of its own, so a recording of the run replays this probe too.
+    rate_limited_agent_phone="9000000007",
     answering_number="9812345678",
     no_answer_number="9000000005",  # the simulator's "no answer" magic number
     # The simulator delivers at once and retries after 0.5 s: short waits suffice.

@@ -21,6 +21,7 @@ from typing import Any
 
 from flask import Response
 
+from simulator.behaviours import behaviour_for
 from simulator.clock import ist_text
 from simulator.current import current_simulator
 from simulator.providers.base import ProviderError
@@ -112,6 +113,11 @@ def authenticate_pull(sim: Simulator, values: Mapping[str, str]) -> Account:
     return account
 
 
+def _rate_limited(phone: str) -> bool:
+    behaviour = behaviour_for(phone)
+    return behaviour is not None and behaviour.outcome == "max_limit"
+
+
 def pull_api(sim: Simulator, values: Mapping[str, str]) -> Call:
     """``PullAPI``: the incoming call ringing or connected at ``agentPhoneNumber``."""
     with sim.lock:
@@ -122,9 +128,11 @@ def pull_api(sim: Simulator, values: Mapping[str, str]) -> Call:
         if not _get(values, "agentPhoneNumber"):
             raise AgentPhoneNumberEmpty()
         account = authenticate_pull(sim, values)
-        if not sim.allow(account):
-            raise MaxLimitExceeded()
         phone = national(_get(values, "agentPhoneNumber"))
+        # The max-limit magic number as the agent's phone: a rate-limited agent, so
+        # a recording of the pop-up's max-limit probe has a number of its own.
+        if not sim.allow(account) or (phone is not None and _rate_limited(phone)):
+            raise MaxLimitExceeded()
         if phone is None or sim.directory.agent_by_phone(phone) is None:
             raise InvalidAgentPhoneNumber()
         call = sim.calls.active_inbound_for_agent(phone)

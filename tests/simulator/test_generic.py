@@ -161,6 +161,16 @@ def test_pull_api_max_limit(client: FlaskClient) -> None:
     assert _pull(client) == {"status": "error", "message": "max limit exceeded"}
 
 
+@pytest.mark.parametrize("path", ["/PullAPI", "/CAServices/LeadSquare/PullAPI.php"])
+@pytest.mark.parametrize("phone", ["9000000007", "+91-90000 00007"])
+def test_pull_api_for_the_max_limit_magic_agent_phone(
+    client: FlaskClient, path: str, phone: str
+) -> None:
+    # A rate-limited agent of its own: the conformance run's rate_limited_agent_phone.
+    assert _pull(client, path, agentPhoneNumber=phone)["message"].lower() == "max limit exceeded"
+    assert _pull(client, path)["message"] != "max limit exceeded"  # the account is not limited
+
+
 def test_pull_api_returns_the_ringing_customer(client: FlaskClient) -> None:
     created = client.post(
         "/_sim/incoming",
