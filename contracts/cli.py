@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from contracts.cli_options import (
+    callback_options,
+    fail,
+    load_inputs,
+    partner_options,
+    selection_options,
+)
 from contracts.reporters import FILE_FORMATS
 
 # The run (the connector, httpx, the clauses, rich) is imported when the
@@ -27,14 +34,8 @@ __all__ = ["verify"]
 FORMATS = ("console", *FILE_FORMATS)
 
 
-def _fail(message: str, *, every_line: bool = False) -> None:
-    from contracts.evidence import visible
-
-    lines = message.splitlines() or ["failed"]
-    # A bad config lists each problem on its own line, as `mcc config check` does.
-    text = "\n".join(lines if every_line else lines[:1])
-    click.echo(f"mcc verify: {visible(text)}", err=True)
-    sys.exit(2)
+def _fail(message: str, *, every_line: bool = False) -> NoReturn:
+    fail("verify", message, every_line=every_line)
 
 
 def _could_not_test(summary: RunSummary) -> str:
@@ -47,26 +48,9 @@ def _could_not_test(summary: RunSummary) -> str:
 
 
 @click.command("verify", context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--config",
-    "config_name",
-    required=True,
-    metavar="NAME_OR_PATH",
-    help="A preset name (generic, ozonetel, ...) or a connector config YAML file.",
-)
-@click.option(
-    "--target",
-    metavar="BASE_URL",
-    default=None,
-    help="The partner's base URL; default: the embedded simulator on a free loopback port.",
-)
-@click.option(
-    "--fixtures",
-    "fixtures_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Partner fixtures YAML (test agent, DND number, ...); see docs/conformance.md.",
-)
+@partner_options
+@selection_options
+@callback_options
 @click.option(
     "--report-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -88,7 +72,6 @@ def _could_not_test(summary: RunSummary) -> str:
     show_default=True,
     help="Generated requests per operation with --fuzz.",
 )
-@click.option("--show-numbers", is_flag=True, help="Show customer numbers unmasked in reports.")
 @click.option(
     "--format",
     "formats",
@@ -97,25 +80,6 @@ def _could_not_test(summary: RunSummary) -> str:
     help="Reports to produce (repeatable); default: console, plus all files with --report-dir."
     " Without --report-dir one of junit/json/html is written to stdout (the scorecard,"
     " if asked for, to stderr).",
-)
-@click.option(
-    "--only",
-    multiple=True,
-    metavar="PREFIX",
-    help="Run only clauses whose id starts with PREFIX (repeatable), e.g. agent_popup.",
-)
-@click.option(
-    "--callback-listen",
-    metavar="HOST:PORT",
-    default=None,
-    help="Where the run's call-log receiver listens; default: a free loopback port.",
-)
-@click.option(
-    "--callback-url",
-    metavar="URL",
-    default=None,
-    help="The receiver's address as the partner reaches it (NAT, tunnel); default: the"
-    " listen address. /calllog is added when the URL has no path.",
 )
 def verify(  # noqa: PLR0917 - click passes every option by keyword
     config_name: str,
@@ -139,20 +103,11 @@ def verify(  # noqa: PLR0917 - click passes every option by keyword
     from contracts.errors import ContractsError
     from contracts.events import RunFinished
     from contracts.evidence import visible
-    from contracts.fixtures import load_fixtures
     from contracts.reporters import Reporter, StreamReporter, build_file_reporters
     from contracts.reporters.console import ConsoleReporter
     from contracts.runner import run
 
-    try:
-        config = connector.resolve_config(config_name)
-        fixtures = load_fixtures(fixtures_path) if fixtures_path is not None else None
-    except connector.ConfigError as exc:
-        _fail(str(exc), every_line=True)
-        return
-    except ContractsError as exc:
-        _fail(str(exc))
-        return
+    config, fixtures = load_inputs("verify", config_name, fixtures_path)
     chosen = formats or (("console", *FILE_FORMATS) if report_dir else ("console",))
     file_formats = tuple(dict.fromkeys(f for f in chosen if f in FILE_FORMATS))
     if report_dir is None and len(file_formats) > 1:
@@ -160,7 +115,6 @@ def verify(  # noqa: PLR0917 - click passes every option by keyword
             f"--format {' and '.join(file_formats)} without --report-dir: only one report"
             " can go to stdout; pass --report-dir DIR to write them all as files"
         )
-        return
     # Without --report-dir a file format is written whole to stdout (for CI
     # pipes: mcc verify --format json | jq); the scorecard then goes to stderr.
     to_stdout = report_dir is None and bool(file_formats)
@@ -189,16 +143,12 @@ def verify(  # noqa: PLR0917 - click passes every option by keyword
                 summary = event.summary
     except (ContractsError, connector.ConnectorError, OSError) as exc:
         _fail(str(exc))
-        return
     except KeyboardInterrupt:
         _fail("interrupted")
-        return
     except Exception as exc:  # never a traceback for the partner
         _fail(f"internal error: {type(exc).__name__}: {exc}")
-        return
     if summary is None:
         _fail("the run ended without a summary")
-        return
     code = summary.exit_code
     if code == 2:
         click.echo(f"mcc verify: {visible(_could_not_test(summary))}", err=True)

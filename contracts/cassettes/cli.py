@@ -9,10 +9,18 @@ directory), with one line on stderr.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
+
+from contracts.cli_options import (
+    callback_options,
+    fail,
+    load_inputs,
+    partner_options,
+    selection_options,
+)
 
 # The run's modules (httpx, rich, the clauses) are imported when the command
 # runs, so ``mcc record --help`` stays fast.
@@ -20,34 +28,14 @@ import click
 __all__ = ["record"]
 
 
-def _fail(message: str) -> None:
-    from contracts.evidence import visible
-
-    click.echo(f"mcc record: {visible(message.splitlines()[0] if message else 'failed')}", err=True)
-    sys.exit(2)
+def _fail(message: str) -> NoReturn:
+    fail("record", message)
 
 
 @click.command("record", context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--config",
-    "config_name",
-    required=True,
-    metavar="NAME_OR_PATH",
-    help="A preset name or a connector config YAML file.",
-)
-@click.option(
-    "--target",
-    metavar="BASE_URL",
-    default=None,
-    help="The partner's base URL; default: the embedded simulator.",
-)
-@click.option(
-    "--fixtures",
-    "fixtures_path",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Partner fixtures YAML (see docs/conformance.md).",
-)
+@partner_options
+@selection_options
+@callback_options
 @click.option(
     "--out",
     "out_dir",
@@ -74,20 +62,6 @@ def _fail(message: str) -> None:
     show_default=True,
     help="Calls per API for the latency clauses.",
 )
-@click.option("--show-numbers", is_flag=True, help="Keep customer numbers unmasked.")
-@click.option("--only", multiple=True, metavar="PREFIX", help="Only clauses with this id prefix.")
-@click.option(
-    "--callback-listen",
-    metavar="HOST:PORT",
-    default=None,
-    help="Where the call-log receiver listens.",
-)
-@click.option(
-    "--callback-url",
-    metavar="URL",
-    default=None,
-    help="The receiver's address as the partner reaches it.",
-)
 def record(  # noqa: PLR0917 - click passes every option by keyword
     config_name: str,
     target: str | None,
@@ -109,17 +83,11 @@ def record(  # noqa: PLR0917 - click passes every option by keyword
     from contracts.cassettes.har import to_har
     from contracts.clauses.context import Options
     from contracts.errors import ContractsError
-    from contracts.fixtures import load_fixtures
     from contracts.record import record as record_run
     from contracts.reporters.console import ConsoleReporter
     from contracts.runner import tool_version
 
-    try:
-        config = connector.resolve_config(config_name)
-        fixtures = load_fixtures(fixtures_path) if fixtures_path is not None else None
-    except (connector.ConfigError, ContractsError) as exc:
-        _fail(str(exc))
-        return
+    config, fixtures = load_inputs("record", config_name, fixtures_path)
     options = Options(
         latency_calls=latency_calls,
         show_numbers=show_numbers,
@@ -139,10 +107,8 @@ def record(  # noqa: PLR0917 - click passes every option by keyword
             har_path.write_text(json.dumps(har, indent=2, ensure_ascii=False), encoding="utf-8")
     except (ContractsError, connector.ConnectorError, OSError) as exc:
         _fail(str(exc))
-        return
     except KeyboardInterrupt:
         _fail("interrupted")
-        return
     click.echo(
         f"recorded {len(recording.cassettes)} probes of {config.name} into {out_dir}"
         + (f" and {har_path}" if har_path else "")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
+from contracts.cli_options import callback_options, fail, load_inputs, partner_options
 from contracts.drift.kinds import DRIFT_FORMATS
 
 # The run's modules (httpx, rich, Jinja2, the clauses) are imported when the
@@ -21,40 +23,19 @@ from contracts.drift.kinds import DRIFT_FORMATS
 __all__ = ["drift"]
 
 
-def _fail(message: str) -> None:
-    from contracts.evidence import visible
-
-    click.echo(f"mcc drift: {visible(message.splitlines()[0] if message else 'failed')}", err=True)
-    sys.exit(2)
+def _fail(message: str) -> NoReturn:
+    fail("drift", message)
 
 
 @click.command("drift", context_settings={"help_option_names": ["-h", "--help"]})
+@partner_options
+@callback_options
 @click.option(
     "--baseline",
     "baseline_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="The cassette directory mcc record wrote.",
-)
-@click.option(
-    "--config",
-    "config_name",
-    required=True,
-    metavar="NAME_OR_PATH",
-    help="A preset name or a connector config YAML file.",
-)
-@click.option(
-    "--target",
-    metavar="BASE_URL",
-    default=None,
-    help="The partner's base URL; default: the embedded simulator.",
-)
-@click.option(
-    "--fixtures",
-    "fixtures_path",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Partner fixtures YAML.",
 )
 @click.option(
     "--update-baseline",
@@ -95,18 +76,6 @@ def _fail(message: str) -> None:
     show_default=True,
     help="...and by at least this many ms.",
 )
-@click.option(
-    "--callback-listen",
-    metavar="HOST:PORT",
-    default=None,
-    help="Where the call-log receiver listens.",
-)
-@click.option(
-    "--callback-url",
-    metavar="URL",
-    default=None,
-    help="The receiver's address as the partner reaches it.",
-)
 def drift(  # noqa: PLR0917 - click passes every option by keyword
     baseline_dir: Path,
     config_name: str,
@@ -133,14 +102,8 @@ def drift(  # noqa: PLR0917 - click passes every option by keyword
     from contracts.drift.reports import write_reports
     from contracts.errors import ContractsError
     from contracts.evidence import visible
-    from contracts.fixtures import load_fixtures
 
-    try:
-        config = connector.resolve_config(config_name)
-        fixtures = load_fixtures(fixtures_path) if fixtures_path is not None else None
-    except (connector.ConfigError, ContractsError) as exc:
-        _fail(str(exc))
-        return
+    config, fixtures = load_inputs("drift", config_name, fixtures_path)
     options = Options(callback_listen=callback_listen, callback_url=callback_url)
     try:
         report, _recording = check_drift(
@@ -165,8 +128,6 @@ def drift(  # noqa: PLR0917 - click passes every option by keyword
                     click.echo(visible(item.diff), nl=False)
     except (ContractsError, connector.ConnectorError, OSError) as exc:
         _fail(str(exc))
-        return
     except KeyboardInterrupt:
         _fail("interrupted")
-        return
     sys.exit(report.exit_code)
