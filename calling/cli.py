@@ -388,19 +388,17 @@ def serve(
     db: Path | None,
 ) -> None:
     """Run the connector's call-log service (and the DID sync schedule) until Ctrl-C."""
-    from calling.auth import MIN_TOKEN_CHARS, TOKEN_ENV
+    from calling.auth import token_from_env
     from calling.service import create_service, serve_service
     from calling.service_log import service_logging
+    from connector.errors import ConfigError
 
     has_config = bool(config_source or os.environ.get("MCC_CONFIG"))
     config = _config(config_source, base_url) if has_config else None
-    token = os.environ.get(TOKEN_ENV) or None
-    if token is not None and len(token) < MIN_TOKEN_CHARS and not insecure_short_token:
-        raise _BadInput(
-            f"{TOKEN_ENV} is shorter than {MIN_TOKEN_CHARS} characters: use a long random"
-            " secret (python -c 'import secrets; print(secrets.token_urlsafe(24))'),"
-            " or pass --insecure-short-token"
-        )
+    try:
+        token = token_from_env(os.environ, allow_short=insecure_short_token)
+    except ConfigError as exc:
+        raise _BadInput(str(exc)) from None
     if not _is_loopback(host):
         # Said before binding, so it shows even when the bind then fails.
         exposure = (
