@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from werkzeug.wrappers import Request, Response
 
+from calling.service_log import WsgiApp, log_refused
 from connector.errors import ConfigError
 
 __all__ = [
@@ -49,9 +49,6 @@ _REFUSAL = (
     "missing or wrong token: send Authorization: Bearer <token>, X-MCC-Token,"
     " or ?token= (for providers that cannot send headers)"
 )
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-# calling.service_log.CALLLOG_LOGGER: a refused delivery is one line there.
-_calllogs = logging.getLogger("calling.service.calllogs")
 
 
 class _Lookup(Protocol):
@@ -116,15 +113,7 @@ class TokenGate:
         request = Request(environ)
         if token_matches(presented_token(request.headers, request.args), self._token):
             return self.app(environ, start_response)
-        _calllogs.warning(
-            "call log refused (401): missing or wrong token",
-            extra={
-                "event": "calllog",
-                "outcome": "refused",
-                "status": 401,
-                "reason": "missing or wrong token",
-            },
-        )
+        log_refused(401, "missing or wrong token")
         body = json.dumps({"status": "error", "message": _REFUSAL})
         response = Response(body, 401, content_type="application/json")
         response.headers["WWW-Authenticate"] = 'Bearer realm="mcc-calllog"'

@@ -55,7 +55,7 @@ from calling.activities import IngestReport, ingest
 from calling.auth import TOKEN_ENV, TokenGate
 from calling.did_sync import DidGate, DidSyncResult, sync_dids
 from calling.scheduler import DidSyncScheduler
-from calling.service_log import CALLLOG_LOGGER, DID_LOGGER, RequestLog, safe_text
+from calling.service_log import CALLLOG_LOGGER, DID_LOGGER, RequestLog, log_refused, safe_text
 from connector.calllog import parse_callback
 from connector.client import Client
 from connector.config import ConnectorConfig
@@ -158,17 +158,6 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _refused(status: int, reason: str) -> None:
-    """One log line for a delivery the service did not store."""
-    shown = safe_text(reason)
-    _calllogs.warning(
-        "call log refused (%s): %s",
-        status,
-        shown,
-        extra={"event": "calllog", "outcome": "refused", "status": status, "reason": shown},
-    )
-
-
 def _calllog(provider: str | None = None) -> tuple[Response, int]:
     # The token was checked by TokenGate before the request reached Flask.
     state = _state()
@@ -180,15 +169,15 @@ def _calllog(provider: str | None = None) -> tuple[Response, int]:
         # The config's call_log.format: the same parser mcc verify's receiver uses.
         records = parse_callback(body, request.content_type, log.format if log else None)
         if not records:
-            _refused(400, "body: holds no call record")
+            log_refused(400, "body: holds no call record")
             return _error(400, "body: holds no call record")
         report = ingest(state.store, records)
     except CallLogError as exc:
-        _refused(400, str(exc))
+        log_refused(400, str(exc))
         return _error(400, str(exc))
     except CrmStoreError as exc:
         # 503, not 4xx: the provider should retry; nothing was committed.
-        _refused(503, f"the CRM store is not available: {exc}")
+        log_refused(503, f"the CRM store is not available: {exc}")
         return _error(503, f"the CRM store is not available, retry later: {exc}")
     for record, activity_id, outcome in zip(
         records, report.activity_ids, report.outcomes, strict=True
@@ -237,7 +226,7 @@ def _http_error(exc: HTTPException) -> tuple[Response, int]:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         message = f"body is larger than {limit} bytes; send one call per request"
         if request.path.startswith("/calllog"):
-            _refused(413, message)
+            log_refused(413, message)
         return _error(413, message)
     if isinstance(exc, MethodNotAllowed):
         answer, _ = _error(405, f"{request.method} is not allowed on {request.path}")

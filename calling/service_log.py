@@ -46,6 +46,7 @@ __all__ = [
     "RequestLog",
     "configure_logging",
     "log_path",
+    "log_refused",
     "safe_text",
     "service_logging",
 ]
@@ -84,6 +85,17 @@ def safe_text(text: str) -> str:
 def log_path(path: str, query: str) -> str:
     """The request's path and query as logged: ``/calllog/ozonetel?token=***``."""
     return safe_text(f"{path}?{query}" if query else path)
+
+
+def log_refused(status: int, reason: str) -> None:
+    """One ``calllogs`` line for a delivery the service did not store, and why."""
+    shown = safe_text(reason)
+    logging.getLogger(CALLLOG_LOGGER).warning(
+        "call log refused (%s): %s",
+        status,
+        shown,
+        extra={"event": "calllog", "outcome": "refused", "status": status, "reason": shown},
+    )
 
 
 class RequestLog:
