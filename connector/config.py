@@ -309,9 +309,14 @@ class CallLogConfig(_Model):
     def _url_renders(self) -> CallLogConfig:
         if self.url is not None:
             try:
-                scan(self.url.strip(), "url")
+                parts = scan(self.url.strip(), "url")
             except TemplateError as exc:
                 raise TemplateProblems(exc) from None
+            if any(not isinstance(part, str) and part.kind == "callback_url" for part in parts):
+                # @CallbackUrl renders this URL: in it, it would name itself forever.
+                raise TemplateProblems(
+                    TemplateError("url: @CallbackUrl cannot be part of the call-log URL itself")
+                )
         return self
 
 
@@ -384,9 +389,10 @@ class ConnectorConfig(_Model):
         log = self.call_log
         if log is not None and log.delivery is CallbackDelivery.PER_CALL:
             click = self.apis.get("click_to_call")
-            texts = [] if click is None else [click.url, *click.params.values()]
-            texts += [] if click is None else [*click.headers.values(), click.body_template or ""]
-            if not any("@CallbackUrl" in text for text in texts):
+            # The parsed template's tokens: URL, parameters, headers and body, and
+            # not an "@CallbackUrl" that is only text (a merge token's default).
+            tokens = [] if click is None else click.template.tokens()
+            if not any(token.kind == "callback_url" for token in tokens):
                 raise ValueError(
                     "apis.click_to_call: call_log.delivery per_call needs the @CallbackUrl"
                     ' token in this request (a parameter such as callback_url: "@CallbackUrl")'

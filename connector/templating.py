@@ -232,7 +232,12 @@ class _Resolver:
                     " provider should push call logs to",
                 )
             # A config's URL may name secrets itself (a ?token=${MCC_CALLLOG_TOKEN}).
-            return self.render(scan(ctx.callback_url.strip(), "call_log.url"), str)
+            parts = scan(ctx.callback_url.strip(), "call_log.url")
+            if any(not isinstance(part, str) and part.kind == "callback_url" for part in parts):
+                # It would render itself without end (a --sample or --callback-url
+                # the config validation never saw).
+                raise self._fail(token, "the call-log URL holds @CallbackUrl itself")
+            return self.render(parts, str)
         return self._agent(token).format(token.number_format or "national")
 
     def render(self, parts: Sequence[Token | str], encode: Callable[[str], str]) -> str:

@@ -329,3 +329,32 @@ def test_api_config_is_frozen() -> None:
     api = ApiConfig(url="https://a.example")
     with pytest.raises(ValueError, match="frozen"):
         api.method = "POST"
+
+
+def _per_call(url: str = "https://crm.example/calllog", **params: str) -> dict[str, Any]:
+    data = _config(params=params)
+    data["call_log"] = {"format": "generic", "delivery": "per_call", "url": url}
+    return data
+
+
+def test_per_call_delivery_is_accepted_when_click_to_call_sends_the_url() -> None:
+    config = parse_config(_per_call(callback_url="@CallbackUrl"))
+    assert config.call_log is not None
+    assert config.call_log.url == "https://crm.example/calllog"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"note": "@{Lead:Note,@CallbackUrl}"}],  # no token; only a default's text
+    ids=["absent", "in-a-default"],
+)
+def test_per_call_delivery_needs_the_callback_url_token(params: dict[str, str]) -> None:
+    problems = _problems(_per_call(**params))
+    assert len(problems) == 1
+    assert problems[0].startswith("apis.click_to_call: call_log.delivery per_call needs")
+
+
+def test_a_call_log_url_naming_callback_url_itself_is_refused() -> None:
+    # It would render itself without end (RecursionError) on the first call.
+    problems = _problems(_per_call("https://crm.example/x?u=@CallbackUrl", cb="@CallbackUrl"))
+    assert problems == ["call_log.url: @CallbackUrl cannot be part of the call-log URL itself"]

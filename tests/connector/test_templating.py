@@ -606,6 +606,15 @@ def test_a_missing_callback_url_is_unresolved_before_sending(missing: str | None
     assert "no call-log URL is known" in str(info.value)
 
 
+def test_a_callback_url_naming_callback_url_itself_is_unresolved() -> None:
+    # A --sample or --callback-url no config validation saw: refused, not rendered forever.
+    api = ApiConfig(url="https://h.example/x", params={"callback": "@CallbackUrl"})
+    ctx = MergeContext(callback_url="https://crm.example/x?again=@CallbackUrl")
+    with pytest.raises(UnresolvedTokenError, match="holds @CallbackUrl itself") as info:
+        render_request(api, ctx)
+    assert info.value.where == "params.callback"
+
+
 @pytest.mark.parametrize("literal", ["Null", "null", "NULL", "None", "none", "undefined", "nil"])
 def test_a_literal_null_word_is_a_value_sent_as_written(literal: str) -> None:
     # A surname may be Null or None: only a missing value is empty.
