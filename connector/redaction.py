@@ -212,6 +212,8 @@ _CREDENTIALS = Redactor(show_numbers=True)
 _URL_START = ("http://", "https://")
 # Only a URL with user info, a query or a fragment can carry a credential.
 _MAY_HOLD_CREDENTIALS = re.compile(r"[?@#]").search
+# The scheme is case-insensitive (RFC 9110): "BEarer ..." is a bearer token too.
+_MAY_BE_BEARER = re.compile("(?i)bearer").search
 
 
 def _scrubbed(item: Any) -> Any:
@@ -225,7 +227,7 @@ def _scrubbed(item: Any) -> Any:
             item = strip_credentials(item)
         # Only ``name=value``, JSON texts and "Bearer ..." can hold a credential;
         # most values (times, numbers, names) skip the regexes.
-        if "=" in item or '"' in item or "earer" in item or "EARER" in item:
+        if "=" in item or '"' in item or _MAY_BE_BEARER(item):
             return _CREDENTIALS.text(item)
         return item
     if isinstance(item, Mapping):

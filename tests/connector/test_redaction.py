@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connector.redaction import MASK, Redactor, is_secret_key, mask_number
+from connector.redaction import MASK, Redactor, ScrubbedRecord, is_secret_key, mask_number
 
 SECRET = "KKab+cd/ef&gh=ij"
 
@@ -159,3 +159,9 @@ def test_a_secret_never_survives_in_any_encoding(secret: str, before: str, after
     redactor = Redactor([secret])
     for form in (secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]):
         assert form not in redactor.text(before + form + after)
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "BEarer", "bEaReR"])
+def test_a_scrubbed_record_hides_a_bearer_token_in_any_case(scheme: str) -> None:
+    record = ScrubbedRecord({"note": f"sent with Authorization: {scheme} abc.DEF-123"})
+    assert record == {"note": f"sent with Authorization: {scheme} {MASK}"}
