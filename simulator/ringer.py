@@ -164,11 +164,19 @@ class RingNotifier:
 
     def _send(self, note: Notification) -> None:
         try:
-            response = self._http().post(
+            # Streamed: only the first _ANSWER_CHARS of the answer are read and
+            # kept, however much the receiver sends back.
+            with self._http().stream(
+                "POST",
                 note.url,
                 content=json.dumps(note.body).encode(),
                 headers={"content-type": "application/json", "user-agent": "mcc-simulator-phone"},
-            )
+            ) as response:
+                answer = ""
+                for chunk in response.iter_text():
+                    answer += chunk
+                    if len(answer) >= _ANSWER_CHARS:
+                        break
         except httpx.HTTPError as exc:
             with self._cond:
                 note.state, note.error = "failed", redact_text(f"{type(exc).__name__}: {exc}")
@@ -178,7 +186,7 @@ class RingNotifier:
         with self._cond:
             note.sent_at = self._clock()
             note.status = response.status_code
-            note.answer = redact_text(response.text[:_ANSWER_CHARS])
+            note.answer = redact_text(answer[:_ANSWER_CHARS])
             note.state = "delivered" if 200 <= response.status_code < 300 else "failed"
             self._cond.notify_all()
 

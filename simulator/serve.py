@@ -39,13 +39,16 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from types import FrameType, TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from waitress import wasyncore
 from waitress.server import create_server
 
 from simulator.current import EXTENSION
 from simulator.limits import MAX_BODY_BYTES, MAX_HELD_REQUESTS
+
+if TYPE_CHECKING:
+    from simulator.state.runtime import Simulator
 
 __all__ = [
     "CHANNEL_TIMEOUT_S",
@@ -96,12 +99,17 @@ def waitress_limits(max_body_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
     }
 
 
+def _simulator_of(app: WsgiApp) -> Simulator | None:
+    """The simulator state an app holds; None for any other WSGI app (a replay, a wrapper)."""
+    extensions = getattr(app, "extensions", None)
+    return extensions.get(EXTENSION) if isinstance(extensions, Mapping) else None
+
+
 def _app_limits(app: WsgiApp) -> tuple[int, int]:
     """The app's body limit and held-request limit (defaults for a foreign WSGI app)."""
     config = getattr(app, "config", None)
     body = config.get("MAX_CONTENT_LENGTH") if isinstance(config, Mapping) else None
-    extensions = getattr(app, "extensions", None)
-    sim = extensions.get(EXTENSION) if isinstance(extensions, Mapping) else None
+    sim = _simulator_of(app)
     held = sim.config.max_held_requests if sim is not None else MAX_HELD_REQUESTS
     return int(body or MAX_BODY_BYTES), int(held)
 
@@ -261,8 +269,7 @@ def _serve_gunicorn(
 
     if port == 0:
         raise ValueError("gunicorn needs a fixed --port (it cannot report a free port back)")
-    extensions = getattr(app, "extensions", None)
-    sim = extensions.get(EXTENSION) if isinstance(extensions, Mapping) else None
+    sim = _simulator_of(app)
     if sim is not None and workers > 1:
         # Each worker process gets a copy of this simulator, with its own state
         # from here on: its control plane must say it cannot answer for all.

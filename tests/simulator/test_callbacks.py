@@ -393,10 +393,20 @@ def test_a_generic_call_may_name_its_own_callback_url() -> None:
     assert "t0k" not in json.dumps(listed)  # the log hides the token
 
 
-def test_a_bad_per_call_callback_url_is_refused() -> None:
-    _, client, _ = _setup()
-    answer = _generic_dial(client, callback_url="ftp://files.example/x")
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://files.example/x",
+        "http://[bad/cb",  # urlsplit raises on an unbalanced bracket: was a 500
+        "http://crm.test/c\tb",  # a control character inside: not a URL to send to
+        "http:///no-host",
+    ],
+)
+def test_a_bad_per_call_callback_url_is_refused(url: str) -> None:
+    app, client, _ = _setup()
+    answer = _generic_dial(client, callback_url=url)
     assert answer == {"status": "error", "message": "callback_url should be an http or https URL"}
+    assert get_simulator(app).calls.calls == {}  # refused before any call was placed
 
 
 def test_a_refused_generic_dial_is_reported_failed_not_missed() -> None:

@@ -102,10 +102,31 @@ def test_the_notification_log_shows_the_answer_and_hides_the_token() -> None:
     log = app.test_client().get("/_sim/notifications")
     (note,) = log.json["notifications"]
     assert (note["state"], note["status"]) == ("failed", 503)
+    assert json.loads(note["answer"]) == {"status": "ok", "shown": True}
     assert "secret-token" not in log.get_data(as_text=True)
     state = app.test_client().get("/_sim/state").get_data(as_text=True)
     assert "secret-token" not in state
     assert "token=***" in state
+
+
+def test_only_the_head_of_a_huge_answer_is_read() -> None:
+    sent: list[int] = []
+
+    def endless() -> Any:
+        for _ in range(100_000):  # 10 MB if it were all read
+            sent.append(1)
+            yield b"x" * 100
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=endless())
+
+    app = create_app({"callback_transport": httpx.MockTransport(answer)})
+    _post(app, "/_sim/agents/agent1/notify", {"url": URL})
+    _post(app, "/_sim/agents/agent1/ring", {"caller": "9876543210"})
+    _settle(app)
+    (note,) = app.test_client().get("/_sim/notifications").json["notifications"]
+    assert (note["state"], note["answer"]) == ("delivered", "x" * 200)
+    assert len(sent) < 10  # streamed and cut, not read whole
 
 
 def test_a_receiver_that_cannot_be_reached_is_a_failed_notification() -> None:

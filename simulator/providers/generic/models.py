@@ -8,10 +8,10 @@ texts).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 from simulator.providers.base import dial_outcome
 from simulator.providers.generic import errors
+from simulator.seed import SeedError, checked_url
 from simulator.state.calls import Call
 from simulator.state.directory import Account
 from simulator.state.numbers import national
@@ -41,10 +41,12 @@ def _callback_url(values: Mapping[str, str]) -> str | None:
     url = _get(values, "callback_url")
     if not url:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2048:
-        raise errors.InvalidCallbackUrl()
-    return url
+    # The seed's and the control plane's URL check: an unbalanced "[" or a
+    # control character is refused here (400), not met later as a 500.
+    try:
+        return checked_url(url, "callback_url")
+    except SeedError:
+        raise errors.InvalidCallbackUrl() from None
 
 
 def click2call(sim: Simulator, values: Mapping[str, str]) -> Call:
