@@ -168,9 +168,7 @@ def console(
     # Only a loopback --base-url is probed: a partner's host never gets /_sim requests.
     probe = base_url is not None and _is_loopback(urlsplit(base_url).hostname or "")
     sim_url = simulator_url or (base_url if base_url and probe and is_simulator(base_url) else None)
-    settings = ConsoleSettings(
-        secret_key=secret, token=token, simulator_url=sim_url, max_streams=max_streams
-    )
+    settings = ConsoleSettings(secret_key=secret, token=token, max_streams=max_streams)
     # Same default file as `mcc crm` and `mcc serve`.
     path = db or Path(os.environ.get("MCC_DB") or "mcc.sqlite3")
     try:
