@@ -140,7 +140,7 @@ def console(
     from console.server import build, serve
     from console.sim_client import SimulatorClient, is_simulator
     from console.state import ConsoleSettings
-    from crm import CrmStore
+    from crm import CrmStore, CrmStoreError
 
     source = config_source or os.environ.get("MCC_CONFIG")
     if not source:
@@ -173,6 +173,8 @@ def console(
     path = db or Path(os.environ.get("MCC_DB") or "mcc.sqlite3")
     try:
         store = CrmStore(path)
+    except CrmStoreError as exc:  # already names the path and what to do
+        raise _BadInput(_one_line(exc)) from None
     except (ConnectorError, sqlite3.Error, OSError) as exc:
         raise _BadInput(f"cannot open the CRM database {path}: {_one_line(exc)}") from None
     simulator = SimulatorClient(sim_url) if sim_url else None
