@@ -184,7 +184,6 @@ def _http_error(exc: HTTPException) -> tuple[Any, int]:
 
 
 def _unexpected(exc: Exception) -> tuple[Any, int]:
-    if isinstance(exc, HTTPException):
-        return _http_error(exc)
+    # Flask picks the most specific handler: an HTTPException never gets here.
     current_app.logger.exception("console error on %s", request.path)
     return _page(500, f"Something went wrong ({type(exc).__name__}); see the console's log.")

@@ -140,7 +140,7 @@ def console(
     from console.server import build, serve
     from console.sim_client import SimulatorClient, is_simulator
     from console.state import ConsoleSettings
-    from crm import CrmStore
+    from crm import CrmStore, CrmStoreError
 
     source = config_source or os.environ.get("MCC_CONFIG")
     if not source:
@@ -168,13 +168,13 @@ def console(
     # Only a loopback --base-url is probed: a partner's host never gets /_sim requests.
     probe = base_url is not None and _is_loopback(urlsplit(base_url).hostname or "")
     sim_url = simulator_url or (base_url if base_url and probe and is_simulator(base_url) else None)
-    settings = ConsoleSettings(
-        secret_key=secret, token=token, simulator_url=sim_url, max_streams=max_streams
-    )
+    settings = ConsoleSettings(secret_key=secret, token=token, max_streams=max_streams)
     # Same default file as `mcc crm` and `mcc serve`.
     path = db or Path(os.environ.get("MCC_DB") or "mcc.sqlite3")
     try:
         store = CrmStore(path)
+    except CrmStoreError as exc:  # already names the path and what to do
+        raise _BadInput(_one_line(exc)) from None
     except (ConnectorError, sqlite3.Error, OSError) as exc:
         raise _BadInput(f"cannot open the CRM database {path}: {_one_line(exc)}") from None
     simulator = SimulatorClient(sim_url) if sim_url else None

@@ -78,17 +78,18 @@ def lead_page(lead_id: str) -> str:
     assert agent is not None
     lead = _lead_or_404(lead_id)
     mine = [a for a in state.store.activities(lead.id) if owns(agent.user, agent.phone, a)]
+    phones = phone_fields(lead, state.config.default_region)
+    phone_names = {name for name, _text in lead.phone_fields()}
     return render_template(
         "lead.html",
         lead=lead,
         name=lead_name(lead),
-        phones=phone_fields(lead, state.config.default_region),
+        phones=phones,
         options=call_options(state.config),
         mode=str(state.config.mode.value),
         activities=[activity_view(a) for a in mine],
-        extra_fields=sorted(
-            (k, v) for k, v in lead.fields.items() if not k.lower().endswith(("phone", "mobile"))
-        ),
+        # Every other field: a phone field shows once, in the phone table.
+        extra_fields=sorted((k, v) for k, v in lead.fields.items() if k not in phone_names),
     )
 
 

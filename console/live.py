@@ -3,7 +3,7 @@
 The console publishes small events (``popup <id>`` for one agent,
 ``activity <id>`` for whoever may see that call) into a :class:`LiveHub`;
 each open ``GET /events`` stream holds a :class:`Subscription` and renders
-the events it receives for its own agent (``console.views``). The hub only
+the events it receives for its own agent (``console.events``). The hub only
 moves ids: what an agent may see is decided where the event is rendered.
 
 Bounds, because waitress serves each open stream with one of its threads:

@@ -29,7 +29,8 @@ _STATUS_LABELS = {
     CallStatus.NOT_ANSWERED: "missed",
     CallStatus.FAILED: "failed",
 }
-_PHONE_WORDS = ("phone", "mobile")
+# The fields place_call can dial (its number_field); a custom field is shown, not dialled.
+_PLACE_CALL_KEYS = {"Phone": "phone", "Mobile": "mobile"}
 
 
 def lead_name(lead: Lead) -> str:
@@ -48,20 +49,12 @@ class PhoneField:
 
 
 def phone_fields(lead: Lead, region: str = "IN") -> list[PhoneField]:
-    """Phone, Mobile, then custom fields whose name says phone or mobile (as the CRM indexes)."""
-    pairs: list[tuple[str, str | None, str | None]] = [
-        ("Phone", "phone", lead.phone),
-        ("Mobile", "mobile", lead.mobile),
-    ]
-    pairs += sorted(
-        (name, None, value)
-        for name, value in lead.fields.items()
-        if any(word in name.lower() for word in _PHONE_WORDS)
-    )
+    """The lead's non-empty phone fields (``Lead.phone_fields``: the ones the CRM indexes)."""
     found = []
-    for name, key, text in pairs:
+    for name, text in lead.phone_fields():
         if not text:
             continue
+        key = _PLACE_CALL_KEYS.get(name)
         try:
             number: PhoneNumber | None = parse_phone(text, region)
         except PhoneNumberError:

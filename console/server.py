@@ -28,7 +28,7 @@ from connector import Client, ConnectorConfig
 from console.app import create_console
 from console.live import LiveHub
 from console.sim_client import SimulatorClient
-from console.state import ConsoleSettings
+from console.state import ConsoleSettings, state_of
 from crm import CrmStore
 
 __all__ = ["SERVICE_PATHS", "ConsoleServer", "ServiceRoutes", "build", "serve"]
@@ -75,11 +75,10 @@ def build(
 ) -> ConsoleServer:
     """The call-log service with the console mounted beside it (one store, gate, hub)."""
     gate = DidGate(store, config.default_region)
-    hub = LiveHub(
-        max_streams=settings.max_streams,
-        per_user=settings.streams_per_user,
-        heartbeat_s=settings.heartbeat_s,
+    console = create_console(
+        store, config, client, settings=settings, gate=gate, simulator=simulator
     )
+    hub = state_of(console).hub  # the one the console made from the settings' bounds
 
     def stored(report: IngestReport) -> None:
         for activity_id in report.activity_ids:
@@ -93,9 +92,6 @@ def build(
         allow_no_auth=allow_no_auth,
         gate=gate,
         on_ingest=stored,
-    )
-    console = create_console(
-        store, config, client, settings=settings, gate=gate, hub=hub, simulator=simulator
     )
     service.wsgi_app = ServiceRoutes(service.wsgi_app, console)  # type: ignore[method-assign]
     return ConsoleServer(service, console, hub, settings, simulator)

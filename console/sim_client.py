@@ -21,7 +21,14 @@ import httpx
 from connector import PhoneNumber, PhoneNumberError, parse_phone
 from console.errors import SimulatorPanelError
 
-__all__ = ["MAX_ANSWER_BYTES", "OUTCOMES", "SimulatorAgent", "SimulatorClient", "is_simulator"]
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "OUTCOMES",
+    "SimulatorAgent",
+    "SimulatorClient",
+    "SimulatorState",
+    "is_simulator",
+]
 
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
@@ -53,6 +60,33 @@ class SimulatorAgent:
     name: str
     phone: PhoneNumber | None
     notify_url: str | None
+
+
+@dataclass(frozen=True)
+class SimulatorState:
+    """What the panel shows of the simulator: its agents, DIDs and transition mode."""
+
+    agents: list[SimulatorAgent]
+    dids: list[str]  # as the simulator lists them (national form)
+    transitions: str  # how calls move now: immediate, manual or timed
+
+    def agent_for(self, phone: PhoneNumber) -> SimulatorAgent | None:
+        """The seeded agent whose phone is ``phone``."""
+        return next((a for a in self.agents if a.phone == phone), None)
+
+
+def _agents(state: Mapping[str, Any]) -> list[SimulatorAgent]:
+    """The seeded agents of a ``/_sim/state`` answer."""
+    found = []
+    for agent_id, spec in dict(state.get("agents") or {}).items():
+        try:
+            phone: PhoneNumber | None = parse_phone(str(spec.get("phone", "")), "IN")
+        except PhoneNumberError:
+            phone = None
+        found.append(
+            SimulatorAgent(str(agent_id), str(spec.get("name", "")), phone, spec.get("notify_url"))
+        )
+    return found
 
 
 class SimulatorClient:
@@ -97,28 +131,18 @@ class SimulatorClient:
 
     # -- reading -------------------------------------------------------------
 
-    def agents(self) -> list[SimulatorAgent]:
-        """Every seeded agent."""
-        found = []
-        for agent_id, spec in dict(self._call("GET", "/_sim/state").get("agents") or {}).items():
-            try:
-                phone: PhoneNumber | None = parse_phone(str(spec.get("phone", "")), "IN")
-            except PhoneNumberError:
-                phone = None
-            found.append(
-                SimulatorAgent(
-                    str(agent_id), str(spec.get("name", "")), phone, spec.get("notify_url")
-                )
-            )
-        return found
+    def state(self) -> SimulatorState:
+        """Its agents, DIDs and transition mode, from one ``GET /_sim/state``."""
+        data = self._call("GET", "/_sim/state")
+        return SimulatorState(
+            agents=_agents(data),
+            dids=[str(d) for d in data.get("dids") or []],
+            transitions=str((data.get("transitions") or {}).get("mode", "")),
+        )
 
     def agent_for(self, phone: PhoneNumber) -> SimulatorAgent | None:
         """The seeded agent whose phone is ``phone``."""
-        return next((a for a in self.agents() if a.phone == phone), None)
-
-    def dids(self) -> list[str]:
-        """The simulator's DIDs as it lists them (national form)."""
-        return [str(d) for d in self._call("GET", "/_sim/state").get("dids") or []]
+        return self.state().agent_for(phone)
 
     def calls_of(self, phone: PhoneNumber) -> list[dict[str, Any]]:
         """Calls that ring or rang ``phone``, newest first."""
@@ -136,10 +160,6 @@ class SimulatorClient:
         """Ring notifications sent to this agent's phone app, newest first."""
         notes = self._call("GET", "/_sim/notifications").get("notifications") or []
         return [n for n in reversed(notes) if n.get("agent") == agent_id]
-
-    def transitions(self) -> str:
-        """How calls move now: immediate, manual or timed."""
-        return str(self._call("GET", "/_sim/state").get("transitions", {}).get("mode", ""))
 
     # -- acting --------------------------------------------------------------
 
@@ -182,7 +202,8 @@ class SimulatorClient:
         (both with ``?token=`` when there is a token). Returns what was done.
         """
         suffix = f"?token={quote(token, safe='')}" if token else ""
-        accounts = dict(self._call("GET", "/_sim/state").get("accounts") or {})
+        state = self._call("GET", "/_sim/state")
+        accounts = dict(state.get("accounts") or {})
         calllog = f"{console_url}/calllog{suffix}"
         if accounts:
             self._call(
@@ -193,7 +214,7 @@ class SimulatorClient:
         done = [f"call logs of {len(accounts)} account(s) go to {console_url}/calllog"]
         wanted = set(phones)
         ring = f"{console_url}/phone/ring{suffix}"
-        for agent in self.agents():
+        for agent in _agents(state):
             if agent.phone is not None and agent.phone in wanted:
                 self._call("POST", f"/_sim/agents/{quote(agent.id, safe='')}/notify", {"url": ring})
                 done.append(f"agent {agent.id}'s phone notifies {console_url}/phone/ring")

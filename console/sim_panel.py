@@ -59,12 +59,13 @@ def panel() -> Any:
     sim, agent = _panel()
     context: dict[str, Any] = {"outcomes": OUTCOME_LABELS, "sim_url": sim.base_url}
     try:
-        me = _sim_agent(sim, agent)
+        state = sim.state()  # one read of /_sim/state for the agent, the DIDs and the mode
+        me = state.agent_for(agent.phone) if agent.phone is not None else None
         calls = sim.calls_of(agent.phone)[:_LISTED] if agent.phone else []
         context.update(
             me=me,
-            dids=[(did, _label(did)) for did in sim.dids()],
-            mode=sim.transitions(),
+            dids=[(did, _label(did)) for did in state.dids],
+            mode=state.transitions,
             calls=calls,
             ended=_ENDED,
             deliveries=sim.deliveries_for(c["ucid"] for c in calls)[:_LISTED],

@@ -30,14 +30,13 @@ class ConsoleSettings:
     ``secret_key`` signs the session cookies and CSRF tokens (give the same
     one to keep sessions across restarts). ``token`` is the call-log token:
     ring notifications (``POST /phone/ring``) must carry it too.
-    ``simulator_url`` turns on the simulator panel. ``max_streams`` open
+    ``max_streams`` open
     live streams at most (each holds a server thread), ``streams_per_user``
     per agent; ``heartbeat_s`` between keep-alive comments.
     """
 
     secret_key: str = field(repr=False)
     token: str | None = field(default=None, repr=False)
-    simulator_url: str | None = None
     max_streams: int = 8
     streams_per_user: int = 3
     heartbeat_s: float = 10.0

@@ -53,6 +53,8 @@ STATUS_RANK = {
 
 
 _FAMILIES = tuple(str(f) for f in CallLogFormat)
+# A custom field whose name holds one of these holds a phone number (``mx_Alt_Mobile``).
+_PHONE_WORDS = ("phone", "mobile")
 
 
 def call_log_family(provider: str | None) -> str | None:
@@ -124,6 +126,22 @@ class Lead:
             merged["OwnerId"] = self.owner_id
         merged.update(self.fields)
         return merged
+
+    def phone_fields(self) -> list[tuple[str, str | None]]:
+        """The fields that may hold the lead's numbers, as (name, text), in index order.
+
+        ``Phone``, ``Mobile``, then the custom fields whose name says phone or
+        mobile, sorted by name: the CRM's phone index and the console's lead
+        page both read a lead's numbers from here. Empty fields are listed too
+        (the index's positions count them).
+        """
+        pairs: list[tuple[str, str | None]] = [("Phone", self.phone), ("Mobile", self.mobile)]
+        pairs += sorted(
+            (name, value)
+            for name, value in self.fields.items()
+            if any(word in name.lower() for word in _PHONE_WORDS)
+        )
+        return pairs
 
 
 @dataclass(frozen=True)

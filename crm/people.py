@@ -17,8 +17,6 @@ from crm.models import Lead, UpsertResult, User
 
 __all__ = ["People"]
 
-_PHONE_WORDS = ("phone", "mobile")
-
 
 def _user(row: sqlite3.Row) -> User:
     return User(row["id"], row["name"], row["email"], row["phone"], json.loads(row["fields"]))
@@ -136,14 +134,8 @@ class People:
     # -- leads ---------------------------------------------------------------
 
     def _lead_phones(self, lead: Lead) -> list[tuple[str, int, str]]:
-        pairs = [("Phone", lead.phone), ("Mobile", lead.mobile)]
-        pairs += sorted(
-            (name, value)
-            for name, value in lead.fields.items()
-            if any(word in name.lower() for word in _PHONE_WORDS)
-        )
         found = []
-        for position, (name, text) in enumerate(pairs):
+        for position, (name, text) in enumerate(lead.phone_fields()):
             number = self.number(text)
             if number is not None:
                 found.append((name, position, number.e164))

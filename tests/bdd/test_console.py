@@ -193,7 +193,7 @@ def world(
     config = with_base_url(resolve_config("ozonetel"), sim.base_url)
     client = Client(env=ENV)
     simulator = SimulatorClient(sim.base_url)
-    settings = ConsoleSettings(secret_key=SECRET, token=TOKEN, simulator_url=sim.base_url)
+    settings = ConsoleSettings(secret_key=SECRET, token=TOKEN)
     server = build(store, config, client, settings=settings, simulator=simulator)
     ready, urls, stop = threading.Event(), [], threading.Event()
     phones = [p for p in (store.people.number(u.phone) for u in store.users()) if p]

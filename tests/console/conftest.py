@@ -126,7 +126,7 @@ def make_desk(tmp_path: Path, template: Path, *, preset: str = "ozonetel") -> It
     config = with_base_url(resolve_config(preset), SIM_BASE)
     client = Client(transport=sim_transport, env=ENV)
     simulator = SimulatorClient(SIM_BASE, transport=sim_transport)
-    settings = ConsoleSettings(secret_key=SECRET, token=TOKEN, simulator_url=SIM_BASE)
+    settings = ConsoleSettings(secret_key=SECRET, token=TOKEN)
     server = build(store, config, client, settings=settings, simulator=simulator)
     holder["app"] = server.app
     phones = [p for p in (store.people.number(u.phone) for u in store.users()) if p]

@@ -68,6 +68,17 @@ def test_bad_input_is_one_line_and_exit_2(
     assert len(result.output.strip().splitlines()) == 1
 
 
+def test_a_file_that_is_not_a_database_is_named_once_with_what_to_do(tmp_path: Path) -> None:
+    db = tmp_path / "notes.sqlite3"
+    db.write_text("these are notes, not an SQLite database\n" * 100)
+    result = _mcc("--config", "ozonetel", "--db", str(db))
+    assert result.exit_code == 2, result.output
+    assert result.output.count("cannot open the CRM database") == 1, result.output
+    assert str(db) in result.output
+    assert "not an SQLite database" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
 def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -151,7 +151,6 @@ def running(tmp_path: Path) -> Iterator[Running]:
     settings = ConsoleSettings(
         secret_key=SECRET,
         token=TOKEN,
-        simulator_url=sim.base_url,
         max_streams=2,
         streams_per_user=2,
         heartbeat_s=0.2,

@@ -190,6 +190,28 @@ def test_the_lead_page_offers_what_the_mode_offers(desk: Desk) -> None:
     assert both.count(">Cloud Call</button>") == 2
 
 
+def test_each_lead_field_shows_once_phone_fields_in_the_phone_table(desk: Desk) -> None:
+    # Phone fields are the ones the CRM indexes (Lead.phone_fields): a name that
+    # says phone or mobile anywhere, not only at its end.
+    lead = Lead(
+        "L-F",
+        "Field",
+        "Test",
+        phone="9812300001",
+        fields={"mx_Mobile_Alt": "9812300002", "mx_City": "Pune", "mx_Phone_Note": ""},
+    )
+    desk.store.upsert_lead(lead)
+    assert desk.store.find_lead_by_phone("9812300002") == lead
+    html = _page(desk.login(), "/leads/L-F")
+    phones, fields = html.split('id="fields-h"', 1)
+    assert "mx_Mobile_Alt" in phones
+    assert "+91-9812300002" in phones
+    assert "mx_Mobile_Alt" not in fields
+    assert "mx_Phone_Note" not in html  # empty: neither a number nor a field to show
+    assert "<dt>mx_City</dt><dd>Pune</dd>" in fields
+    assert html.count(">Cloud Call</button>") == 1  # Phone; a custom field is not dialled
+
+
 def test_an_unknown_lead_is_404(desk: Desk) -> None:
     assert desk.login().get("/leads/NOPE").status_code == 404
 
