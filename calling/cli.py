@@ -84,11 +84,14 @@ def _session(db: Path | None) -> Iterator[CrmStore]:
 
     from connector.errors import ConnectorError
     from crm.cli import default_db_path
+    from crm.errors import CrmStoreError
     from crm.store import CrmStore
 
     path = db or default_db_path()
     try:
         store = CrmStore(path)
+    except CrmStoreError as exc:  # names the file and what to do already
+        raise _BadInput(str(exc)) from None
     except (ConnectorError, sqlite3.Error, OSError) as exc:
         raise _BadInput(f"cannot open the CRM database {path}: {_reason(exc)}") from None
     try:

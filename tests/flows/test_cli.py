@@ -323,3 +323,15 @@ def test_a_non_ascii_name_in_a_header_template_is_one_clear_line(walk: Any, tmp_
 def test_the_number_field_choices_are_the_flows_own() -> None:
     # mcc call names them itself so that its --help does not import the flows.
     assert tuple(sorted(click_to_call.NUMBER_FIELDS)) == flows_cli.NUMBER_FIELD_CHOICES
+
+
+@pytest.mark.parametrize(
+    "command", [["dids", "list"], ["call", "--lead", "L-1", "--user", "u", *SIM]]
+)
+def test_a_file_that_is_not_a_database_is_named_once(tmp_path: Path, command: list[str]) -> None:
+    path = tmp_path / "notes.sqlite3"
+    path.write_text("these are my notes, not a database\n" * 100, encoding="utf-8")
+    result = CliRunner().invoke(cli, [*command, "--db", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.count(str(path)) == 1, result.stderr
+    assert "not an SQLite database" in result.stderr
