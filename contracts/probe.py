@@ -1,7 +1,8 @@
 """Probes of a partner's URLs that need only an answer's status and headers.
 
 ``mcc verify`` asks whether the target answers at all (``open_url``, a GET of
-``/``) and whether a recording URL answers with audio (``callback.recording``).
+``/``) and whether a recording URL answers with audio (``callback.recording``,
+and ``mcc record``, which keeps how each recording URL answered).
 Neither needs a body, so none is read: a body may be endless (a slow drip kept
 the old reachability check waiting forever), huge (a 512 MiB one took the old
 check to 1070 MB) or a compressed bomb (httpx's decoders have no output
@@ -74,6 +75,13 @@ class HeadersOnly:
         """Send ``method`` to ``url``; the final hop's status and headers (httpx errors raise)."""
         with self._http.stream(method, url) as response:
             return Answered(response.status_code, response.headers, response.url)
+
+    def head_or_get(self, url: str) -> Answered:
+        """HEAD ``url``, or GET it when the server refuses HEAD (405, 501)."""
+        answered = self.answer("HEAD", url)
+        if answered.status in (405, 501):
+            answered = self.answer("GET", url)
+        return answered
 
     def _before_hop(self, request: httpx.Request) -> None:
         remaining = self._deadline - self._clock()

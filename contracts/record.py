@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import httpx
@@ -63,7 +63,6 @@ class Recording:
     index: CassetteIndex
     cassettes: list[Cassette]
     summary: RunSummary
-    unmatched_call_logs: int = 0
 
 
 @dataclass
@@ -81,31 +80,30 @@ class _Taps:
     exchanges: list[_Exchange] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    recordings: dict[str, tuple[int, str]] = field(default_factory=dict)
+    asked: set[str] = field(default_factory=set)  # recording URLs probed (or being probed)
+    threads: list[threading.Thread] = field(default_factory=list)
 
     def exchange(self, seen: Seen) -> None:
         self.exchanges.append(_Exchange(seen, self.clause, datetime.now(UTC)))
 
-    recordings: dict[str, tuple[int, str]] = field(default_factory=dict)
-    threads: list[threading.Thread] = field(default_factory=list)
-
     def delivery(self, delivery: Delivery) -> None:
         with self.lock:
             self.deliveries.append(delivery)
-        for record in delivery.records:
-            url = record.recording_url
-            if url and url not in self.recordings:
-                # Headers only, in its own thread: the receiver answers the partner now.
-                thread = threading.Thread(target=self._head, args=(url,), daemon=True)
-                self.threads.append(thread)
-                thread.start()
+            # A redelivered call log links the same recording: probe each URL once.
+            urls = {r.recording_url for r in delivery.records if r.recording_url} - self.asked
+            self.asked |= urls
+        for url in sorted(urls):
+            # Headers only, in its own thread: the receiver answers the partner now.
+            thread = threading.Thread(target=self._head, args=(url,), daemon=True)
+            self.threads.append(thread)
+            thread.start()
 
     def _head(self, url: str) -> None:
         """How the recording URL answers (status, content type), as callback.recording asks."""
         try:
             with HeadersOnly(_RECORDING_TIMEOUT_S, follow_redirects=True) as probe:
-                answered = probe.answer("HEAD", url)
-                if answered.status in (405, 501):
-                    answered = probe.answer("GET", url)
+                answered = probe.head_or_get(url)
         except httpx.HTTPError:
             return
         with self.lock:
@@ -143,7 +141,7 @@ def record(
     """
     options = options or Options()
     if safe_only:
-        options = Options(**{**options.__dict__, "only": SAFE_CLAUSES, "latency_calls": 0})
+        options = replace(options, only=SAFE_CLAUSES, latency_calls=0)
     env = default_env() if env is None else env
     taps = _Taps()
     summary: RunSummary | None = None
@@ -181,7 +179,7 @@ def record(
         base_url=started.info.target,
         recordings=dict(taps.recordings),
     )
-    cassettes, unmatched = _cassettes(capture, taps)
+    cassettes = _cassettes(capture, taps)
     index = CassetteIndex(
         recorded_at=started.info.started.astimezone(UTC).isoformat(timespec="seconds"),
         config=config.name,
@@ -194,10 +192,10 @@ def record(
         probes=tuple(c.probe for c in cassettes),
         clauses={r.clause.id: str(r.status) for r in summary.results},
     )
-    return Recording(index, cassettes, summary, unmatched)
+    return Recording(index, cassettes, summary)
 
 
-def _cassettes(capture: Capture, taps: _Taps) -> tuple[list[Cassette], int]:
+def _cassettes(capture: Capture, taps: _Taps) -> list[Cassette]:
     counts: dict[str, int] = {}
     cassettes: list[Cassette] = []
     with taps.lock:
@@ -227,12 +225,10 @@ def _cassettes(capture: Capture, taps: _Taps) -> tuple[list[Cassette], int]:
                 texts += raw
             if logs:
                 numbers = {**cassette.numbers, **capture.numbers_in(texts)}
-                cassette = Cassette(
-                    **{**cassette.__dict__, "call_logs": tuple(logs), "numbers": numbers}
-                )
+                cassette = replace(cassette, call_logs=tuple(logs), numbers=numbers)
         cassettes.append(cassette)
     _attach_unreadable(capture, taps, cassettes, deliveries, used)
-    return cassettes, len(deliveries) - len(used)
+    return cassettes
 
 
 def _attach_unreadable(
@@ -263,7 +259,5 @@ def _attach_unreadable(
         item, cassette = taps.exchanges[chosen], cassettes[chosen]
         log, raw = capture.call_log(delivery, (delivery.received_at - item.at).total_seconds())
         numbers = {**cassette.numbers, **capture.numbers_in(raw)}
-        cassettes[chosen] = Cassette(
-            **{**cassette.__dict__, "call_logs": (log,), "numbers": numbers}
-        )
+        cassettes[chosen] = replace(cassette, call_logs=(log,), numbers=numbers)
         used.add(position)

@@ -100,6 +100,15 @@ def volatile_values(answer: connector.Answer | None, call_id: str | None) -> dic
     return found
 
 
+def _volatile_entries(volatile: Mapping[str, str], safe: SafeText) -> tuple[dict[str, str], ...]:
+    """A cassette's ``volatile`` list: each value redacted, its kind, and a time's form."""
+    return tuple(
+        {"value": safe.text(value), "kind": kind}
+        | ({"form": form} if (form := time_form(value)) else {})
+        for value, kind in volatile.items()
+    )
+
+
 def call_log_document(content_type: str | None, body: str) -> connector.Answer:
     """A call log's body read as an answer: Ozonetel's ``data=<JSON>`` unwrapped, a
     form as a JSON object, JSON as it is."""
@@ -204,7 +213,7 @@ class Capture:
     def cassette(
         self, seen: Seen, *, probe: str, clause: str, order: int, at: datetime
     ) -> Cassette:
-        """The cassette of one exchange (its call logs are added by :meth:`with_call_logs`)."""
+        """The cassette of one exchange (:mod:`contracts.record` files its call logs with it)."""
         result = seen.result
         request = result.request
         safe = self._safe(request)
@@ -253,11 +262,7 @@ class Capture:
                 "call_id": None if found_id is None else safe.text(found_id),
             },
             fingerprint=fingerprint(answer, volatile=volatile, latency_ms=outcome.elapsed * 1000.0),
-            volatile=tuple(
-                {"value": safe.text(value), "kind": kind}
-                | ({"form": form} if (form := time_form(value)) else {})
-                for value, kind in volatile.items()
-            ),
+            volatile=_volatile_entries(volatile, safe),
             numbers=self.numbers_in(raw_texts),
         )
 
@@ -291,11 +296,7 @@ class Capture:
                 body=redacted,
                 after_s=max(0.0, after_s),
                 answered=delivery.answered,
-                volatile=tuple(
-                    {"value": safe.text(value), "kind": kind}
-                    | ({"form": form} if (form := time_form(value)) else {})
-                    for value, kind in volatile.items()
-                ),
+                volatile=_volatile_entries(volatile, safe),
                 fingerprint=fingerprint(document, volatile=volatile),
                 recordings=tuple(recordings),
                 outcome=call_log_outcome(delivery),

@@ -337,10 +337,8 @@ def _fetch_audio(url: str, *, clock: Callable[[], float] = time.monotonic) -> tu
     (``contracts.probe``).
     """
     with HeadersOnly(_RECORDING_TIMEOUT_S, follow_redirects=True, clock=clock) as probe:
-        answered = probe.answer("HEAD", url)
-        if answered.status in (405, 501):
-            answered = probe.answer("GET", url)
-        return answered.status, answered.headers.get("content-type", "")
+        answered = probe.head_or_get(url)
+    return answered.status, answered.headers.get("content-type", "")
 
 
 @clause("callback.recording", API, "An answered call's log links a recording that plays")
@@ -494,28 +492,23 @@ def secrets(ctx: Context) -> Verdict:
     deliveries = logs.receiver.deliveries()
     if not deliveries:
         raise SkipClause("no call log arrived in the run, so none could leak a secret")
+    bodies = [d.body.decode("utf-8", errors="replace") for d in deliveries]
     leaked: dict[str, int] = {}
+    first: int | None = None  # the earliest delivery that echoes any secret
     for name, value in sorted(_credentials(ctx).items()):
         finder = connector.Redactor([value], show_numbers=True)
-        hits = sum(finder.reveals(d.body.decode("utf-8", errors="replace")) for d in deliveries)
+        hits = [i for i, body in enumerate(bodies) if finder.reveals(body)]
         if hits:
-            leaked[name] = hits
-    if leaked:
+            leaked[name] = len(hits)
+            first = hits[0] if first is None else min(first, hits[0])
+    if first is not None:
         shown = ", ".join(f"{name} in {count}" for name, count in leaked.items())
-        first = next(
-            d
-            for d in deliveries
-            if any(
-                connector.Redactor([ctx.secrets[n]], show_numbers=True).reveals(
-                    d.body.decode("utf-8", errors="replace")
-                )
-                for n in leaked
-            )
-        )
         return failed(
             f"call logs echo a configured secret ({shown} of {len(deliveries)} call logs):"
             " the CRM would store the key with every call; drop it from the call log",
-            delivery_evidence(first, "call log echoing a secret", logs.receiver.url, _safe(ctx)),
+            delivery_evidence(
+                deliveries[first], "call log echoing a secret", logs.receiver.url, _safe(ctx)
+            ),
         )
     return passed(f"none of {len(deliveries)} call logs holds a configured secret")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -100,8 +100,6 @@ class DriftReport:
     probes: tuple[ProbeDrift, ...]
     latency: tuple[Drift, ...] = ()
     fail_on: Verdict = Verdict.BREAKING
-    unmatched_call_logs: int = 0
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -235,13 +233,8 @@ def _options(index: CassetteIndex, cassettes: list[Cassette], given: Options | N
         default=0,
     )
     only = SAFE_CLAUSES if index.safe_only else index.only
-    return Options(
-        **{
-            **base.__dict__,
-            "only": tuple(only),
-            "latency_calls": latency,
-            "show_numbers": not index.numbers_masked,
-        }
+    return replace(
+        base, only=tuple(only), latency_calls=latency, show_numbers=not index.numbers_masked
     )
 
 
@@ -296,7 +289,6 @@ def check_drift(
         probes=probes,
         latency=latency,
         fail_on=fail_on,
-        unmatched_call_logs=recording.unmatched_call_logs,
     )
     return report, recording
 
@@ -315,6 +307,6 @@ def update_baseline(baseline_dir: Path, report: DriftReport) -> list[str]:
             by_probe[item.probe] = item.current
             written.append(probe_file(item.probe))
     ordered = sorted(by_probe.values(), key=lambda c: (c.order, c.probe))
-    updated = CassetteIndex(**{**index.__dict__, "probes": tuple(c.probe for c in ordered)})
+    updated = replace(index, probes=tuple(c.probe for c in ordered))
     write_directory(baseline_dir, updated, ordered)
     return written

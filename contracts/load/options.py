@@ -21,7 +21,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from contracts.errors import ContractsError
@@ -39,7 +39,6 @@ __all__ = [
     "parse_duration",
     "parse_mix",
     "parse_thresholds",
-    "weights_text",
 ]
 
 # The connector's three APIs (connector.config.API_NAMES; a test keeps them equal).
@@ -154,8 +153,3 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def weights_text(mix: Mapping[str, float]) -> str:
-    """A mix written back as ``name=weight,...`` (for summaries)."""
-    return ",".join(f"{name}={weight:g}" for name, weight in mix.items())

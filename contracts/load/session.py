@@ -308,15 +308,18 @@ def _shown(value: float | None, unit: str) -> str:
 
 
 def _report(
-    run: _Run, figures: Mapping[str, Any], folder: Path, interrupted: bool, command: list[str]
+    run: _Run,
+    figures: Mapping[str, Any],
+    folder: Path,
+    *,
+    max_error_ratio: float,
+    interrupted: bool,
+    command: list[str],
 ) -> int:
     plan = run.plan
     safe = SafeText(run.secrets, show_numbers=plan.show_numbers)
     thresholds, passed = evaluate(
-        figures,
-        names=tuple(plan.mix),
-        p95_ms=run.p95_ms,
-        max_error_ratio=figures["max_error_ratio"],
+        figures, names=tuple(plan.mix), p95_ms=run.p95_ms, max_error_ratio=max_error_ratio
     )
     check: dict[str, Any] | None = None
     if plan.mode == "calllog":
@@ -467,5 +470,11 @@ def execute(ctx: click.Context, opts: dict[str, Any]) -> int:
                 " see Locust's output above"
             )
         figures = json.loads(run_file.read_text(encoding="utf-8"))
-        figures["max_error_ratio"] = opts["max_error_ratio"]
-        return _report(run, figures, folder, finished.interrupted, ["mcc", *sys.argv[1:]])
+        return _report(
+            run,
+            figures,
+            folder,
+            max_error_ratio=opts["max_error_ratio"],
+            interrupted=finished.interrupted,
+            command=["mcc", *sys.argv[1:]],
+        )

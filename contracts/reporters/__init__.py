@@ -50,20 +50,13 @@ def build_file_reporters(report_dir: Path, formats: tuple[str, ...]) -> list[Rep
 def report_text(name: str, summary: RunSummary) -> str:
     """The whole ``name`` report (``junit``, ``json`` or ``html``) as text, as its file holds it."""
     if name == "junit":
-        import xml.etree.ElementTree as ET
+        from contracts.reporters.junit import junit_text
 
-        from contracts.reporters.junit import summary_to_junit
-
-        root = summary_to_junit(summary)
-        ET.indent(root)
-        text = ET.tostring(root, encoding="unicode")
-        return f"<?xml version='1.0' encoding='utf-8'?>\n{text}\n"
+        return junit_text(summary)
     if name == "json":
-        import json
+        from contracts.reporters.json_report import json_text
 
-        from contracts.reporters.json_report import summary_to_dict
-
-        return json.dumps(summary_to_dict(summary), indent=2) + "\n"
+        return json_text(summary)
     if name == "html":
         from contracts.reporters.html import summary_to_html
 

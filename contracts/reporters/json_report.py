@@ -15,7 +15,7 @@ from typing import Any
 
 from contracts.events import Event, RunFinished, RunSummary
 
-__all__ = ["SCHEMA_VERSION", "JsonReporter", "summary_to_dict"]
+__all__ = ["SCHEMA_VERSION", "JsonReporter", "json_text", "summary_to_dict"]
 
 SCHEMA_VERSION = 2
 
@@ -42,6 +42,11 @@ def summary_to_dict(summary: RunSummary) -> dict[str, Any]:
     }
 
 
+def json_text(summary: RunSummary) -> str:
+    """The whole ``report.json``: indented, newline-terminated."""
+    return json.dumps(summary_to_dict(summary), indent=2) + "\n"
+
+
 class JsonReporter:
     """Writes ``report.json`` when the run finishes."""
 
@@ -52,5 +57,4 @@ class JsonReporter:
         """Write the file on ``RunFinished``; other events carry nothing new."""
         if isinstance(event, RunFinished):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            text = json.dumps(summary_to_dict(event.summary), indent=2, sort_keys=False)
-            self.path.write_text(text + "\n", encoding="utf-8")
+            self.path.write_text(json_text(event.summary), encoding="utf-8")

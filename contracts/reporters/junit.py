@@ -16,7 +16,7 @@ from pathlib import Path
 from contracts.events import ClauseResult, Event, RunFinished, RunSummary, Status
 from contracts.evidence import visible
 
-__all__ = ["JUnitReporter", "summary_to_junit"]
+__all__ = ["JUnitReporter", "junit_text", "summary_to_junit"]
 
 
 def _evidence_text(result: ClauseResult) -> str:
@@ -81,6 +81,13 @@ def summary_to_junit(summary: RunSummary) -> ET.Element:
     return root
 
 
+def junit_text(summary: RunSummary) -> str:
+    """The whole ``junit.xml``: declaration, indented tree, final newline."""
+    root = summary_to_junit(summary)
+    ET.indent(root)
+    return f"<?xml version='1.0' encoding='utf-8'?>\n{ET.tostring(root, encoding='unicode')}\n"
+
+
 class JUnitReporter:
     """Writes ``junit.xml`` when the run finishes."""
 
@@ -91,6 +98,4 @@ class JUnitReporter:
         """Write the file on ``RunFinished``."""
         if isinstance(event, RunFinished):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tree = ET.ElementTree(summary_to_junit(event.summary))
-            ET.indent(tree)
-            tree.write(self.path, encoding="utf-8", xml_declaration=True)
+            self.path.write_text(junit_text(event.summary), encoding="utf-8")

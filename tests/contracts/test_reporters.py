@@ -24,7 +24,7 @@ from contracts.events import (
     Status,
     UnmappedAnswer,
 )
-from contracts.reporters import build_file_reporters
+from contracts.reporters import StreamReporter, build_file_reporters
 from contracts.reporters.console import ConsoleReporter
 from contracts.reporters.html import HtmlReporter, _environment, latency_svg, summary_to_html
 from contracts.reporters.json_report import JsonReporter
@@ -183,6 +183,23 @@ def test_build_file_reporters_writes_every_format(
         "report.html",
         "report.json",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "file"), [("junit", "junit.xml"), ("json", "report.json"), ("html", "report.html")]
+)
+def test_a_report_on_a_stream_is_the_file_byte_for_byte(
+    feed: Callable[[object, RunSummary], None],
+    tmp_path: Path,
+    summary: RunSummary,
+    name: str,
+    file: str,
+) -> None:
+    (reporter,) = build_file_reporters(tmp_path, (name,))
+    feed(reporter, summary)
+    stream = io.StringIO()
+    feed(StreamReporter(name, stream), summary)
+    assert stream.getvalue() == (tmp_path / file).read_text(encoding="utf-8")
 
 
 def test_build_file_reporters_rejects_an_unknown_format(tmp_path: Path) -> None:
