@@ -31,15 +31,12 @@ from contracts.clauses.context import Options
 from contracts.clauses.latency import percentile
 from contracts.drift.compare import compare_answers, compare_call_logs, p95_drift
 from contracts.drift.impact import Decision, call_log_decision, decide, suggest
-from contracts.drift.kinds import Drift, DriftKind, Verdict
+from contracts.drift.kinds import LATENCY_FACTOR, LATENCY_FLOOR_MS, Drift, DriftKind, Verdict
 from contracts.events import Event
 from contracts.fixtures import Fixtures
 from contracts.record import SAFE_CLAUSES, Recording, record
 
 __all__ = ["DriftReport", "ProbeDrift", "check_drift", "update_baseline"]
-
-LATENCY_FACTOR = 2.0
-LATENCY_FLOOR_MS = 500.0
 
 
 @dataclass(frozen=True)

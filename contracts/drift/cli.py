@@ -15,7 +15,7 @@ from typing import NoReturn
 import click
 
 from contracts.cli_options import callback_options, fail, load_inputs, partner_options
-from contracts.drift.kinds import DRIFT_FORMATS
+from contracts.drift.kinds import DRIFT_FORMATS, LATENCY_FACTOR, LATENCY_FLOOR_MS
 
 # The run's modules (httpx, rich, Jinja2, the clauses) are imported when the
 # command runs, so ``mcc drift --help`` stays fast.
@@ -65,14 +65,14 @@ def _fail(message: str) -> NoReturn:
 @click.option(
     "--latency-factor",
     type=click.FloatRange(min=1.0, max=100.0),
-    default=2.0,
+    default=LATENCY_FACTOR,
     show_default=True,
     help="p95 drift: slower (or faster) by this factor...",
 )
 @click.option(
     "--latency-floor-ms",
     type=click.FloatRange(min=0.0, max=600_000.0),
-    default=500.0,
+    default=LATENCY_FLOOR_MS,
     show_default=True,
     help="...and by at least this many ms.",
 )

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["DRIFT_FORMATS", "Drift", "DriftKind", "Verdict"]
+__all__ = ["DRIFT_FORMATS", "LATENCY_FACTOR", "LATENCY_FLOOR_MS", "Drift", "DriftKind", "Verdict"]
 
 # The report files mcc drift writes (contracts.drift.reports writes them).
 DRIFT_FORMATS = ("json", "junit", "html")
+# p95 latency drifts when it moves by this factor and by at least this many ms
+# (mcc drift --latency-factor, --latency-floor-ms).
+LATENCY_FACTOR = 2.0
+LATENCY_FLOOR_MS = 500.0
 
 
 class DriftKind(StrEnum):

@@ -131,3 +131,10 @@ def test_a_plan_round_trips_and_paces_all_users_under_max_rps() -> None:
     assert plan.per_user_rps * plan.users == pytest.approx(40)
     assert plan.environment({"GENERIC_USERNAME": "mine"})["GENERIC_USERNAME"] == "mine"
     assert plan.environment({})["GENERIC_USERNAME"] == "demouser"
+
+
+def test_the_call_log_dialects_are_the_connectors_formats() -> None:
+    from connector.calllog import CallLogFormat
+    from contracts.load.options import CALLLOG_DIALECTS
+
+    assert set(CALLLOG_DIALECTS) == {f.value for f in CallLogFormat}
