@@ -537,10 +537,15 @@ def _dids(world: World, agent: str, first: str, second: str) -> None:
 def _delivered(world: World) -> None:
     page = world.pages["agent1"]
     expect(page.locator(".flash-ok")).to_contain_text("ended: Busy")
-    page.reload()
-    expect(page.locator("table.deliveries tbody tr").first).to_have_attribute(
-        "data-state", "delivered"
-    )
+    # The simulator posts the call log from its outbox, after the page answered:
+    # the panel is a page, so look again until the delivery is in (or the guard).
+    newest = page.locator("table.deliveries tbody tr").first
+    for _ in range(HANG_GUARD_MS // 250):
+        page.reload()
+        if newest.get_attribute("data-state") == "delivered":
+            break
+        page.wait_for_timeout(250)
+    expect(newest).to_have_attribute("data-state", "delivered")
 
 
 @then(
