@@ -11,19 +11,28 @@ A migration that rebuilds a table (SQLite cannot drop a column's UNIQUE) says
 keys off (SQLite's own recipe for such changes: dropping the old table must
 not cascade to the rows that refer to it), and ``PRAGMA foreign_key_check``
 must come back empty before it commits.
+
+Migrations may call the SQL functions :data:`SQL_FUNCTIONS` registers on the
+connection (``strip_credentials(url)``, ``scrub_event(json)``): a rule that
+only Python knows (which query parameters are credentials) is applied to
+rows written before it existed, in the same transaction as the version bump.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 
+from connector.redaction import ScrubbedRecord, strip_credentials
 from crm.errors import SchemaVersionError
 
 __all__ = [
+    "SQL_FUNCTIONS",
     "Migration",
     "SchemaVersionError",
     "apply_migrations",
@@ -33,6 +42,45 @@ __all__ = [
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _FOREIGN_KEYS_OFF = re.compile(r"(?m)^--\s*mcc:\s*foreign_keys off\s*$")
+
+
+#: What SQLite hands a Python function and takes back.
+SqlValue = str | bytes | int | float | None
+
+
+def _strip_url(value: SqlValue) -> SqlValue:
+    """``strip_credentials`` for SQL: a text URL without its credential part; else as given."""
+    return strip_credentials(value) if isinstance(value, str) else value
+
+
+def _scrub_event(value: SqlValue) -> SqlValue:
+    """A stored event's JSON scrubbed with today's rules (its ``raw`` and ``recording_url``).
+
+    Anything that is not an event's JSON comes back as given: a function that
+    raised would fail the whole migration over one odd row.
+    """
+    if not isinstance(value, str):
+        return value
+    try:
+        event = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(event, dict):
+        return value
+    scrubbed = dict(event)
+    if isinstance(raw := event.get("raw"), dict):
+        scrubbed["raw"] = ScrubbedRecord(raw).to_dict()
+    if isinstance(url := event.get("recording_url"), str):
+        scrubbed["recording_url"] = strip_credentials(url)
+    # Unchanged rows keep their exact text (and are not rewritten).
+    return value if scrubbed == event else json.dumps(scrubbed)
+
+
+#: Python functions migrations call from SQL, by name (one argument each).
+SQL_FUNCTIONS: dict[str, Callable[[SqlValue], SqlValue]] = {
+    "strip_credentials": _strip_url,
+    "scrub_event": _scrub_event,
+}
 
 
 @dataclass(frozen=True)
@@ -105,6 +153,8 @@ def apply_migrations(
     function opens and commits its own transactions.
     """
     todo = load_migrations() if migrations is None else migrations
+    for name, function in SQL_FUNCTIONS.items():
+        conn.create_function(name, 1, function, deterministic=True)
     known = max((m.version for m in todo), default=0)
     applied: list[int] = []
     for migration in todo:

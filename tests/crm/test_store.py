@@ -427,3 +427,55 @@ def test_migration_0002_fills_the_event_columns_of_an_existing_store(tmp_path: P
             )
         )
         assert "activity_events_source" in plan
+
+
+def test_migration_0007_scrubs_credentials_kept_by_an_older_store(tmp_path: Path) -> None:
+    # A store written before the scrubber knew signed URLs and access tokens
+    # kept them in recording_url and in the stored events: opened, they are gone
+    # and the recording link still works without them.
+    path = tmp_path / "v6.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    apply_migrations(conn, load_migrations()[:6])
+    stamp = "2024-05-01T10:00:00+00:00"
+    signed = "https://rec.example/1.mp3?id=7&X-Amz-Signature=abc123&access_token=tok456"
+    clean = "https://rec.example/2.mp3?id=8"
+    conn.executemany(
+        "INSERT INTO activities (direction, status, recording_url, created_at, updated_at)"
+        " VALUES ('outbound', 'answered', ?, ?, ?)",
+        [(signed, stamp, stamp), (clean, stamp, stamp), (None, stamp, stamp)],
+    )
+    old_event = {
+        "source": "callback",
+        "recording_url": signed,
+        "raw": {"AudioFile": signed, "auth_token": "tok789", "Note": "Bearer sekrit-value"},
+    }
+    untouched = json.dumps({"source": "callback", "raw": {"Status": "Answered"}}, indent=1)
+    conn.executemany(
+        "INSERT INTO activity_events (activity_id, digest, event, received_at) VALUES (?, ?, ?, ?)",
+        [(1, "d1", json.dumps(old_event), stamp), (2, "d2", untouched, stamp)],
+    )
+    conn.close()
+    with CrmStore(path) as store:
+        assert load_migrations()[6].name == "0007_scrub_stored_credentials.sql"
+        urls = [a.recording_url for a in store.activities()]
+        assert sorted(u or "" for u in urls) == ["", "https://rec.example/1.mp3?id=7", clean]
+        rows = store.db.conn().execute("SELECT event FROM activity_events ORDER BY id")
+        first, second = (row[0] for row in rows)
+        for secret in ("abc123", "tok456", "tok789", "sekrit-value"):
+            assert secret not in first
+        event = json.loads(first)
+        assert event["recording_url"] == "https://rec.example/1.mp3?id=7"
+        assert event["raw"]["AudioFile"] == "https://rec.example/1.mp3?id=7"
+        assert "auth_token" not in event["raw"]
+        assert second == untouched  # a row with nothing to scrub keeps its exact text
+        raw_url = store.db.conn().execute("SELECT recording_url FROM activities WHERE id = 1")
+        assert raw_url.fetchone()[0] == "https://rec.example/1.mp3?id=7"
+
+
+def test_the_scrubbing_functions_leave_what_is_not_an_event_as_it_is() -> None:
+    from crm.migrate import SQL_FUNCTIONS
+
+    scrub = SQL_FUNCTIONS["scrub_event"]
+    for odd in ("not json", "[1, 2]", "null", None, 7):
+        assert scrub(odd) == odd
+    assert SQL_FUNCTIONS["strip_credentials"](None) is None
