@@ -382,9 +382,23 @@ def serve_service(
     finally:
         if state.scheduler is not None:
             state.scheduler.stop(wait=False)
-        # Close inside waitress's loop thread: asyncore maps are not thread-safe.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        thread.join(5)
-        server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
+        _stop_waitress(server, thread, wasyncore)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _stop_waitress(server: Any, thread: threading.Thread, wasyncore: Any) -> None:
+    """Stop a waitress server in an order that never writes to a closed descriptor.
+
+    Worker threads wake the loop by writing to its trigger pipe when they
+    finish a request; closing the trigger first made a late finisher write to
+    a closed descriptor (EBADF), or to whatever file reused its number. So:
+    stop listening, let the worker threads finish (5 s at most), and only
+    then close every channel and the trigger, inside the loop's own thread
+    (asyncore maps are not thread-safe), which then ends.
+    """
+    # The listening socket only (waitress's own close() would close the trigger too).
+    server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+    server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    thread.join(5)

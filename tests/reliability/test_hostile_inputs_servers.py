@@ -250,6 +250,41 @@ CONTROL_CASES = [
 ]
 
 
+def test_a_request_that_finishes_while_the_service_stops_is_answered_cleanly(
+    store: CrmStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A worker thread finishing a request wakes waitress's loop through its
+    # trigger pipe: stopping must not close that pipe before the request ends
+    # (the finisher then wrote to a closed descriptor, EBADF, or to whatever
+    # file reused its number).
+    app = create_service(store, token=TOKEN)
+    entered, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        entered.set()
+        release.wait(GUARD_S)
+        return "done"
+
+    app.add_url_rule("/slow", "slow", slow)
+    url, stop = _serve_in_thread(app)
+    answers: list[httpx.Response] = []
+    client = threading.Thread(
+        target=lambda: answers.append(
+            httpx.get(f"{url}/slow", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=GUARD_S)
+        )
+    )
+    client.start()
+    assert entered.wait(GUARD_S)
+    stopper = threading.Thread(target=stop)
+    with caplog.at_level("ERROR", logger="waitress"):
+        stopper.start()
+        release.set()  # the request ends while the service is stopping
+        stopper.join(GUARD_S)
+        client.join(GUARD_S)
+    assert [(a.status_code, a.text) for a in answers] == [(200, "done")]
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("waitress")] == []
+
+
 @pytest.mark.parametrize("value", list(BAD_NUMBERS.values()), ids=list(BAD_NUMBERS))
 @pytest.mark.parametrize(("path", "template", "field"), CONTROL_CASES)
 def test_every_control_number_is_range_checked(
