@@ -3,18 +3,39 @@
 Generated requests go to the target URL; a clause fails on any 5xx or an
 answer outside the contract (status, content type, body schema). Examples
 are bounded and derandomised so a run is repeatable and short.
+
+Every answer is read by :func:`bounded_session` (schemathesis's requests
+session with a response hook), not by schemathesis: at most
+:data:`MAX_ANSWER_BYTES` after decompression, within :data:`ANSWER_TIME_S`
+per answer (each redirect hop too). Unread, an endless or huge answer kept a
+run going for ever or took its memory (requests reads a body whole and has
+no total timeout). An answer past either bound is a request without an
+answer, named by :class:`AnswerTooLarge` or :class:`AnswerTooSlow`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import connector
 from contracts.clauses.context import Context
 from contracts.clauses.registry import Verdict, clause, failed, passed
 from contracts.clauses.signals import CannotTest, SkipClause
 
-__all__ = ["CHECK_NAMES", "dialect_for"]
+if TYPE_CHECKING:
+    import requests
+
+__all__ = [
+    "ANSWER_TIME_S",
+    "CHECK_NAMES",
+    "MAX_ANSWER_BYTES",
+    "AnswerTooLarge",
+    "AnswerTooSlow",
+    "bounded_session",
+    "dialect_for",
+]
 
 CHECK_NAMES = (
     "not_a_server_error",
@@ -24,6 +45,57 @@ CHECK_NAMES = (
 )
 _TIMEOUT_S = 10.0
 _LISTED = 8
+#: What one answer may hold once decompressed: the connector's client reads no more.
+MAX_ANSWER_BYTES = 1_048_576
+#: How long reading one answer's body may take in all (each read also has _TIMEOUT_S).
+ANSWER_TIME_S = 10.0
+_CHUNK = 64 * 1024
+
+
+class AnswerTooLarge(Exception):
+    """The answer held more than :data:`MAX_ANSWER_BYTES` (decompressed)."""
+
+
+class AnswerTooSlow(Exception):
+    """The answer's body took longer than :data:`ANSWER_TIME_S` to arrive."""
+
+
+def bounded_session(
+    *,
+    max_bytes: int = MAX_ANSWER_BYTES,
+    answer_time_s: float = ANSWER_TIME_S,
+    clock: Callable[[], float] = time.monotonic,
+) -> requests.Session:
+    """Schemathesis's session (same-host redirects, no cookies kept), reading answers bounded.
+
+    The hook runs on every hop before requests follows a redirect (which would
+    read the hop's body whole), on a streamed answer: schemathesis asks for
+    ``stream=True``. urllib3 decompresses at most a chunk per read, so a
+    compressed bomb costs one chunk, not its inflated size.
+    """
+    import requests
+    from schemathesis.transport.requests import ManagedCookiesSession
+
+    def read_bounded(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        deadline = clock() + answer_time_s
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(_CHUNK):
+                body += chunk
+                if len(body) > max_bytes:
+                    raise AnswerTooLarge(f"the answer held more than {max_bytes} bytes")
+                if clock() > deadline:
+                    raise AnswerTooSlow(f"the answer took more than {answer_time_s:g} s to arrive")
+        except (AnswerTooLarge, AnswerTooSlow, requests.RequestException):
+            response.close()
+            raise
+        response._content = bytes(body)
+        response._content_consumed = True
+
+    # Cookies a generated request got are dropped before the next one.
+    session: requests.Session = ManagedCookiesSession()
+    session.hooks["response"].append(read_bounded)
+    return session
 
 
 def dialect_for(config: connector.ConnectorConfig) -> str | None:
@@ -61,6 +133,7 @@ def contract(ctx: Context) -> Verdict:
 
     schema = schemathesis.openapi.from_path(specs.spec_path(dialect))
     checks = [getattr(schemathesis.checks, name) for name in CHECK_NAMES]
+    session = bounded_session()
     problems: dict[str, str] = {}
     no_answer: list[str] = []
     cases = 0
@@ -85,7 +158,7 @@ def contract(ctx: Context) -> Verdict:
             nonlocal cases
             cases += 1
             try:
-                response = case.call(base_url=ctx.base_url, timeout=_TIMEOUT_S)
+                response = case.call(base_url=ctx.base_url, session=session, timeout=_TIMEOUT_S)
             except Exception as exc:  # the transport is requests; any failure is "no answer"
                 no_answer.append(f"{label}: {type(exc).__name__}")
                 return
@@ -99,10 +172,11 @@ def contract(ctx: Context) -> Verdict:
 
         probe()
 
-    for loaded in schema.get_all_operations():
-        if not isinstance(loaded, Ok):
-            raise CannotTest(f"the {dialect} contract has an invalid operation: {loaded.err()}")
-        fuzz_operation(loaded.ok())
+    with session:
+        for loaded in schema.get_all_operations():
+            if not isinstance(loaded, Ok):
+                raise CannotTest(f"the {dialect} contract has an invalid operation: {loaded.err()}")
+            fuzz_operation(loaded.ok())
     if cases and len(no_answer) == cases:
         raise CannotTest(f"no generated request got an answer ({no_answer[0]})")
     if problems or no_answer:

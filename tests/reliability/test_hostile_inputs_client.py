@@ -59,6 +59,7 @@ from contracts.events import (
 
 ROOT = Path(__file__).resolve().parents[2]
 CHUNK = 64 * 1024
+GUARD_S = 30.0  # a hang guard, never a performance target
 
 
 # -- a raw HTTP/1.1 server: full control over what goes on the wire -----------
@@ -389,6 +390,71 @@ def test_the_recording_fetch_has_one_deadline_for_every_hop() -> None:
         # Each reading of the clock moves it 4 s on: the third hop starts past 10 s.
         _fetch_audio(_url(server, "/hop/1"), clock=_FakeClock(4.0))
     assert "10 s" in str(caught.value)
+
+
+def _fuzz_answers(server: _Raw, method: str, path: str, conn: socket.socket) -> None:
+    if path.startswith("/huge"):
+        conn.sendall(_head("200 OK", f"Content-Length: {8192 * CHUNK}"))
+        server.endless(conn)
+    elif path.startswith("/bomb"):
+        # 256 MiB of zeros, gzipped: about 256 KB on the wire.
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+        body = b"".join(packer.compress(b"\0" * (1 << 20)) for _ in range(256))
+        body += packer.flush()
+        conn.sendall(
+            _head("200 OK", "Content-Encoding: gzip", f"Content-Length: {len(body)}") + body
+        )
+    elif path.startswith("/redirect"):
+        # A hop with a huge body: requests reads a hop's body whole before it
+        # follows the redirect, unless the hook has read it (bounded) first.
+        conn.sendall(_head("302 Found", "Location: /ok", f"Content-Length: {8192 * CHUNK}"))
+        server.endless(conn)
+    else:
+        body = gzip.compress(OK)
+        conn.sendall(
+            _head("200 OK", "Content-Encoding: gzip", f"Content-Length: {len(body)}") + body
+        )
+
+
+@pytest.mark.parametrize("path", ["/huge", "/bomb", "/redirect"])
+def test_fuzzing_reads_at_most_a_mib_of_any_answer(path: str) -> None:
+    import tracemalloc
+
+    from contracts.clauses.fuzz import AnswerTooLarge, bounded_session
+
+    with _serving(_fuzz_answers) as server, bounded_session() as session:
+        tracemalloc.start()
+        try:
+            with pytest.raises(AnswerTooLarge, match="more than 1048576 bytes"):
+                session.get(_url(server, path), stream=True, timeout=GUARD_S)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        # The kernel's socket buffers hold a few MB; requests alone read it all.
+        assert server.pulled < 256
+    # Unbounded, the bomb alone inflates to 256 MiB.
+    assert peak < 16 * 1024 * 1024, f"peak {peak} bytes"
+
+
+def test_fuzzing_stops_reading_an_answer_that_takes_too_long() -> None:
+    from contracts.clauses.fuzz import AnswerTooSlow, bounded_session
+
+    # Each reading of the clock moves it 1 s on: the 10 s pass within a few chunks.
+    session = bounded_session(max_bytes=1 << 40, clock=_FakeClock(1.0))
+    with _serving(_fuzz_answers) as server, session:
+        with pytest.raises(AnswerTooSlow, match="more than 10 s"):
+            session.get(_url(server, "/huge"), stream=True, timeout=GUARD_S)
+        assert server.pulled < 256
+
+
+def test_fuzzing_reads_an_ordinary_answer_whole() -> None:
+    from contracts.clauses.fuzz import bounded_session
+
+    with _serving(_fuzz_answers) as server, bounded_session() as session:
+        answer = session.get(_url(server, "/ok"), stream=True, timeout=GUARD_S)
+    assert answer.status_code == 200
+    assert answer.content == OK
+    assert answer.json() == {"status": "ok"}
 
 
 # -- 2. control characters from a partner --------------------------------------
