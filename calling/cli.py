@@ -38,7 +38,8 @@ __all__ = ["call", "dids", "make_client", "popup", "serve"]
 
 BAD_INPUT = 2
 PROVIDER_FAILED = 1
-# -h as well as --help, also when a command runs outside the mcc root.
+# -h as well as --help on every command, also when one runs outside the mcc
+# root (click keeps the help option a command first made: see mcc.cli).
 _HELP = {"help_option_names": ["-h", "--help"]}
 _OPTION_LABELS = {"cloud_call": "Cloud Call Lead", "default_call": "Call (phone dialer)"}
 # The lead fields --number-field offers: calling.click_to_call.NUMBER_FIELDS (a test keeps
@@ -314,7 +315,7 @@ def dids() -> None:
     """The DID list: sync it from the provider, list it."""
 
 
-@dids.command("sync")
+@dids.command("sync", context_settings=_HELP)
 @_config_option
 @_base_option
 @_db_option
@@ -332,7 +333,7 @@ def dids_sync(config_source: str | None, base_url: str | None, db: Path | None) 
         raise SystemExit(PROVIDER_FAILED)
 
 
-@dids.command("list")
+@dids.command("list", context_settings=_HELP)
 @_db_option
 def dids_list(db: Path | None) -> None:
     """List the synced DIDs and the last sync's status."""

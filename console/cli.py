@@ -119,6 +119,12 @@ def _one_line(exc: BaseException) -> str:
     is_flag=True,
     help="Accept a MCC_CALLLOG_TOKEN shorter than 16 characters (tests only).",
 )
+@click.option(
+    "--secure-cookies",
+    is_flag=True,
+    help="Mark the session cookie Secure: browsers send it only over https (use it when"
+    " the console is served behind TLS).",
+)
 def console(
     *,
     host: str,
@@ -130,6 +136,7 @@ def console(
     max_streams: int,
     insecure_no_auth: bool,
     insecure_short_token: bool,
+    secure_cookies: bool,
 ) -> None:
     """Run the agent console and the call-log service until Ctrl-C."""
     import sqlite3
@@ -162,13 +169,15 @@ def console(
         click.echo(
             f"warning: binding {host}, not loopback: the console and the call-log service are"
             " reachable from other machines; put TLS in front (passwords and the token"
-            " travel in clear text otherwise)",
+            " travel in clear text otherwise) and pass --secure-cookies",
             err=True,
         )
     # Only a loopback --base-url is probed: a partner's host never gets /_sim requests.
     probe = base_url is not None and _is_loopback(urlsplit(base_url).hostname or "")
     sim_url = simulator_url or (base_url if base_url and probe and is_simulator(base_url) else None)
-    settings = ConsoleSettings(secret_key=secret, token=token, max_streams=max_streams)
+    settings = ConsoleSettings(
+        secret_key=secret, token=token, max_streams=max_streams, secure_cookies=secure_cookies
+    )
     # Same default file as `mcc crm` and `mcc serve`.
     path = db or Path(os.environ.get("MCC_DB") or "mcc.sqlite3")
     try:

@@ -79,17 +79,21 @@ _db_option = click.option(
     default=None,
     help="CRM database file (default: $MCC_DB or ./mcc.sqlite3).",
 )
+# -h as well as --help on every command, also when one runs outside the mcc
+# root: click keeps the help option a command first made, so a command first
+# run on its own (without the root's names) would refuse -h from then on.
+_HELP = {"help_option_names": ["-h", "--help"]}
 _show_option = click.option(
     "--show-numbers", is_flag=True, help="Show phone numbers in full (masked by default)."
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings=_HELP)
 def crm() -> None:
     """The embedded CRM: users, leads and their call activities."""
 
 
-@crm.command("import")
+@crm.command("import", context_settings=_HELP)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_db_option
 def import_command(file: Path, db: Path | None) -> None:
@@ -126,7 +130,7 @@ def import_command(file: Path, db: Path | None) -> None:
     Console().print(table)
 
 
-@crm.command("leads")
+@crm.command("leads", context_settings=_HELP)
 @_db_option
 @_show_option
 def leads_command(db: Path | None, show_numbers: bool) -> None:
@@ -161,7 +165,7 @@ _format_option = click.option(
 )
 
 
-@crm.command("activities")
+@crm.command("activities", context_settings=_HELP)
 @click.option("--lead", "lead_id", default=None, help="Only this lead's activities.")
 @_format_option
 @_db_option
@@ -193,7 +197,7 @@ def activities_command(
     )
 
 
-@crm.group("users", invoke_without_command=True)
+@crm.group("users", invoke_without_command=True, context_settings=_HELP)
 @_format_option
 @_db_option
 @click.pass_context
@@ -209,7 +213,7 @@ def users_group(ctx: click.Context, fmt: ListFormat, db: Path | None) -> None:
     listing.write_rows(fmt, rows, columns, title=f"Users ({len(rows)})", stream=sys.stdout)
 
 
-@users_group.command("set-password")
+@users_group.command("set-password", context_settings=_HELP)
 @click.argument("user_id")
 @click.option(
     "--password-stdin",

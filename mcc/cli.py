@@ -133,6 +133,12 @@ class _PluginGroup(click.Group):
             raise BadInput(str(exc)) from None
 
 
+# -h as well as --help on every command, also when one runs outside the mcc
+# root: click keeps the help option a command first made, so a command first
+# run on its own (without the root's names) would refuse -h from then on.
+_HELP = {"help_option_names": ["-h", "--help"]}
+
+
 def _version() -> str:
     try:
         return version(DIST_NAME)
@@ -140,13 +146,13 @@ def _version() -> str:
         return "0+unknown"
 
 
-@click.group(cls=_PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_PluginGroup, context_settings=_HELP)
 @click.version_option(_version(), "--version", prog_name="mcc")
 def cli() -> None:
     """Mobile cloud calling harness: connector, simulator and conformance checks."""
 
 
-@cli.command("presets")
+@cli.command("presets", context_settings=_HELP)
 def presets_command() -> None:
     """List the shipped provider presets."""
     from connector.presets import preset_description, preset_names
@@ -157,7 +163,7 @@ def presets_command() -> None:
         click.echo(f"{name.ljust(width)}  {preset_description(name)}")
 
 
-@cli.group("config")
+@cli.group("config", context_settings=_HELP)
 def config_group() -> None:
     """Check connector configurations."""
 
@@ -188,7 +194,7 @@ def _summary(source: str, config: ConnectorConfig) -> list[str]:
     return lines
 
 
-@config_group.command("check")
+@config_group.command("check", context_settings=_HELP)
 @click.argument("source", metavar="FILE_OR_PRESET")
 def config_check(source: str) -> None:
     """Validate a config file or preset; print a summary or every problem."""
@@ -208,7 +214,7 @@ def _parse_samples(values: Sequence[str]) -> dict[str, str]:
         raise click.BadParameter(str(exc), param_hint="--sample") from None
 
 
-@cli.command("test-api")
+@cli.command("test-api", context_settings=_HELP)
 @click.argument("config_source", metavar="CONFIG")
 @click.argument("api_name", metavar="API", type=click.Choice(API_NAMES))
 @click.option(

@@ -134,3 +134,25 @@ def test_without_a_secret_sessions_last_one_run(tmp_path: Path, no_serving: list
     )
     assert result.exit_code == 0, result.output
     assert "sessions end when the console stops" in result.output
+
+
+@pytest.mark.parametrize("flag", [False, True])
+def test_secure_cookies_mark_the_session_cookie_secure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: bool
+) -> None:
+    served: list[Any] = []
+
+    def fake(server: Any, host: str, port: int, **kwargs: Any) -> None:
+        served.append(server)
+
+    monkeypatch.setattr(console.server, "serve", fake)
+    args = ["--config", "ozonetel", "--db", str(tmp_path / "c.sqlite3")]
+    result = _mcc(*args, *(["--secure-cookies"] if flag else []))
+    assert result.exit_code == 0, result.output
+    [server] = served
+    assert server.console.config["SESSION_COOKIE_SECURE"] is flag
+    # A browser then sends the session cookie only over https.
+    login = server.console.test_client().get("/login")
+    cookie = login.headers.get("Set-Cookie", "")
+    assert cookie.startswith("mcc_console=")
+    assert ("; Secure" in cookie) is flag

@@ -46,6 +46,26 @@ def test_every_mcc_command_answers_help(path: tuple[str, ...], flag: str) -> Non
     assert result.output.startswith(f"Usage: {' '.join(('mcc', *path))}")
 
 
+def _command(path: tuple[str, ...]) -> click.Command:
+    command: click.Command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        found = command.get_command(click.Context(command), name)
+        assert found is not None
+        command = found
+    return command
+
+
+@pytest.mark.parametrize("path", MCC_PATHS, ids=lambda p: " ".join(p) or "mcc")
+def test_every_command_carries_h_in_its_own_settings(path: tuple[str, ...]) -> None:
+    # Click keeps the help option a command first made: a command first run on
+    # its own (a test invoking it directly) without -h in its own settings
+    # refused `mcc ... -h` from then on, so whether -h worked depended on the
+    # order tests ran in. Checked on the settings, which no order changes.
+    names = _command(path).context_settings.get("help_option_names", [])
+    assert {"-h", "--help"} <= set(names)
+
+
 @pytest.mark.parametrize("name", sorted(PLUGINS))
 def test_each_plugin_command_answers_h_when_run_alone(name: str) -> None:
     command = PLUGINS[name].load()
