@@ -501,15 +501,18 @@ def _bindable_port(host: str, port: int) -> int:
 
 
 def _die_with_parent(parent: int) -> None:
-    """In a granian worker: be stopped with the server process, even if it is SIGKILLed.
+    """In a granian worker: end with the server process, even if it is SIGKILLed.
 
     Granian's workers otherwise keep serving the port as orphans when their
-    parent is killed. Linux only (``prctl``); elsewhere the parent's own stop
-    is what ends them.
+    parent is killed. The signal is SIGKILL, not SIGTERM: a worker still
+    starting up can miss a SIGTERM for good (seen: 1 start in 8 when the
+    parent died at once), and with the parent gone there is no stop to be
+    graceful for. Linux only (``prctl``); elsewhere the parent's own stop is
+    what ends them.
     """
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
     if os.getppid() != parent:  # the parent died before the request above took effect
         os._exit(1)
 
