@@ -195,11 +195,7 @@ def _plain(start_response: Callable[..., Any], status: str, message: str) -> lis
     body = f"{status.split(' ', 1)[1]}: {message}\n".encode()
     start_response(
         status,
-        [
-            ("Content-Type", "text/plain; charset=utf-8"),
-            ("Content-Length", str(len(body))),
-            ("Connection", "close"),  # the rest of the body is not read
-        ],
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
     )
     return [body]
 
