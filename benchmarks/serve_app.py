@@ -2,8 +2,8 @@
 
 ``APP`` is ``simulator`` (``create_app()`` with its defaults: journal, call
 state, history and callbacks on) or ``bare`` (:mod:`benchmarks.bare_flask`);
-``SERVER`` is ``waitress`` or ``gunicorn``; ``N`` is what ``mcc sim serve
---workers N`` means for that server. Both apps go through
+``SERVER`` is ``waitress``, ``gunicorn`` or ``granian``; ``N`` is what ``mcc
+sim serve --workers N`` means for that server. Both apps go through
 :func:`simulator.serve.serve`, the function ``mcc sim serve`` runs, so they
 get the very same server settings. The process prints ``ready`` once the
 socket is bound and stops on SIGTERM.

@@ -13,7 +13,7 @@ import ipaddress
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -78,7 +78,10 @@ def sim() -> None:
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Expected concurrent clients (waitress threads = 4 x workers; gunicorn processes).",
+    help=(
+        "Expected concurrent clients (waitress threads = 4 x workers); "
+        "for gunicorn and granian, worker processes."
+    ),
 )
 @click.option(
     "--seed",
@@ -90,12 +93,14 @@ def sim() -> None:
 @click.option("--random-seed", type=int, default=None, help="Seed of ids (same seed, same UCIDs).")
 @click.option(
     "--server",
-    type=click.Choice(["waitress", "gunicorn"]),
+    type=click.Choice(["waitress", "gunicorn", "granian"]),
     default="waitress",
     show_default=True,
     help=(
-        "WSGI server; gunicorn runs one simulator state per worker process, and with "
-        "more than one worker /_sim refuses its stateful routes (409)."
+        "WSGI server. waitress reads whole requests before the app sees them (the one "
+        "for clients you do not trust). granian (Rust HTTP, 2-3x faster) and gunicorn run "
+        "--workers processes, one simulator state each: with more than one, /_sim "
+        "refuses its stateful routes (409). gunicorn needs a fixed --port."
     ),
 )
 @click.option(
@@ -132,7 +137,7 @@ def serve_command(
     """Serve the simulator (or a recorded partner, --replay) until Ctrl-C or SIGTERM."""
     from simulator import create_app
     from simulator.seed import SeedError, load_seed
-    from simulator.serve import serve
+    from simulator.serve import ServeError, ServerKind, serve
 
     seed: Mapping[str, Any] = {}
     try:
@@ -174,14 +179,10 @@ def serve_command(
         sys.stdout.flush()
 
     try:
-        serve(
-            app,
-            host,
-            port,
-            workers,
-            server="gunicorn" if server == "gunicorn" else "waitress",
-            on_ready=ready,
-        )
+        # click.Choice allows only the ServerKind names.
+        serve(app, host, port, workers, server=cast(ServerKind, server), on_ready=ready)
     except OSError as exc:
         _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    except (ValueError, ServeError) as exc:
+        _fail(str(exc))
     click.echo("Simulator stopped.")
