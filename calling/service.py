@@ -395,10 +395,24 @@ def _stop_waitress(server: Any, thread: threading.Thread, wasyncore: Any) -> Non
     a closed descriptor (EBADF), or to whatever file reused its number. So:
     stop listening, let the worker threads finish (5 s at most), and only
     then close every channel and the trigger, inside the loop's own thread
-    (asyncore maps are not thread-safe), which then ends.
+    (asyncore maps are not thread-safe), which then ends. A thread still
+    running after that keeps the trigger open (two descriptors) to write to.
     """
     # The listening socket only (waitress's own close() would close the trigger too).
     server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
     server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    if server.task_dispatcher.threads:
+        # One still runs past the timeout: close every channel, and leave the
+        # trigger open (out of the loop's map, so the loop ends) for its wake-up.
+        trigger = server.trigger
+
+        def close_but_the_trigger() -> None:
+            for channel in list(server._map.values()):
+                if channel is not trigger:
+                    channel.close()
+            trigger.del_channel()
+
+        trigger.pull_trigger(close_but_the_trigger)
+    else:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
     thread.join(5)

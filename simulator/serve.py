@@ -56,7 +56,6 @@ from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from waitress import wasyncore
 from waitress.server import create_server
 
 from simulator.current import EXTENSION
@@ -230,11 +229,26 @@ class RunningServer:
             return
         self._stopped.set()
         server = self._server
+        trigger = server.trigger
+
+        def close_but_the_trigger() -> None:
+            for channel in list(server._map.values()):
+                if channel is not trigger:
+                    channel.close()
+            trigger.del_channel()  # out of the loop's map (the loop ends), still open
+
         # OSError: the loop already closed its trigger (it died); nothing to wake.
         with suppress(OSError):
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            trigger.pull_trigger(close_but_the_trigger)
         self._thread.join(timeout)
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout)
+        # A worker thread that finishes a request writes to the trigger to wake
+        # the loop: closed while one still runs (a held hang), that write hit a
+        # closed descriptor (EBADF) or whatever file reused its number. So the
+        # trigger closes once no worker thread is left; past the timeout it
+        # stays open (two descriptors) rather than risk that.
+        if not server.task_dispatcher.threads:
+            trigger.close()
 
     def wait(self) -> None:
         """Block until the server thread ends (after :meth:`stop`)."""

@@ -8,6 +8,7 @@ assertions are about answers and counts.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -336,6 +337,49 @@ def test_a_bad_delay_state_is_400_not_409(sim_http: Any) -> None:
     answer = sim_http.post("/_sim/transitions", json={"mode": "timed", "delays": {"completed": 1}})
     assert answer.status_code == 400
     assert "delays.completed" in answer.get_json()["message"]
+
+
+def test_the_simulator_stops_cleanly_while_a_hang_outlives_the_stop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The held request ends after the server stopped (its connection closed):
+    # the stop returns, and the late finisher logs no error. (The trigger
+    # pipe stays open for such a thread: see RunningServer.stop.)
+    entered, release = threading.Event(), threading.Event()
+
+    def sleep(seconds: float) -> None:
+        entered.set()
+        release.wait(seconds)
+
+    app = create_app({"sleep": sleep, "deliver_callbacks": False})
+    pull = {
+        "api_key": DEMO_KEY,
+        "username": "demouser",
+        "agentID": "agent1",
+        "campaignName": "Inbound_918030000001",
+        "customerNumber": "9876543210",
+    }
+    server = start_in_thread(app)
+    rule = {"fault": "hang", "hang_s": 60, "operation": "generic.click2call"}
+    assert httpx.post(f"{server.base_url}/_sim/faults", json=rule).status_code == 201
+
+    def client() -> None:
+        with contextlib.suppress(httpx.HTTPError):  # the stop closes its connection
+            httpx.get(f"{server.base_url}/click2call", params=pull, timeout=GUARD_S)
+
+    held = threading.Thread(target=client)
+    held.start()
+    assert entered.wait(GUARD_S)
+    with caplog.at_level("WARNING", logger="waitress"):
+        server.stop(timeout=0.2)  # the hang outlives it
+        worker = [t for t in threading.enumerate() if t.name.startswith("waitress-")]
+        release.set()
+        for thread in worker:
+            thread.join(GUARD_S)
+        held.join(GUARD_S)
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == []
+    assert not server.running
 
 
 def test_hang_faults_never_starve_the_control_plane_or_other_clients() -> None:
