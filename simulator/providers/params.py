@@ -24,11 +24,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Request, g, request
+from flask import Request, request
 from werkzeug.datastructures import Headers
 
+from simulator.current import current_simulator
 from simulator.limits import MAX_PARAM_CHARS
 from simulator.state.numbers import national
+from simulator.state.runtime import Simulator
 
 __all__ = [
     "CUSTOMER_FIELDS",
@@ -37,6 +39,7 @@ __all__ = [
     "Params",
     "current_params",
     "find_problems",
+    "provider_call",
     "read_params",
 ]
 
@@ -139,11 +142,27 @@ def read_params(req: Request) -> Params:
 
 def current_params() -> Params:
     """The parameters of the current request (parsed once, in ``before_request``)."""
-    params: Params | None = g.get("sim_params")
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    params: Params | None = getattr(req, "sim_params", None)
     if params is None:
-        params = read_params(request)
-        g.sim_params = params
+        params = read_params(req)
+        req.sim_params = params
     return params
+
+
+def provider_call() -> tuple[Simulator, Mapping[str, str]]:
+    """The simulator and the parameter values of the provider request being answered.
+
+    The before-request hook put both on the request: one context lookup here
+    where the app's and ``g``'s would be two more. Outside the hook (a view
+    called in a bare request context) they are found as usual.
+    """
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    sim: Simulator | None = getattr(req, "simulator", None)
+    params: Params | None = getattr(req, "sim_params", None)
+    if sim is None or params is None:
+        return current_simulator(), current_params().values
+    return sim, params.values
 
 
 def find_problems(
