@@ -142,12 +142,20 @@ def _before_request(sim: Simulator, dialects: Mapping[str, Dialect]) -> BaseResp
     req.simulator = sim
     req.sim_params = params
     environ = req.environ
-    problems = find_problems(params, {name: environ.get(key) for name, key in _CHECKED})
-    flags: list[str] = [p.flag for p in problems]
+    # The checked headers are looked up only when one was sent (most requests send neither).
+    headers = (
+        None
+        if environ.keys().isdisjoint(_CHECKED_KEYS)
+        else {name: environ.get(key) for name, key in _CHECKED}
+    )
+    problems = find_problems(params, headers)
+    flags: list[str] = []
     req.sim_flags = flags
-    refused = next((p for p in problems if p.refuse), None)
-    if refused is not None:
-        return dialect.refusal(400, refused.flag, refused.message)
+    if problems:
+        flags.extend(p.flag for p in problems)
+        refused = next((p for p in problems if p.refuse), None)
+        if refused is not None:
+            return dialect.refusal(400, refused.flag, refused.message)
     actions: list[FaultAction] = []
     if sim.faults.has_rules():
         actions = sim.faults.take(req.endpoint or "", params.numbers())
@@ -187,6 +195,8 @@ def _environ_key(header: str) -> str:
 # Headers are read straight from the WSGI environ, and only these.
 _CHECKED = tuple((name, _environ_key(name)) for name in CHECKED_HEADERS)
 _KEPT = tuple((name, _environ_key(name)) for name in KEPT_HEADERS)
+_CHECKED_KEYS = frozenset(key for _, key in _CHECKED)
+_KEPT_KEYS = frozenset(key for _, key in _KEPT)
 
 
 def _after_request(sim: Simulator, response: Response) -> Response:
@@ -195,6 +205,7 @@ def _after_request(sim: Simulator, response: Response) -> Response:
     if params is None:
         return response
     environ = req.environ
+    with_body = bool(environ.get("CONTENT_TYPE"))
     sim.journal.record(
         time=sim.now(),
         method=req.method,
@@ -203,9 +214,14 @@ def _after_request(sim: Simulator, response: Response) -> Response:
         query=_NO_QUERY,
         # The query's values are in params already (the query wins there);
         # with no body, every parameter came in the query.
-        query_names=req.args.keys() if environ.get("CONTENT_TYPE") else params.values.keys(),
+        query_names=req.args.keys() if with_body else (),
+        query_is_params=not with_body,
         params=params.values,
-        headers=[(name, v) for name, key in _KEPT if (v := environ.get(key)) is not None],
+        headers=(
+            None
+            if environ.keys().isdisjoint(_KEPT_KEYS)
+            else [(name, v) for name, key in _KEPT if (v := environ.get(key)) is not None]
+        ),
         status=response.status_code,
         flags=req.sim_flags,
     )

@@ -188,10 +188,12 @@ def find_problems(
             problems.append(ParamProblem(name, value, "null_value", refuse=name in NUMBER_FIELDS))
         elif not stripped and name in NUMBER_FIELDS:
             problems.append(ParamProblem(name, value, "null_value", refuse=False))
+    if headers is None:
+        return problems
     for name in CHECKED_HEADERS:
         # headers.get, not a copy of every header: a request's headers are
         # only looked up here (Werkzeug's headers match names case-insensitively).
-        header = headers.get(name) if headers is not None else None
+        header = headers.get(name)
         if header and (token := _TOKEN.search(header)):
             problems.append(ParamProblem(name, token.group(0), "unresolved_token", refuse=True))
     return problems
