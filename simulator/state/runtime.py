@@ -25,10 +25,12 @@ from simulator.profiles import Profile, get_profile
 from simulator.ringer import Notification, RingNotifier
 from simulator.seed import apply_seed, load_seed, prepare_seed
 from simulator.state.calls import (
+    NO_EXTRA,
     BadCallInput,
     Call,
     CallBook,
     CallState,
+    first_steps,
     parse_delays,
     parse_state,
 )
@@ -54,29 +56,6 @@ class UnknownCall(SimulatorError, KeyError):
     def __init__(self, ucid: str) -> None:
         super().__init__(f"no call {ucid}")
         self.ucid = ucid
-
-
-class _RecordJob:
-    """A call record to build later: one small object per ended call (a partial is two)."""
-
-    __slots__ = ("account", "builder", "call", "directory", "profile")
-
-    def __init__(
-        self,
-        builder: RecordBuilder,
-        call: Call,
-        account: Account,
-        directory: Directory,
-        profile: Profile,
-    ) -> None:
-        self.builder = builder
-        self.call = call
-        self.account = account
-        self.directory = directory
-        self.profile = profile
-
-    def __call__(self) -> CallbackPayload | None:
-        return self.builder(self.call, self.account, self.directory, self.profile)
 
 
 class Simulator:
@@ -210,7 +189,8 @@ class Simulator:
     ) -> Call:
         """Create an outbound call and move it as the transition mode says."""
         with self.lock:
-            now = self.now()
+            now = self.clock()  # one reading: the call's steps and its delivery
+            mode = self.mode
             call = Call(
                 ucid=ucid or self.ids.ucid(),
                 dialect=dialect,
@@ -224,24 +204,19 @@ class Simulator:
                 did=did,
                 campaign=campaign,
                 uui=uui,
-                mode=self.mode,
+                mode=mode,
                 planned=planned,
                 reason=reason,
+                # Its whole path at once when it goes no further by itself.
+                steps=first_steps(now, planned, reason, mode, self.delays),
+                extra=dict(extra) if extra else NO_EXTRA,
                 callback_url=callback_url,
                 disposition=self.disposition_for(customer),
             )
-            if extra:
-                call.extra = dict(extra)
-            call.begin(now)
-            self.calls.add(call)
-            if reason in ("dnd", "blacklisted"):
-                # Refused before dialling, whatever the transition mode.
-                call.advance(CallState.FAILED, now)
-            elif call.mode == "immediate":
-                self.calls.run_to_end(call, self.delays)
+            self.calls.add(call)  # an ended call goes into the history here
             if call.is_terminal:
-                self._ended(call)
-            elif call.mode == "timed":
+                self._send_record(call, now)
+            elif mode == "timed":
                 self.calls.schedule(call, self.delays)
                 self._wake_ticker()
             return call
@@ -404,6 +379,10 @@ class Simulator:
 
     def _ended(self, call: Call) -> None:
         self.calls.finished(call)
+        self._send_record(call)
+
+    def _send_record(self, call: Call, now: datetime | None = None) -> None:
+        """Queue the record of an ended call (built later) for the outbox; ``now``: the clock's."""
         builder = self.record_builders.get(call.dialect)
         account = self.directory.accounts.get(call.account)
         if builder is None or account is None:
@@ -417,8 +396,8 @@ class Simulator:
         # request. What it is built from cannot change meanwhile: the call has
         # ended, and a seed merge or reset makes a new directory (and accounts)
         # rather than changing these.
-        self.outbox.enqueue(
-            call.ucid, url, _RecordJob(builder, call, account, self.directory, self.profile)
+        self.outbox.enqueue_record(
+            call.ucid, url, builder, call, account, self.directory, self.profile, now=now
         )
 
     def close(self) -> None:
