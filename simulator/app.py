@@ -75,19 +75,13 @@ def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Fla
         if (name := rule.endpoint.split(".")[0]) in DIALECTS
     }
     sim.operations = set(dialects)
-    # The hooks are given this app's simulator: no context lookup to find it
-    # on every request (an app keeps its one simulator for life). Plain
-    # closures, not partials: Flask asks of each hook on every request whether
-    # it is a coroutine function, and for a partial that means unwrapping it.
-
-    def before_request() -> BaseResponse | None:
-        return _before_request(sim, dialects)
-
-    def after_request(response: Response) -> Response:
-        return _after_request(sim, response)
-
-    app.before_request(before_request)
-    app.after_request(after_request)
+    # The hooks hold this app's simulator: no context lookup to find it on
+    # every request (an app keeps its one simulator for life). Bound methods,
+    # not partials: Flask asks of each hook whether it is a coroutine function,
+    # and for a partial that means unwrapping it every time.
+    hooks = _Hooks(sim, dialects)
+    app.before_request(hooks.before_request)
+    app.after_request(hooks.after_request)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
@@ -122,58 +116,100 @@ class _SimulatorFlask(Flask):
 _SYNC_MEMORY = 512
 
 
-def _before_request(sim: Simulator, dialects: Mapping[str, Dialect]) -> BaseResponse | None:
-    # Runs on every request: each step is O(1) when it has nothing to do (no
-    # timed call due, no fault rule, no magic number), and nothing here walks
-    # the calls, the journal or the headers. The request is taken from its
-    # proxy once (each proxy access costs a context lookup); what this finds
-    # out is kept on it for the route and the after-request hook.
-    req: SimulatorRequest = request._get_current_object()  # type: ignore[attr-defined]
-    if sim.public_url is None:
-        sim.public_url = req.host_url.rstrip("/")  # where recordings are served
-    sim.tick()
-    rule = req.url_rule
-    dialect = dialects.get(rule.endpoint) if rule is not None else None
-    if dialect is None:
-        if sim.config.worker_processes > 1 and req.blueprint == "control":
-            return _refuse_control(sim.config.worker_processes)
-        return None
-    params = read_params(req)
-    req.simulator = sim
-    req.sim_params = params
-    environ = req.environ
-    # The checked headers are looked up only when one was sent (most requests send neither).
-    headers = (
-        None
-        if environ.keys().isdisjoint(_CHECKED_KEYS)
-        else {name: environ.get(key) for name, key in _CHECKED}
-    )
-    problems = find_problems(params, headers)
-    flags: list[str] = []
-    req.sim_flags = flags
-    if problems:
-        flags.extend(p.flag for p in problems)
-        refused = next((p for p in problems if p.refuse), None)
-        if refused is not None:
-            return dialect.refusal(400, refused.flag, refused.message)
-    actions: list[FaultAction] = []
-    if sim.faults.has_rules():
-        actions = sim.faults.take(req.endpoint or "", params.numbers())
-    for number in _customer_numbers(params.values):
-        behaviour = behaviour_for(number)
-        if behaviour is None or behaviour.fault is None:
-            continue
-        if behaviour.fault == "fail_first" and sim.count_magic_hit(number) > (behaviour.count or 1):
-            continue
-        actions.append(FaultAction(behaviour.fault, behaviour.status, behaviour.latency_ms))
-    for action in actions:
-        flags.append(f"fault:{action.fault}")
-        response = fault_response(
-            action, url=req.url, hold=sim.holds, default_hang_s=sim.config.hang_s
+class _Hooks:
+    """The app's before- and after-request hooks, with the simulator they serve."""
+
+    __slots__ = ("dialects", "sim")
+
+    def __init__(self, sim: Simulator, dialects: Mapping[str, Dialect]) -> None:
+        self.sim = sim
+        #: Each provider endpoint's dialect (the rest are the control plane's and recordings').
+        self.dialects = dialects
+
+    def before_request(self) -> BaseResponse | None:
+        # Runs on every request: each step is O(1) when it has nothing to do (no
+        # timed call due, no fault rule, no magic number), and nothing here walks
+        # the calls, the journal or the headers. The request is taken from its
+        # proxy once (each proxy access costs a context lookup); what this finds
+        # out is kept on it for the route and the after-request hook.
+        sim = self.sim
+        req: SimulatorRequest = request._get_current_object()  # type: ignore[attr-defined]
+        if sim.public_url is None:
+            sim.public_url = req.host_url.rstrip("/")  # where recordings are served
+        sim.tick()
+        rule = req.url_rule
+        dialect = self.dialects.get(rule.endpoint) if rule is not None else None
+        if dialect is None:
+            if sim.config.worker_processes > 1 and req.blueprint == "control":
+                return _refuse_control(sim.config.worker_processes)
+            return None
+        params = read_params(req)
+        req.simulator = sim
+        req.sim_params = params
+        environ = req.environ
+        # The checked headers are looked up only when one was sent (most requests send neither).
+        headers = (
+            None
+            if environ.keys().isdisjoint(_CHECKED_KEYS)
+            else {name: environ.get(key) for name, key in _CHECKED}
         )
-        if response is not None:
+        problems = find_problems(params, headers)
+        flags: list[str] = []
+        req.sim_flags = flags
+        if problems:
+            flags.extend(p.flag for p in problems)
+            refused = next((p for p in problems if p.refuse), None)
+            if refused is not None:
+                return dialect.refusal(400, refused.flag, refused.message)
+        actions: list[FaultAction] = []
+        if sim.faults.has_rules():
+            actions = sim.faults.take(req.endpoint or "", params.numbers())
+        for number in _customer_numbers(params.values):
+            behaviour = behaviour_for(number)
+            if behaviour is None or behaviour.fault is None:
+                continue
+            if behaviour.fault == "fail_first" and sim.count_magic_hit(number) > (
+                behaviour.count or 1
+            ):
+                continue
+            actions.append(FaultAction(behaviour.fault, behaviour.status, behaviour.latency_ms))
+        for action in actions:
+            flags.append(f"fault:{action.fault}")
+            response = fault_response(
+                action, url=req.url, hold=sim.holds, default_hang_s=sim.config.hang_s
+            )
+            if response is not None:
+                return response
+        return None
+
+    def after_request(self, response: Response) -> Response:
+        req: SimulatorRequest = request._get_current_object()  # type: ignore[attr-defined]
+        params = req.sim_params
+        if params is None:
             return response
-    return None
+        environ = req.environ
+        with_body = bool(environ.get("CONTENT_TYPE"))
+        sim = self.sim
+        sim.journal.record(
+            time=sim.clock(),
+            method=req.method,
+            path=req.path,
+            operation=req.endpoint or "",
+            query=_NO_QUERY,
+            params=params.values,
+            headers=(
+                None
+                if environ.keys().isdisjoint(_KEPT_KEYS)
+                else [(name, v) for name, key in _KEPT if (v := environ.get(key)) is not None]
+            ),
+            status=response.status_code,
+            flags=req.sim_flags,
+            # The query's values are in params already (the query wins there);
+            # with no body, every parameter came in the query.
+            query_names=req.args.keys() if with_body else (),
+            query_is_params=not with_body,
+        )
+        return response
 
 
 def _customer_numbers(values: Mapping[str, str]) -> list[str]:
@@ -197,35 +233,6 @@ _CHECKED = tuple((name, _environ_key(name)) for name in CHECKED_HEADERS)
 _KEPT = tuple((name, _environ_key(name)) for name in KEPT_HEADERS)
 _CHECKED_KEYS = frozenset(key for _, key in _CHECKED)
 _KEPT_KEYS = frozenset(key for _, key in _KEPT)
-
-
-def _after_request(sim: Simulator, response: Response) -> Response:
-    req: SimulatorRequest = request._get_current_object()  # type: ignore[attr-defined]
-    params = req.sim_params
-    if params is None:
-        return response
-    environ = req.environ
-    with_body = bool(environ.get("CONTENT_TYPE"))
-    sim.journal.record(
-        time=sim.now(),
-        method=req.method,
-        path=req.path,
-        operation=req.endpoint or "",
-        query=_NO_QUERY,
-        # The query's values are in params already (the query wins there);
-        # with no body, every parameter came in the query.
-        query_names=req.args.keys() if with_body else (),
-        query_is_params=not with_body,
-        params=params.values,
-        headers=(
-            None
-            if environ.keys().isdisjoint(_KEPT_KEYS)
-            else [(name, v) for name, key in _KEPT if (v := environ.get(key)) is not None]
-        ),
-        status=response.status_code,
-        flags=req.sim_flags,
-    )
-    return response
 
 
 _NO_QUERY: Mapping[str, str] = {}

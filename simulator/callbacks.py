@@ -320,7 +320,7 @@ class Outbox:
         due = now + timedelta(milliseconds=delay) if delay else now
         with self._lock:
             key = f"d{next(self._ids)}"
-            self._deliveries[key] = (ucid, now, due, build) + args
+            self._deliveries[key] = (ucid, now, due, build, *args)
             self._finished[key] = None
             if len(self._deliveries) > self._prune_above:
                 self._forget_oldest_finished()

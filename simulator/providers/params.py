@@ -126,7 +126,7 @@ def read_params(req: Request) -> Params:
     if not req.environ.get("CONTENT_TYPE"):
         # No body type: neither a form nor JSON can be read, only the query
         # (a plain GET, the usual click-to-call; no content type to parse).
-        return Params(values=req.args.to_dict(flat=True))
+        return Params(req.args.to_dict())
     values: dict[str, str] = {}
     try:
         body = req.get_json(silent=True) if req.mimetype.endswith("json") else None

@@ -136,6 +136,9 @@ NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 class Call:
     """A call placed through a provider route or injected as incoming."""
 
+    # Simulator.place_call passes every field positionally, in this order:
+    # a new field goes last, or is added there too.
+
     ucid: str
     dialect: str
     operation: str
@@ -415,12 +418,11 @@ def first_steps(
     immediate mode the call runs its whole planned path (see :func:`planned_steps`);
     otherwise it stays queued.
     """
-    steps: list[Step] = [(_QUEUED, at)]
     if reason in _PRE_DIAL_FAILURES:
-        steps.append((_FAILED, at))
-    elif mode == "immediate":
-        steps += planned_steps(CallState.QUEUED, at, planned, reason, delays)
-    return steps
+        return [(_QUEUED, at), (_FAILED, at)]
+    if mode != "immediate":
+        return [(_QUEUED, at)]
+    return [(_QUEUED, at), *planned_steps(CallState.QUEUED, at, planned, reason, delays)]
 
 
 def planned_steps(
@@ -435,13 +437,29 @@ def planned_steps(
     A pre-dial failure (DND, blacklisted) is decided before anything rings: no delay.
     """
     pre_dial = reason in _PRE_DIAL_FAILURES
-    steps: list[Step] = []
+    offsets = _offsets(start, planned, pre_dial, tuple(delays.items()))
+    return [(entering, at + offset) for entering, offset in offsets]
+
+
+@lru_cache(maxsize=256)
+def _offsets(
+    start: CallState, planned: CallState, pre_dial: bool, delays: tuple[tuple[str, float], ...]
+) -> tuple[tuple[str, timedelta], ...]:
+    """Each state entered on the way from ``start`` to ``planned``, and when: the time
+    since ``start`` was entered (the delays of the states left so far).
+
+    A few paths and delay tables serve every call, so each is worked out once
+    (exact: times add in whole microseconds, whatever the grouping).
+    """
+    table = dict(delays)
+    since = timedelta(0)
+    steps = []
     for leaving, entering in _path(start, planned, pre_dial):
-        seconds = 0.0 if pre_dial else float(delays.get(leaving, 0.0))
+        seconds = 0.0 if pre_dial else float(table.get(leaving, 0.0))
         if seconds:
-            at = at + _seconds(seconds)
-        steps.append((entering, at))
-    return steps
+            since += _seconds(seconds)
+        steps.append((entering, since))
+    return tuple(steps)
 
 
 @lru_cache(maxsize=64)
