@@ -41,6 +41,7 @@ __all__ = [
     "CallBook",
     "CallState",
     "InvalidTransition",
+    "Offsets",
     "first_steps",
     "parse_delays",
     "parse_state",
@@ -409,20 +410,40 @@ def _after(state: CallState, planned: CallState, pre_dial: bool) -> CallState | 
     return CallState.COMPLETED
 
 
+#: The states a call enters on its way to its planned end, each with the time
+#: since it entered the state it started from.
+Offsets = tuple[tuple[str, timedelta], ...]
+
+
 def first_steps(
-    at: datetime, planned: CallState, reason: str, mode: str, delays: Mapping[str, float]
+    at: datetime,
+    planned: CallState,
+    reason: str,
+    mode: str,
+    delays: Mapping[str, float],
+    *,
+    memo: dict[CallState, Offsets] | None = None,
 ) -> list[Step]:
     """What a new outbound call goes through at once, from queued at ``at``.
 
     A pre-dial failure (DND, blacklisted) fails at once in every mode; in
     immediate mode the call runs its whole planned path (see :func:`planned_steps`);
-    otherwise it stays queued.
+    otherwise it stays queued. ``memo`` is the caller's store of immediate paths
+    worked out under ``delays`` (one per planned end; emptied when the delays change).
     """
     if reason in _PRE_DIAL_FAILURES:
         return [(_QUEUED, at), (_FAILED, at)]
     if mode != "immediate":
         return [(_QUEUED, at)]
-    return [(_QUEUED, at), *planned_steps(CallState.QUEUED, at, planned, reason, delays)]
+    offsets = memo.get(planned) if memo is not None else None
+    if offsets is None:
+        offsets = _offsets(CallState.QUEUED, planned, False, tuple(delays.items()))
+        if memo is not None:
+            memo[planned] = offsets
+    steps: list[Step] = [(_QUEUED, at)]
+    for entering, since in offsets:
+        steps.append((entering, at + since))
+    return steps
 
 
 def planned_steps(
@@ -444,7 +465,7 @@ def planned_steps(
 @lru_cache(maxsize=256)
 def _offsets(
     start: CallState, planned: CallState, pre_dial: bool, delays: tuple[tuple[str, float], ...]
-) -> tuple[tuple[str, timedelta], ...]:
+) -> Offsets:
     """Each state entered on the way from ``start`` to ``planned``, and when: the time
     since ``start`` was entered (the delays of the states left so far).
 

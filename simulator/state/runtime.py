@@ -30,6 +30,7 @@ from simulator.state.calls import (
     Call,
     CallBook,
     CallState,
+    Offsets,
     first_steps,
     parse_delays,
     parse_state,
@@ -111,6 +112,18 @@ class Simulator:
         self.public_url: str | None = None
         self.mode = config.transitions
         self.delays = parse_delays(config.delays or {})
+
+    @property
+    def delays(self) -> dict[str, float]:
+        """Seconds a timed or immediate call spends in each state (replaced whole, not changed)."""
+        return self._delays
+
+    @delays.setter
+    def delays(self, table: dict[str, float]) -> None:
+        self._delays = table
+        # The immediate path to each planned end under this table, worked out
+        # once (placing a call walked it every time).
+        self._paths: dict[CallState, Offsets] = {}
 
     def now(self) -> datetime:
         """The injectable clock's time."""
@@ -212,7 +225,7 @@ class Simulator:
                 planned,
                 reason,
                 # steps: the whole path at once when the call goes no further by itself
-                first_steps(now, planned, reason, mode, self.delays),
+                first_steps(now, planned, reason, mode, self._delays, memo=self._paths),
                 dict(extra) if extra else NO_EXTRA,  # extra
                 callback_url,
                 None,  # recording_url: set when it ends
