@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -245,8 +246,10 @@ class Outbox:
         # A delivery with no URL is held as an _Unsent tuple until someone looks.
         self._deliveries: dict[str, Delivery | _Unsent] = {}
         # Ids of finished deliveries (no URL, delivered, given up) in the order
-        # they finished: the oldest are forgotten first, in O(1) each.
-        self._finished: dict[str, None] = {}
+        # they finished: the oldest are forgotten first, in O(1) each. A deque:
+        # no hashing into another table of ten thousand on every call; an id
+        # whose delivery went another way (no record) is skipped when it comes up.
+        self._finished: deque[str] = deque()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._client: httpx.Client | None = None
@@ -277,7 +280,7 @@ class Outbox:
             self._deliveries[delivery.id] = delivery
             if not url:
                 # Nowhere to send it: finished at once, kept only to be looked at.
-                self._finished[delivery.id] = None
+                self._finished.append(delivery.id)
             if len(self._deliveries) > self._prune_above:
                 self._forget_oldest_finished()
         if url and self._deliver:
@@ -290,10 +293,9 @@ class Outbox:
         Pending ones are never dropped: nothing queued is lost. In batches
         (10 % slack), so a steady load pays O(1) per delivery.
         """
-        excess = len(self._deliveries) - self._keep_finished
-        for key in list(itertools.islice(self._finished, excess)):
-            del self._finished[key]
-            self._deliveries.pop(key, None)
+        finished = self._finished
+        for _ in range(min(len(self._deliveries) - self._keep_finished, len(finished))):
+            self._deliveries.pop(finished.popleft(), None)
 
     def enqueue_record(
         self,
@@ -321,7 +323,7 @@ class Outbox:
         with self._lock:
             key = f"d{next(self._ids)}"
             self._deliveries[key] = (ucid, now, due, build, *args)
-            self._finished[key] = None
+            self._finished.append(key)
             if len(self._deliveries) > self._prune_above:
                 self._forget_oldest_finished()
 
@@ -376,7 +378,6 @@ class Outbox:
             if delivery.built() is None:  # the provider sends nothing for this call
                 with self._lock:
                     self._deliveries.pop(delivery.id, None)
-                    self._finished.pop(delivery.id, None)
                 continue
             attempts = self._attempt(delivery)
             results.append(
@@ -404,10 +405,10 @@ class Outbox:
             delivery.in_flight = False
             if any(a.ok for a in made):
                 delivery.state = "delivered"
-                self._finished[delivery.id] = None
+                self._finished.append(delivery.id)
             elif len(delivery.attempts) >= self._max_attempts:
                 delivery.state = "gave_up"
-                self._finished[delivery.id] = None
+                self._finished.append(delivery.id)
             else:
                 failures = sum(1 for a in delivery.attempts if not a.ok)
                 wait = backoff_s(failures, base=self.backoff_base_s, cap=self.backoff_cap_s)

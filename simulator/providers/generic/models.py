@@ -20,8 +20,6 @@ from simulator.state.runtime import Simulator
 __all__ = ["click2call", "pull_did_numbers"]
 
 DIALECT = "generic"
-# click2call's parameters, in the order it unpacks them.
-_C2C_FIELDS = ("api_key", "username", "agentID", "campaignName", "customerNumber")
 # What a sloppy partner's DID list adds: a duplicate and numbers no one can dial.
 _SLOPPY_EXTRA = ("12345", "98XXXXXXXX", "")
 
@@ -54,9 +52,12 @@ def _callback_url(values: Mapping[str, str]) -> str | None:
 def click2call(sim: Simulator, values: Mapping[str, str]) -> Call:
     """``/click2call``: check, then place the call (it may still fail later)."""
     # Each parameter read and stripped once (this runs on every dial).
-    api_key, username, agent_id, campaign_name, customer_text = [
-        values.get(name, "").strip() for name in _C2C_FIELDS
-    ]
+    get = values.get
+    api_key = get("api_key", "").strip()
+    username = get("username", "").strip()
+    agent_id = get("agentID", "").strip()
+    campaign_name = get("campaignName", "").strip()
+    customer_text = get("customerNumber", "").strip()
     if not api_key:
         raise errors.ApiKeyEmpty()
     if not username:

@@ -64,14 +64,7 @@ def _click2call() -> Response:
         call = models.click2call(*provider_call())
     except ProviderError as exc:  # GenericError or a shared PullAPI text
         return render.error(exc)
-    return render.json_response(
-        {
-            "status": "success",
-            "message": "call initiated successfully",
-            "monitorUcid": call.ucid,
-            "callStartTime": ist_text(call.created_at),
-        }
-    )
+    return render.call_initiated(call.ucid, ist_text(call.created_at))
 
 
 def _pull_did_numbers() -> Response:

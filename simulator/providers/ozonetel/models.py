@@ -28,8 +28,6 @@ from simulator.state.runtime import Simulator
 __all__ = ["PhoneDialResult", "agent_manual_dial", "phone_manual_dial", "running_dids"]
 
 DIALECT = "ozonetel"
-# In the order agent_manual_dial unpacks them.
-_AMD_REQUIRED = ("api_key", "username", "agentID", "campaignName", "customerNumber")
 _SLOPPY_EXTRA = ("9180300000", "12345", "")
 
 
@@ -87,9 +85,12 @@ def _place(
 def agent_manual_dial(sim: Simulator, values: Mapping[str, str]) -> Call:
     """``CAServices/AgentManualDial.php``: the call, or the Ozonetel error."""
     # Each parameter read and stripped once (this runs on every dial).
-    api_key, username, agent_id, campaign_name, customer_text = [
-        values.get(name, "").strip() for name in _AMD_REQUIRED
-    ]
+    get = values.get
+    api_key = get("api_key", "").strip()
+    username = get("username", "").strip()
+    agent_id = get("agentID", "").strip()
+    campaign_name = get("campaignName", "").strip()
+    customer_text = get("customerNumber", "").strip()
     if not (api_key and username and agent_id and campaign_name and customer_text):
         raise errors.ParametersMandatory()
     with sim.lock:

@@ -22,7 +22,9 @@ __all__ = ["fields_response", "json_fields", "refusal", "text_fields", "xml_fiel
 
 def xml_fields(fields: Sequence[tuple[str, str]]) -> str:
     """``<?xml version="1.0"?><response><k>v</k>...</response>``, values escaped."""
-    inner = "".join([f"<{key}>{escape(value)}</{key}>" for key, value in fields])
+    inner = ""
+    for key, value in fields:  # two or three fields: no list to join
+        inner += f"<{key}>{escape(value)}</{key}>"
     return f'<?xml version="1.0"?><response>{inner}</response>'
 
 
