@@ -25,21 +25,20 @@ Unknown routes and wrong methods answer JSON (``{"status":"error","message":
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from functools import partial
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, Request, Response, current_app, g, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from simulator.behaviours import behaviour_for
 from simulator.config import SimulatorConfig
 from simulator.control.routes import blueprint as control_blueprint
-from simulator.current import EXTENSION, current_simulator, get_simulator
+from simulator.current import EXTENSION, SimulatorRequest, current_simulator, get_simulator
 from simulator.faults import FaultAction, fault_response
 from simulator.journal import KEPT_HEADERS
-from simulator.providers import DIALECTS
+from simulator.providers import DIALECTS, Dialect
 from simulator.providers.params import (
     CHECKED_HEADERS,
     CUSTOMER_FIELDS,
@@ -58,7 +57,7 @@ __all__ = ["EXTENSION", "create_app", "current_simulator", "get_simulator"]
 def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Flask:
     """Build a simulator app; ``config`` is a :class:`SimulatorConfig`, a mapping or None."""
     settings = SimulatorConfig.from_value(config)
-    app = Flask(__name__)
+    app = _SimulatorFlask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # Flask's own 413 (gunicorn, the test client); waitress refuses bigger bodies first.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -68,63 +67,149 @@ def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Fla
         app.register_blueprint(dialect.blueprint())
     app.register_blueprint(control_blueprint())
     app.register_blueprint(recordings_blueprint())
-    sim.operations = {
-        rule.endpoint
+    # Each provider endpoint's dialect, looked up by the hook on every request
+    # (rather than splitting the endpoint into its blueprint each time).
+    dialects = {
+        rule.endpoint: DIALECTS[name]
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in DIALECTS
+        if (name := rule.endpoint.split(".")[0]) in DIALECTS
     }
-    # The hooks are given this app's simulator: no context lookup to find it
-    # on every request (an app keeps its one simulator for life).
-    app.before_request(partial(_before_request, sim))
-    app.after_request(partial(_after_request, sim))
+    sim.operations = set(dialects)
+    # The hooks hold this app's simulator: no context lookup to find it on
+    # every request (an app keeps its one simulator for life). Bound methods,
+    # not partials: Flask asks of each hook whether it is a coroutine function,
+    # and for a partial that means unwrapping it every time.
+    hooks = _Hooks(sim, dialects)
+    app.before_request(hooks.before_request)
+    app.after_request(hooks.after_request)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
 
 
-def _before_request(sim: Simulator) -> BaseResponse | None:
-    # Runs on every request: each step is O(1) when it has nothing to do (no
-    # timed call due, no fault rule, no magic number), and nothing here walks
-    # the calls, the journal or the headers. The request and g are taken from
-    # their proxies once (each proxy access costs a context lookup).
-    req: Request = request._get_current_object()  # type: ignore[attr-defined]
-    if sim.public_url is None:
-        sim.public_url = req.host_url.rstrip("/")  # where recordings are served
-    sim.tick()
-    blueprint = req.blueprint or ""
-    dialect = DIALECTS.get(blueprint)
-    if dialect is None:
-        if blueprint == "control" and sim.config.worker_processes > 1:
-            return _refuse_control(sim.config.worker_processes)
-        return None
-    params = read_params(req)
-    found = g._get_current_object()
-    found.sim_params = params
-    environ = req.environ
-    problems = find_problems(params, {name: environ.get(key) for name, key in _CHECKED})
-    flags: list[str] = [p.flag for p in problems]
-    found.sim_flags = flags
-    refused = next((p for p in problems if p.refuse), None)
-    if refused is not None:
-        return dialect.refusal(400, refused.flag, refused.message)
-    actions: list[FaultAction] = []
-    if sim.faults.has_rules():
-        actions = sim.faults.take(req.endpoint or "", params.numbers())
-    for number in _customer_numbers(params.values):
-        behaviour = behaviour_for(number)
-        if behaviour is None or behaviour.fault is None:
-            continue
-        if behaviour.fault == "fail_first" and sim.count_magic_hit(number) > (behaviour.count or 1):
-            continue
-        actions.append(FaultAction(behaviour.fault, behaviour.status, behaviour.latency_ms))
-    for action in actions:
-        flags.append(f"fault:{action.fault}")
-        response = fault_response(
-            action, url=req.url, hold=sim.holds, default_hang_s=sim.config.hang_s
+class _SimulatorFlask(Flask):
+    """Flask, with the simulator's request class and a memory for ``ensure_sync``."""
+
+    request_class = SimulatorRequest
+
+    def __init__(self, import_name: str) -> None:
+        super().__init__(import_name)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask's answer, remembered per function.
+
+        Flask asks it of every hook and view on every request (an
+        ``inspect.iscoroutinefunction`` each); whether a function is a
+        coroutine function never changes. Bounded: a per-request function
+        (``after_this_request``) is answered by Flask each time.
+        """
+        found = self._sync.get(func)
+        if found is None:
+            found = super().ensure_sync(func)
+            if len(self._sync) < _SYNC_MEMORY:
+                self._sync[func] = found
+        return found
+
+
+#: Functions whose ``ensure_sync`` answer is kept (the app's views and hooks are ~40).
+_SYNC_MEMORY = 512
+
+
+class _Hooks:
+    """The app's before- and after-request hooks, with the simulator they serve."""
+
+    __slots__ = ("dialects", "sim")
+
+    def __init__(self, sim: Simulator, dialects: Mapping[str, Dialect]) -> None:
+        self.sim = sim
+        #: Each provider endpoint's dialect (the rest are the control plane's and recordings').
+        self.dialects = dialects
+
+    def before_request(self) -> BaseResponse | None:
+        # Runs on every request: each step is O(1) when it has nothing to do (no
+        # timed call due, no fault rule, no magic number), and nothing here walks
+        # the calls, the journal or the headers. The request is taken from its
+        # proxy once (each proxy access costs a context lookup); what this finds
+        # out is kept on it for the route and the after-request hook.
+        sim = self.sim
+        req: SimulatorRequest = request._get_current_object()  # type: ignore[attr-defined]
+        if sim.public_url is None:
+            sim.public_url = req.host_url.rstrip("/")  # where recordings are served
+        sim.tick()
+        rule = req.url_rule
+        dialect = self.dialects.get(rule.endpoint) if rule is not None else None
+        if dialect is None:
+            if sim.config.worker_processes > 1 and req.blueprint == "control":
+                return _refuse_control(sim.config.worker_processes)
+            return None
+        params = read_params(req)
+        req.simulator = sim
+        req.sim_params = params
+        environ = req.environ
+        # The checked headers are looked up only when one was sent (most requests send neither).
+        headers = (
+            None
+            if environ.keys().isdisjoint(_CHECKED_KEYS)
+            else {name: environ.get(key) for name, key in _CHECKED}
         )
-        if response is not None:
+        problems = find_problems(params, headers)
+        flags: list[str] = []
+        req.sim_flags = flags
+        if problems:
+            flags.extend(p.flag for p in problems)
+            refused = next((p for p in problems if p.refuse), None)
+            if refused is not None:
+                return dialect.refusal(400, refused.flag, refused.message)
+        actions: list[FaultAction] = []
+        if sim.faults.has_rules():
+            actions = sim.faults.take(req.endpoint or "", params.numbers())
+        for number in _customer_numbers(params.values):
+            behaviour = behaviour_for(number)
+            if behaviour is None or behaviour.fault is None:
+                continue
+            if behaviour.fault == "fail_first" and sim.count_magic_hit(number) > (
+                behaviour.count or 1
+            ):
+                continue
+            actions.append(FaultAction(behaviour.fault, behaviour.status, behaviour.latency_ms))
+        for action in actions:
+            flags.append(f"fault:{action.fault}")
+            response = fault_response(
+                action, url=req.url, hold=sim.holds, default_hang_s=sim.config.hang_s
+            )
+            if response is not None:
+                return response
+        return None
+
+    def after_request(self, response: Response) -> Response:
+        req: SimulatorRequest = request._get_current_object()  # type: ignore[attr-defined]
+        params = req.sim_params
+        if params is None:
             return response
-    return None
+        environ = req.environ
+        with_body = bool(environ.get("CONTENT_TYPE"))
+        sim = self.sim
+        sim.journal.record(
+            time=sim.clock(),
+            method=req.method,
+            path=req.path,
+            operation=req.endpoint or "",
+            query=_NO_QUERY,
+            params=params.values,
+            headers=(
+                None
+                if environ.keys().isdisjoint(_KEPT_KEYS)
+                else [(name, v) for name, key in _KEPT if (v := environ.get(key)) is not None]
+            ),
+            status=response.status_code,
+            flags=req.sim_flags,
+            # The query's values are in params already (the query wins there);
+            # with no body, every parameter came in the query.
+            query_names=req.args.keys() if with_body else (),
+            query_is_params=not with_body,
+        )
+        return response
 
 
 def _customer_numbers(values: Mapping[str, str]) -> list[str]:
@@ -146,30 +231,8 @@ def _environ_key(header: str) -> str:
 # Headers are read straight from the WSGI environ, and only these.
 _CHECKED = tuple((name, _environ_key(name)) for name in CHECKED_HEADERS)
 _KEPT = tuple((name, _environ_key(name)) for name in KEPT_HEADERS)
-
-
-def _after_request(sim: Simulator, response: Response) -> Response:
-    found = g._get_current_object()
-    params = getattr(found, "sim_params", None)
-    if params is None:
-        return response
-    req: Request = request._get_current_object()  # type: ignore[attr-defined]
-    environ = req.environ
-    sim.journal.record(
-        time=sim.now(),
-        method=req.method,
-        path=req.path,
-        operation=req.endpoint or "",
-        query=_NO_QUERY,
-        # The query's values are in params already (the query wins there);
-        # with no body, every parameter came in the query.
-        query_names=req.args.keys() if environ.get("CONTENT_TYPE") else params.values.keys(),
-        params=params.values,
-        headers=[(name, v) for name, key in _KEPT if (v := environ.get(key)) is not None],
-        status=response.status_code,
-        flags=getattr(found, "sim_flags", ()),
-    )
-    return response
+_CHECKED_KEYS = frozenset(key for _, key in _CHECKED)
+_KEPT_KEYS = frozenset(key for _, key in _KEPT)
 
 
 _NO_QUERY: Mapping[str, str] = {}

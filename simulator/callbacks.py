@@ -29,9 +29,11 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -155,6 +157,9 @@ class Attempt:
 
 #: A record, or what builds it (called once, at most, when it is first needed).
 PayloadSource = CallbackPayload | Callable[[], CallbackPayload | None]
+#: A finished delivery with no URL as the outbox holds it: (ucid, created_at,
+#: due_at, build, *args), its record ``build(*args)``.
+_Unsent = tuple[Any, ...]
 
 
 @dataclass(slots=True, eq=False)
@@ -233,23 +238,34 @@ class Outbox:
         self.backoff_base_s = backoff_base_s
         self.backoff_cap_s = backoff_cap_s
         self._keep_finished = keep_finished
+        self._prune_above = keep_finished + max(1, keep_finished // 10)
         self._clock = clock
         self._transport = transport
         self._max_attempts = max_attempts
         self._deliver = deliver
-        self._deliveries: dict[str, Delivery] = {}
+        # A delivery with no URL is held as an _Unsent tuple until someone looks.
+        self._deliveries: dict[str, Delivery | _Unsent] = {}
         # Ids of finished deliveries (no URL, delivered, given up) in the order
-        # they finished: the oldest are forgotten first, in O(1) each.
-        self._finished: dict[str, None] = {}
+        # they finished: the oldest are forgotten first, in O(1) each. A deque:
+        # no hashing into another table of ten thousand on every call; an id
+        # whose delivery went another way (no record) is skipped when it comes up.
+        self._finished: deque[str] = deque()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._client: httpx.Client | None = None
         self._worker: threading.Thread | None = None
         self._stop = threading.Event()
 
-    def enqueue(self, ucid: str, url: str | None, payload: PayloadSource) -> Delivery:
-        """Queue a record or its builder, due after ``mode.delay_ms``; start the worker."""
-        now = self._clock()
+    def enqueue(
+        self, ucid: str, url: str | None, payload: PayloadSource, *, now: datetime | None = None
+    ) -> Delivery:
+        """Queue a record or its builder, due after ``mode.delay_ms``; start the worker.
+
+        ``now`` is the clock's time if the caller has just read it (placing a
+        call reads it once for the call and its delivery).
+        """
+        if now is None:
+            now = self._clock()
         delay = self.mode.delay_ms
         with self._lock:
             delivery = Delivery(
@@ -262,9 +278,11 @@ class Outbox:
                 state="pending" if url else "no_url",
             )
             self._deliveries[delivery.id] = delivery
-            if delivery.state != "pending":
-                self._finished[delivery.id] = None
-            self._forget_oldest_finished()
+            if not url:
+                # Nowhere to send it: finished at once, kept only to be looked at.
+                self._finished.append(delivery.id)
+            if len(self._deliveries) > self._prune_above:
+                self._forget_oldest_finished()
         if url and self._deliver:
             self._start_worker()
         return delivery
@@ -272,18 +290,64 @@ class Outbox:
     def _forget_oldest_finished(self) -> None:
         """Past ``keep_finished``, drop the oldest finished deliveries (lock held).
 
-        Pending ones are never dropped: nothing queued is lost.
+        Pending ones are never dropped: nothing queued is lost. In batches
+        (10 % slack), so a steady load pays O(1) per delivery.
         """
-        excess = len(self._deliveries) - self._keep_finished
-        if excess > max(1, self._keep_finished // 10):  # in batches: O(1) per delivery
-            for key in list(itertools.islice(self._finished, excess)):
-                del self._finished[key]
-                self._deliveries.pop(key, None)
+        finished = self._finished
+        for _ in range(min(len(self._deliveries) - self._keep_finished, len(finished))):
+            self._deliveries.pop(finished.popleft(), None)
+
+    def enqueue_record(
+        self,
+        ucid: str,
+        url: str | None,
+        build: Callable[..., CallbackPayload | None],
+        *args: Any,
+        now: datetime | None = None,
+    ) -> None:
+        """Queue the record ``build(*args)`` for ``url``; it is built when first sent or looked at.
+
+        Every ended call comes here, and most have no URL (load runs, accounts
+        without a callback): such a delivery is finished at once and kept only
+        to be looked at, so it is held as one tuple, made a :class:`Delivery`
+        only when someone looks (:meth:`deliveries`). A request pays one small
+        object for it, and the collector walks one.
+        """
+        if url:
+            self.enqueue(ucid, url, partial(build, *args), now=now)
+            return
+        if now is None:
+            now = self._clock()
+        delay = self.mode.delay_ms
+        due = now + timedelta(milliseconds=delay) if delay else now
+        with self._lock:
+            key = f"d{next(self._ids)}"
+            self._deliveries[key] = (ucid, now, due, build, *args)
+            self._finished.append(key)
+            if len(self._deliveries) > self._prune_above:
+                self._forget_oldest_finished()
+
+    def _delivery(self, key: str, held: Delivery | _Unsent) -> Delivery:
+        """The delivery held under ``key``, made from its tuple if need be (lock held)."""
+        if isinstance(held, Delivery):
+            return held
+        ucid, created_at, due_at, build, *args = held
+        delivery = Delivery(
+            id=key,
+            ucid=ucid,
+            url=None,
+            source=partial(build, *args),
+            created_at=created_at,
+            due_at=due_at,
+            state="no_url",
+        )
+        self._deliveries[key] = delivery
+        return delivery
 
     def deliveries(self) -> list[Delivery]:
         """Every delivery with a record, oldest first (records are built here if not yet)."""
         with self._lock:
-            found = list(self._deliveries.values())
+            found = [self._delivery(key, held) for key, held in list(self._deliveries.items())]
         return [d for d in found if d.built() is not None]
 
     def clear(self) -> None:
@@ -299,7 +363,11 @@ class Outbox:
             due = [
                 d
                 for d in self._deliveries.values()
-                if d.state == "pending" and not d.in_flight and d.due_at <= now
+                # a tuple is a delivery with no URL: never sent
+                if isinstance(d, Delivery)
+                and d.state == "pending"
+                and not d.in_flight
+                and d.due_at <= now
             ]
             if self.mode.reorder:
                 due.reverse()
@@ -310,7 +378,6 @@ class Outbox:
             if delivery.built() is None:  # the provider sends nothing for this call
                 with self._lock:
                     self._deliveries.pop(delivery.id, None)
-                    self._finished.pop(delivery.id, None)
                 continue
             attempts = self._attempt(delivery)
             results.append(
@@ -338,10 +405,10 @@ class Outbox:
             delivery.in_flight = False
             if any(a.ok for a in made):
                 delivery.state = "delivered"
-                self._finished[delivery.id] = None
+                self._finished.append(delivery.id)
             elif len(delivery.attempts) >= self._max_attempts:
                 delivery.state = "gave_up"
-                self._finished[delivery.id] = None
+                self._finished.append(delivery.id)
             else:
                 failures = sum(1 for a in delivery.attempts if not a.ok)
                 wait = backoff_s(failures, base=self.backoff_base_s, cap=self.backoff_cap_s)

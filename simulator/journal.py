@@ -25,7 +25,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Any
 
 from simulator.redaction import REDACTED, SECRET_NAMES, redact_mapping, redact_text
@@ -68,18 +67,55 @@ def _secret_name(key: str) -> bool:
     return key.lower() in SECRET_NAMES
 
 
-def _bounded(values: Mapping[str, Any]) -> tuple[dict[str, str], int]:
-    """A redacted copy cut to size, and the text it holds (an upper bound of its JSON).
+def _bounded(values: Mapping[str, Any]) -> tuple[dict[str, str], int, bool]:
+    """A redacted copy cut to size, the text it holds (an upper bound of its JSON),
+    and whether its keys are the mapping's own (nothing cut or dropped).
 
-    One pass, and nothing but a length check for a value that needs no cut:
-    this runs on every provider request.
+    This runs on every provider request. The usual mapping (a few short string
+    values, no ``name=value`` inside one) is copied whole, its secret-named
+    values replaced, and measured in one go; any other is walked pair by pair.
     """
+    if len(values) <= MAX_ITEMS:
+        try:
+            joined = "".join(values.values())
+        except TypeError:  # a value that is not a string: walked (and made one)
+            return _bounded_walk(values)
+        if len(joined) <= MAX_VALUE_CHARS and "=" not in joined:
+            plan = _key_plan(tuple(values))
+            if plan is not None:
+                secrets, keys_size = plan
+                kept = dict(values)
+                size = 2 + keys_size + len(joined) + _PAIR_OVERHEAD * len(kept)
+                for key in secrets:
+                    value = kept[key]
+                    if value:
+                        kept[key] = REDACTED
+                        size += len(REDACTED) - len(value)
+                return kept, size, True
+    return _bounded_walk(values)
+
+
+@lru_cache(maxsize=256)
+def _key_plan(keys: tuple[str, ...]) -> tuple[tuple[str, ...], int] | None:
+    """The secret-named keys and the keys' total length; None if a key must be cut.
+
+    Cached: the same few sets of parameter names come in on every request.
+    """
+    if any(len(key) > MAX_KEY_CHARS for key in keys):
+        return None
+    return tuple(key for key in keys if _secret_name(key)), sum(map(len, keys))
+
+
+def _bounded_walk(values: Mapping[str, Any]) -> tuple[dict[str, str], int, bool]:
+    """:func:`_bounded` pair by pair: cuts long keys and values, drops items past the limit."""
     kept: dict[str, str] = {}
     size = 2
+    exact = True
     for index, (key, value) in enumerate(values.items()):
         if index == MAX_ITEMS:
             kept["…"] = f"[{len(values) - MAX_ITEMS} more dropped]"
             size += 40
+            exact = False
             break
         text = value if isinstance(value, str) else str(value)
         if text:
@@ -91,12 +127,13 @@ def _bounded(values: Mapping[str, Any]) -> tuple[dict[str, str], int]:
         if len(name) > MAX_KEY_CHARS:
             name = truncated(name, MAX_KEY_CHARS)
             size += 10
+            exact = False
         if len(text) > MAX_VALUE_CHARS:
             text = truncated(text)
             size += 10
         kept[name] = text
         size += len(name) + len(text) + _PAIR_OVERHEAD
-    return kept, size
+    return kept, size, exact
 
 
 @dataclass(frozen=True)
@@ -136,17 +173,19 @@ class JournalEntry:
 # object); JournalEntry objects are made from it only when someone reads. Every
 # object an entry keeps is one more for the garbage collector to walk until the
 # entry drops out, so an entry keeps as few as it can: no query of its own when
-# every parameter came in the query (a plain GET), and shared empty mappings.
+# every parameter came in the query (a plain GET), and None for an empty
+# mapping. A tuple holding only strings, numbers, times and such dicts is one
+# the collector stops tracking: a full journal costs a collection nothing.
 _Record = tuple[
     int,  # id
     datetime,  # time
     str,  # method
     str,  # path
     str,  # operation
-    # query: a mapping, the names of params that came in it, or _ALL_PARAMS
-    Mapping[str, str] | tuple[str, ...] | None,
-    Mapping[str, str],  # params
-    Mapping[str, str],  # headers
+    # query: a mapping, the names of params that came in it (() for none), or _ALL_PARAMS
+    dict[str, str] | tuple[str, ...] | None,
+    dict[str, str] | None,  # params (None: none)
+    dict[str, str] | None,  # headers (None: none)
     int,  # status
     tuple[str, ...],  # flags
     int,  # size
@@ -154,7 +193,6 @@ _Record = tuple[
 
 #: The query of an entry whose parameters all came in the query (the usual GET).
 _ALL_PARAMS = None
-_EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 def _query_of(names: tuple[str, ...], params: Mapping[str, str]) -> dict[str, str]:
@@ -163,6 +201,7 @@ def _query_of(names: tuple[str, ...], params: Mapping[str, str]) -> dict[str, st
 
 def _entry(record: _Record) -> JournalEntry:
     entry_id, time, method, path, operation, query, params, headers, status, flags, size = record
+    kept = params if params is not None else {}
     return JournalEntry(
         id=entry_id,
         time=time,
@@ -171,14 +210,14 @@ def _entry(record: _Record) -> JournalEntry:
         operation=operation,
         # names: the values are the entry's params
         query=(
-            dict(params)
+            dict(kept)
             if query is _ALL_PARAMS
-            else _query_of(query, params)
+            else _query_of(query, kept)
             if isinstance(query, tuple)
             else query
         ),
-        params=params,
-        headers=headers,
+        params=kept,
+        headers=headers if headers is not None else {},
         status=status,
         flags=flags,
         size=size,
@@ -215,41 +254,41 @@ class Journal:
         operation: str,
         query: Mapping[str, str],
         params: Mapping[str, Any],
-        headers: Iterable[tuple[str, str]],
+        headers: Iterable[tuple[str, str]] | None,
         status: int,
         flags: Iterable[str] = (),
         query_names: Iterable[str] = (),
+        query_is_params: bool = False,
     ) -> int:
         """Add an entry (secrets redacted and values cut here, whatever the caller passed).
 
         ``query_names`` names query parameters whose values are those in
         ``params`` (the app's merged parameters, where the query wins): the
         entry keeps only their names, and the query is rebuilt when read.
+        ``query_is_params`` says that every parameter came in the query (a
+        request without a body), as ``query_names=params.keys()`` would.
         Returns the entry's id.
         """
-        kept_params, params_size = _bounded(params) if params else (_EMPTY, 2)
-        kept_query: Mapping[str, str] | tuple[str, ...] | None
-        names = tuple(query_names)
-        if len(names) > MAX_ITEMS or (names and max(map(len, names)) > MAX_KEY_CHARS):
-            names = tuple(truncated(n, MAX_KEY_CHARS) for n in names[:MAX_ITEMS])
-        if query:
-            kept_query, query_size = _bounded(query)
-            if names:  # both given: the names' values join the mapping now
-                kept_query = {**_query_of(names, kept_params), **kept_query}
-        elif not names:
-            kept_query, query_size = _EMPTY, 2
+        kept_params: dict[str, str] | None = None
+        params_size, exact = 2, True
+        if params:
+            kept_params, params_size, exact = _bounded(params)
+        kept_query: dict[str, str] | tuple[str, ...] | None
+        if query_is_params and exact and not query:
+            # The usual GET: the query is the params, kept once.
+            kept_query, query_size = _ALL_PARAMS, params_size
         else:
-            # Each named pair is one of the params' pairs: their text bounds it.
-            query_size = params_size
-            kept_query = _ALL_PARAMS if names == tuple(kept_params) else names
-        kept_headers: Mapping[str, str] = _EMPTY
+            kept_query, query_size = self._query(
+                query, params.keys() if query_is_params else query_names, kept_params, params_size
+            )
+        kept_headers: dict[str, str] | None = None
         headers_size = 2
         if headers:
             wanted = {k.lower(): v for k, v in headers}
             if not wanted.keys() <= _KEPT_SET:
                 wanted = {k: v for k, v in wanted.items() if k in _KEPT_SET}
             if wanted:
-                kept_headers, headers_size = _bounded(wanted)
+                kept_headers, headers_size, _ = _bounded(wanted)
         if len(path) > MAX_VALUE_CHARS:
             path = truncated(path, MAX_VALUE_CHARS)
         if len(operation) > MAX_KEY_CHARS:
@@ -292,6 +331,28 @@ class Journal:
             while self._bytes > self._max_bytes and len(entries) > 1:
                 self._bytes -= entries.popleft()[-1]
         return entry_id
+
+    @staticmethod
+    def _query(
+        query: Mapping[str, str],
+        query_names: Iterable[str],
+        kept_params: dict[str, str] | None,
+        params_size: int,
+    ) -> tuple[dict[str, str] | tuple[str, ...] | None, int]:
+        """What an entry keeps of its query, and the text that holds."""
+        names = tuple(query_names)
+        if len(names) > MAX_ITEMS or (names and max(map(len, names)) > MAX_KEY_CHARS):
+            names = tuple(truncated(n, MAX_KEY_CHARS) for n in names[:MAX_ITEMS])
+        params = kept_params if kept_params is not None else {}
+        if query:
+            kept_query, query_size, _ = _bounded(query)
+            if names:  # both given: the names' values join the mapping now
+                kept_query = {**_query_of(names, params), **kept_query}
+            return kept_query, query_size
+        if not names:
+            return (), 2  # no query: no names (a shared empty tuple)
+        # Each named pair is one of the params' pairs: their text bounds it.
+        return (_ALL_PARAMS if names == tuple(params) else names), params_size
 
     def entries(
         self,

@@ -24,11 +24,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Request, g, request
+from flask import Request, request
 from werkzeug.datastructures import Headers
 
+from simulator.current import current_simulator
 from simulator.limits import MAX_PARAM_CHARS
 from simulator.state.numbers import national
+from simulator.state.runtime import Simulator
 
 __all__ = [
     "CUSTOMER_FIELDS",
@@ -37,6 +39,7 @@ __all__ = [
     "Params",
     "current_params",
     "find_problems",
+    "provider_call",
     "read_params",
 ]
 
@@ -123,7 +126,7 @@ def read_params(req: Request) -> Params:
     if not req.environ.get("CONTENT_TYPE"):
         # No body type: neither a form nor JSON can be read, only the query
         # (a plain GET, the usual click-to-call; no content type to parse).
-        return Params(values=req.args.to_dict(flat=True))
+        return Params(req.args.to_dict())
     values: dict[str, str] = {}
     try:
         body = req.get_json(silent=True) if req.mimetype.endswith("json") else None
@@ -139,11 +142,27 @@ def read_params(req: Request) -> Params:
 
 def current_params() -> Params:
     """The parameters of the current request (parsed once, in ``before_request``)."""
-    params: Params | None = g.get("sim_params")
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    params: Params | None = getattr(req, "sim_params", None)
     if params is None:
-        params = read_params(request)
-        g.sim_params = params
+        params = read_params(req)
+        req.sim_params = params
     return params
+
+
+def provider_call() -> tuple[Simulator, Mapping[str, str]]:
+    """The simulator and the parameter values of the provider request being answered.
+
+    The before-request hook put both on the request: one context lookup here
+    where the app's and ``g``'s would be two more. Outside the hook (a view
+    called in a bare request context) they are found as usual.
+    """
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    sim: Simulator | None = getattr(req, "simulator", None)
+    params: Params | None = getattr(req, "sim_params", None)
+    if sim is None or params is None:
+        return current_simulator(), current_params().values
+    return sim, params.values
 
 
 def find_problems(
@@ -169,10 +188,12 @@ def find_problems(
             problems.append(ParamProblem(name, value, "null_value", refuse=name in NUMBER_FIELDS))
         elif not stripped and name in NUMBER_FIELDS:
             problems.append(ParamProblem(name, value, "null_value", refuse=False))
+    if headers is None:
+        return problems
     for name in CHECKED_HEADERS:
         # headers.get, not a copy of every header: a request's headers are
         # only looked up here (Werkzeug's headers match names case-insensitively).
-        header = headers.get(name) if headers is not None else None
+        header = headers.get(name)
         if header and (token := _TOKEN.search(header)):
             problems.append(ParamProblem(name, token.group(0), "unresolved_token", refuse=True))
     return problems

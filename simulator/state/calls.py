@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,13 +36,17 @@ from simulator.limits import MAX_DELAY_S, checked_number
 
 __all__ = [
     "DEFAULT_DELAYS",
+    "NO_EXTRA",
     "BadCallInput",
     "Call",
     "CallBook",
     "CallState",
     "InvalidTransition",
+    "Offsets",
+    "first_steps",
     "parse_delays",
     "parse_state",
+    "planned_steps",
 ]
 
 
@@ -122,13 +127,19 @@ class Transition:
 Step = tuple[str, datetime]
 _STATE_OF = {state.value: state for state in CallState}
 _TERMINAL_NAMES = frozenset(state.value for state in TERMINAL)
-_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+_QUEUED = CallState.QUEUED.value
+_FAILED = CallState.FAILED.value
+#: A call's ``extra`` when it has none (shared, read-only).
+NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
 # slots: no per-call __dict__ for the collector to walk, and smaller records.
 @dataclass(slots=True)
 class Call:
     """A call placed through a provider route or injected as incoming."""
+
+    # Simulator.place_call passes every field positionally, in this order:
+    # a new field goes last, or is added there too.
 
     ucid: str
     dialect: str
@@ -148,7 +159,7 @@ class Call:
     reason: str = ""
     # A list while the call moves; a tuple once it has ended (CallBook.finished).
     steps: list[Step] | tuple[Step, ...] = field(default_factory=list)
-    extra: Mapping[str, Any] = field(default_factory=lambda: _NO_EXTRA)  # shared, read-only
+    extra: Mapping[str, Any] = field(default_factory=lambda: NO_EXTRA)  # shared, read-only
     callback_url: str | None = None  # where this call's record goes, when given per call
     recording_url: str | None = None  # set when an answered call ends
     disposition: str = ""  # what the agent noted (``advance`` may set it)
@@ -161,7 +172,7 @@ class Call:
 
     def begin(self, at: datetime) -> None:
         """The first step: queued at ``at``."""
-        self._add((CallState.QUEUED.value, at))
+        self._add((_QUEUED, at))
 
     def _add(self, *steps: Step) -> None:
         """Append steps (an ended call's tuple becomes a list again if it must)."""
@@ -270,10 +281,13 @@ class CallBook:
     def __init__(self, keep_finished: int = 10_000) -> None:
         self.calls: dict[str, Call] = {}
         self._keep_finished = keep_finished
+        # Pruned in batches (10 % slack): past this many calls, the oldest finished go.
+        self._prune_above = keep_finished + max(1, keep_finished // 10)
         # Inbound calls are few (injected by the control plane); PullAPI scans only these.
         self._inbound: dict[str, Call] = {}
-        # Finished calls in the order they finished (a dict keeps order, O(1) removal).
-        self._finished: dict[str, None] = {}
+        # UCIDs of finished calls in the order they finished (a deque: no hashing
+        # into another table of ten thousand on every call).
+        self._finished: deque[str] = deque()
         self._due: list[tuple[datetime, int, str]] = []
         self._scheduled: dict[str, int] = {}  # ucid -> seq of its current heap entry
         self._seq = itertools.count()
@@ -292,12 +306,12 @@ class CallBook:
         Pruned in batches (10 % slack), each batch O(its size): a steady load
         pays O(1) per call, however many calls are live.
         """
-        self._finished[call.ucid] = None
+        finished = self._finished
+        finished.append(call.ucid)
         call.freeze()
-        excess = len(self.calls) - self._keep_finished
-        if excess > max(1, self._keep_finished // 10):
-            for ucid in list(itertools.islice(self._finished, excess)):
-                del self._finished[ucid]
+        if len(self.calls) > self._prune_above:
+            for _ in range(min(len(self.calls) - self._keep_finished, len(finished))):
+                ucid = finished.popleft()
                 self.calls.pop(ucid, None)
                 self._inbound.pop(ucid, None)
 
@@ -317,16 +331,13 @@ class CallBook:
         """Immediate mode: walk the planned path, stamping clock time + delays."""
         # The planned path is valid by construction: the steps are appended
         # at once, without advance()'s checks (this runs on every immediate call).
-        pre_dial = call.reason in _PRE_DIAL_FAILURES
-        table = call.delays if call.delays is not None else delays
-        at = call.steps[-1][1]
-        steps: list[Step] = []
-        for leaving, entering in _path(call.state, call.planned, pre_dial):
-            # A pre-dial failure is decided before anything rings: no delay (as _delay).
-            seconds = 0.0 if pre_dial else float(table.get(leaving, 0.0))
-            if seconds:
-                at = at + _seconds(seconds)
-            steps.append((entering, at))
+        steps = planned_steps(
+            call.state,
+            call.steps[-1][1],
+            call.planned,
+            call.reason,
+            call.delays if call.delays is not None else delays,
+        )
         if steps:
             call._add(*steps)
 
@@ -399,6 +410,79 @@ def _after(state: CallState, planned: CallState, pre_dial: bool) -> CallState | 
     if state == CallState.AGENT_RINGING:
         return CallState.CONNECTED if planned == CallState.COMPLETED else planned
     return CallState.COMPLETED
+
+
+#: The states a call enters on its way to its planned end, each with the time
+#: since it entered the state it started from.
+Offsets = tuple[tuple[str, timedelta], ...]
+
+
+def first_steps(
+    at: datetime,
+    planned: CallState,
+    reason: str,
+    mode: str,
+    delays: Mapping[str, float],
+    *,
+    memo: dict[CallState, Offsets] | None = None,
+) -> list[Step]:
+    """What a new outbound call goes through at once, from queued at ``at``.
+
+    A pre-dial failure (DND, blacklisted) fails at once in every mode; in
+    immediate mode the call runs its whole planned path (see :func:`planned_steps`);
+    otherwise it stays queued. ``memo`` is the caller's store of immediate paths
+    worked out under ``delays`` (one per planned end; emptied when the delays change).
+    """
+    if reason in _PRE_DIAL_FAILURES:
+        return [(_QUEUED, at), (_FAILED, at)]
+    if mode != "immediate":
+        return [(_QUEUED, at)]
+    offsets = memo.get(planned) if memo is not None else None
+    if offsets is None:
+        offsets = _offsets(CallState.QUEUED, planned, False, tuple(delays.items()))
+        if memo is not None:
+            memo[planned] = offsets
+    steps: list[Step] = [(_QUEUED, at)]
+    for entering, since in offsets:
+        steps.append((entering, at + since))
+    return steps
+
+
+def planned_steps(
+    start: CallState,
+    at: datetime,
+    planned: CallState,
+    reason: str,
+    delays: Mapping[str, float],
+) -> list[Step]:
+    """The steps from ``start`` (entered at ``at``) to the planned end, each at its delay.
+
+    A pre-dial failure (DND, blacklisted) is decided before anything rings: no delay.
+    """
+    pre_dial = reason in _PRE_DIAL_FAILURES
+    offsets = _offsets(start, planned, pre_dial, tuple(delays.items()))
+    return [(entering, at + offset) for entering, offset in offsets]
+
+
+@lru_cache(maxsize=256)
+def _offsets(
+    start: CallState, planned: CallState, pre_dial: bool, delays: tuple[tuple[str, float], ...]
+) -> Offsets:
+    """Each state entered on the way from ``start`` to ``planned``, and when: the time
+    since ``start`` was entered (the delays of the states left so far).
+
+    A few paths and delay tables serve every call, so each is worked out once
+    (exact: times add in whole microseconds, whatever the grouping).
+    """
+    table = dict(delays)
+    since = timedelta(0)
+    steps = []
+    for leaving, entering in _path(start, planned, pre_dial):
+        seconds = 0.0 if pre_dial else float(table.get(leaving, 0.0))
+        if seconds:
+            since += _seconds(seconds)
+        steps.append((entering, since))
+    return tuple(steps)
 
 
 @lru_cache(maxsize=64)

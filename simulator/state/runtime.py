@@ -25,10 +25,13 @@ from simulator.profiles import Profile, get_profile
 from simulator.ringer import Notification, RingNotifier
 from simulator.seed import apply_seed, load_seed, prepare_seed
 from simulator.state.calls import (
+    NO_EXTRA,
     BadCallInput,
     Call,
     CallBook,
     CallState,
+    Offsets,
+    first_steps,
     parse_delays,
     parse_state,
 )
@@ -54,29 +57,6 @@ class UnknownCall(SimulatorError, KeyError):
     def __init__(self, ucid: str) -> None:
         super().__init__(f"no call {ucid}")
         self.ucid = ucid
-
-
-class _RecordJob:
-    """A call record to build later: one small object per ended call (a partial is two)."""
-
-    __slots__ = ("account", "builder", "call", "directory", "profile")
-
-    def __init__(
-        self,
-        builder: RecordBuilder,
-        call: Call,
-        account: Account,
-        directory: Directory,
-        profile: Profile,
-    ) -> None:
-        self.builder = builder
-        self.call = call
-        self.account = account
-        self.directory = directory
-        self.profile = profile
-
-    def __call__(self) -> CallbackPayload | None:
-        return self.builder(self.call, self.account, self.directory, self.profile)
 
 
 class Simulator:
@@ -132,6 +112,18 @@ class Simulator:
         self.public_url: str | None = None
         self.mode = config.transitions
         self.delays = parse_delays(config.delays or {})
+
+    @property
+    def delays(self) -> dict[str, float]:
+        """Seconds a timed or immediate call spends in each state (replaced whole, not changed)."""
+        return self._delays
+
+    @delays.setter
+    def delays(self, table: dict[str, float]) -> None:
+        self._delays = table
+        # The immediate path to each planned end under this table, worked out
+        # once (placing a call walked it every time).
+        self._paths: dict[CallState, Offsets] = {}
 
     def now(self) -> datetime:
         """The injectable clock's time."""
@@ -210,38 +202,39 @@ class Simulator:
     ) -> Call:
         """Create an outbound call and move it as the transition mode says."""
         with self.lock:
-            now = self.now()
+            now = self.clock()  # one reading: the call's steps and its delivery
+            mode = self.mode
+            # Positional, in field order: Python binds a keyword argument by
+            # scanning the parameter names, and nineteen keywords cost a request
+            # more than making the call itself.
             call = Call(
-                ucid=ucid or self.ids.ucid(),
-                dialect=dialect,
-                operation=operation,
-                direction="outbound",
-                account=account.name,
-                customer=customer,
-                created_at=now,
-                agent_id=agent.id if agent else None,
-                agent_phone=agent.phone if agent else None,
-                did=did,
-                campaign=campaign,
-                uui=uui,
-                mode=self.mode,
-                planned=planned,
-                reason=reason,
-                callback_url=callback_url,
-                disposition=self.disposition_for(customer),
+                ucid or self.ids.ucid(),  # ucid
+                dialect,
+                operation,
+                "outbound",  # direction
+                account.name,  # account
+                customer,
+                now,  # created_at
+                agent.id if agent else None,  # agent_id
+                agent.phone if agent else None,  # agent_phone
+                did,
+                campaign,
+                uui,
+                mode,
+                None,  # delays: the simulator's
+                planned,
+                reason,
+                # steps: the whole path at once when the call goes no further by itself
+                first_steps(now, planned, reason, mode, self._delays, memo=self._paths),
+                dict(extra) if extra else NO_EXTRA,  # extra
+                callback_url,
+                None,  # recording_url: set when it ends
+                self.disposition_for(customer),  # disposition
             )
-            if extra:
-                call.extra = dict(extra)
-            call.begin(now)
-            self.calls.add(call)
-            if reason in ("dnd", "blacklisted"):
-                # Refused before dialling, whatever the transition mode.
-                call.advance(CallState.FAILED, now)
-            elif call.mode == "immediate":
-                self.calls.run_to_end(call, self.delays)
+            self.calls.add(call)  # an ended call goes into the history here
             if call.is_terminal:
-                self._ended(call)
-            elif call.mode == "timed":
+                self._send_record(call, now)
+            elif mode == "timed":
                 self.calls.schedule(call, self.delays)
                 self._wake_ticker()
             return call
@@ -404,6 +397,10 @@ class Simulator:
 
     def _ended(self, call: Call) -> None:
         self.calls.finished(call)
+        self._send_record(call)
+
+    def _send_record(self, call: Call, now: datetime | None = None) -> None:
+        """Queue the record of an ended call (built later) for the outbox; ``now``: the clock's."""
         builder = self.record_builders.get(call.dialect)
         account = self.directory.accounts.get(call.account)
         if builder is None or account is None:
@@ -417,8 +414,8 @@ class Simulator:
         # request. What it is built from cannot change meanwhile: the call has
         # ended, and a seed merge or reset makes a new directory (and accounts)
         # rather than changing these.
-        self.outbox.enqueue(
-            call.ucid, url, _RecordJob(builder, call, account, self.directory, self.profile)
+        self.outbox.enqueue_record(
+            call.ucid, url, builder, call, account, self.directory, self.profile, now=now
         )
 
     def close(self) -> None:

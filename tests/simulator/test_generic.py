@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -49,6 +50,33 @@ def test_click2call_success_has_the_seed_shape(client: FlaskClient) -> None:
     assert 16 <= len(body["monitorUcid"]) <= 17
     # FakeClock starts at 04:30 UTC = 10:00 IST.
     assert body["callStartTime"] == "2024-01-15 10:00:00"
+
+
+@pytest.mark.parametrize(
+    ("ucid", "started"),
+    [
+        ("16517209125077121", "2024-01-15 10:00:00"),
+        ('a"b\\c', "\u00e9\u2028"),
+        ("\x00\x1f", "%s{}"),
+    ],
+)
+def test_click2call_success_bytes_are_json_dumps_of_the_seed_object(
+    app: Flask, ucid: str, started: str
+) -> None:
+    # The answer is formatted around its two values (cheaper than encoding a
+    # dict); it must stay byte for byte what json.dumps of the object gives.
+    from simulator.providers.generic.render import call_initiated
+
+    want = json.dumps(
+        {
+            "status": "success",
+            "message": "call initiated successfully",
+            "monitorUcid": ucid,
+            "callStartTime": started,
+        }
+    )
+    with app.app_context():
+        assert call_initiated(ucid, started).get_data(as_text=True) == want
 
 
 @pytest.mark.parametrize(

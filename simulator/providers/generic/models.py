@@ -51,33 +51,41 @@ def _callback_url(values: Mapping[str, str]) -> str | None:
 
 def click2call(sim: Simulator, values: Mapping[str, str]) -> Call:
     """``/click2call``: check, then place the call (it may still fail later)."""
-    if not _get(values, "api_key"):
+    # Each parameter read and stripped once (this runs on every dial).
+    get = values.get
+    api_key = get("api_key", "").strip()
+    username = get("username", "").strip()
+    agent_id = get("agentID", "").strip()
+    campaign_name = get("campaignName", "").strip()
+    customer_text = get("customerNumber", "").strip()
+    if not api_key:
         raise errors.ApiKeyEmpty()
-    if not _get(values, "username"):
+    if not username:
         raise errors.UserNameEmpty()
     with sim.lock:
-        account = sim.directory.account_by_credentials(
-            _get(values, "username"), _get(values, "api_key")
-        )
+        directory = sim.directory
+        account = directory.account_by_credentials(username, api_key)
         if account is None:
             raise errors.InvalidCredentials()
-        for name in ("agentID", "campaignName", "customerNumber"):
-            if not _get(values, name):
+        for name, text in (
+            ("agentID", agent_id),
+            ("campaignName", campaign_name),
+            ("customerNumber", customer_text),
+        ):
+            if not text:
                 raise errors.ParameterEmpty(name=name)
-        customer = national(_get(values, "customerNumber"))
-        _check_rate(sim, account, customer)
-        if customer is None:
+        customer = national(customer_text)
+        outcome = dial_outcome(directory, customer) if customer is not None else None
+        if (outcome is not None and outcome.outcome == "max_limit") or not sim.allow(account):
+            raise errors.MaxLimitExceeded()
+        if customer is None or outcome is None or outcome.outcome == "invalid_number":
             raise errors.InvalidCustomerNumber()
-        outcome = dial_outcome(sim.directory, customer)
-        if outcome.outcome == "invalid_number":
-            raise errors.InvalidCustomerNumber()
-        agent = sim.directory.agents.get(_get(values, "agentID"))
+        agent = directory.agents.get(agent_id)
         if agent is None or agent.offline or outcome.outcome == "agent_unavailable":
             raise errors.AgentNotAvailable()
         if outcome.outcome == "blacklisted":
             raise errors.BlackListedNumber(number=customer)
-        campaign_name = _get(values, "campaignName")
-        campaign = sim.directory.campaigns.get(campaign_name)
+        campaign = directory.campaigns.get(campaign_name)
         did = campaign.did if campaign else national(campaign_name)
         call = sim.place_call(
             callback_url=_callback_url(values),

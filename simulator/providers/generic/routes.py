@@ -38,10 +38,9 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from simulator.clock import ist_text
-from simulator.current import current_simulator
 from simulator.providers.base import ProviderError
 from simulator.providers.generic import models, render
-from simulator.providers.params import current_params
+from simulator.providers.params import provider_call
 from simulator.providers.pull import answer_pull
 
 __all__ = ["blueprint"]
@@ -61,25 +60,16 @@ def blueprint() -> Blueprint:
 
 
 def _click2call() -> Response:
-    sim = current_simulator()
     try:
-        call = models.click2call(sim, current_params().values)
+        call = models.click2call(*provider_call())
     except ProviderError as exc:  # GenericError or a shared PullAPI text
         return render.error(exc)
-    return render.json_response(
-        {
-            "status": "success",
-            "message": "call initiated successfully",
-            "monitorUcid": call.ucid,
-            "callStartTime": ist_text(call.created_at),
-        }
-    )
+    return render.call_initiated(call.ucid, ist_text(call.created_at))
 
 
 def _pull_did_numbers() -> Response:
-    sim = current_simulator()
     try:
-        dids = models.pull_did_numbers(sim, current_params().values)
+        dids = models.pull_did_numbers(*provider_call())
     except ProviderError as exc:  # GenericError or a shared PullAPI text
         return render.error(exc)
     return render.json_response({"status": "success", "did_list": dids})

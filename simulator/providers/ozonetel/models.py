@@ -28,7 +28,6 @@ from simulator.state.runtime import Simulator
 __all__ = ["PhoneDialResult", "agent_manual_dial", "phone_manual_dial", "running_dids"]
 
 DIALECT = "ozonetel"
-_AMD_REQUIRED = ("api_key", "username", "agentID", "campaignName", "customerNumber")
 _SLOPPY_EXTRA = ("9180300000", "12345", "")
 
 
@@ -85,36 +84,43 @@ def _place(
 
 def agent_manual_dial(sim: Simulator, values: Mapping[str, str]) -> Call:
     """``CAServices/AgentManualDial.php``: the call, or the Ozonetel error."""
-    if any(not _get(values, name) for name in _AMD_REQUIRED):
+    # Each parameter read and stripped once (this runs on every dial).
+    get = values.get
+    api_key = get("api_key", "").strip()
+    username = get("username", "").strip()
+    agent_id = get("agentID", "").strip()
+    campaign_name = get("campaignName", "").strip()
+    customer_text = get("customerNumber", "").strip()
+    if not (api_key and username and agent_id and campaign_name and customer_text):
         raise errors.ParametersMandatory()
     with sim.lock:
-        account = sim.directory.account_by_credentials(
-            _get(values, "username"), _get(values, "api_key")
-        )
+        directory = sim.directory
+        account = directory.account_by_credentials(username, api_key)
         if account is None:
             raise errors.InvalidCredentials()
-        customer = national(_get(values, "customerNumber"))
-        campaign = sim.directory.campaigns.get(_get(values, "campaignName"))
+        customer = national(customer_text)
+        campaign = directory.campaigns.get(campaign_name)
         outcome = _outcome(sim, customer, campaign) if customer else None
         _rate(sim, account, outcome)
         if campaign is None:
             raise errors.CampaignInvalid()
-        agent = sim.directory.agents.get(_get(values, "agentID"))
+        agent = directory.agents.get(agent_id)
         unavailable = outcome is not None and outcome.outcome == "agent_unavailable"
         if agent is None or agent.offline or not agent.can_manual_dial or unavailable:
             raise errors.AgentNotAvailable()
         if customer is None or outcome is None:
             raise errors.InvalidCustomerNumber()
-        call = _place(
-            sim,
+        call = sim.place_call(
+            dialect=DIALECT,
             operation="ozonetel.agent_manual_dial",
             account=account,
             customer=customer,
             agent=agent,
-            campaign=campaign,
             did=campaign.did,
-            outcome=outcome,
+            campaign=campaign.name,
             uui=_get(values, "uui"),
+            planned=outcome.planned,
+            reason=outcome.reason,
         )
         if outcome.outcome == "blacklisted":
             raise errors.BlackListedNumber(number=customer)

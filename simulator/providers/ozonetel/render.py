@@ -22,7 +22,9 @@ __all__ = ["fields_response", "json_fields", "refusal", "text_fields", "xml_fiel
 
 def xml_fields(fields: Sequence[tuple[str, str]]) -> str:
     """``<?xml version="1.0"?><response><k>v</k>...</response>``, values escaped."""
-    inner = "".join(f"<{key}>{escape(value)}</{key}>" for key, value in fields)
+    inner = ""
+    for key, value in fields:  # two or three fields: no list to join
+        inner += f"<{key}>{escape(value)}</{key}>"
     return f'<?xml version="1.0"?><response>{inner}</response>'
 
 
@@ -38,9 +40,10 @@ def text_fields(fields: Sequence[tuple[str, str]]) -> str:
 
 def fields_response(fields: Sequence[tuple[str, str]], fmt: str = "json") -> Response:
     """Render ``fields`` as JSON, plain text (``text``) or XML (anything else), HTTP 200."""
-    if fmt.lower() == "json":
+    kind = fmt.lower()
+    if kind == "json":
         return Response(json_fields(fields), 200, content_type="application/json")
-    if fmt.lower() in ("text", "plain"):
+    if kind in ("text", "plain"):
         return Response(text_fields(fields), 200, content_type="text/plain; charset=UTF-8")
     return Response(xml_fields(fields), 200, content_type="text/xml; charset=UTF-8")
 

@@ -46,11 +46,10 @@ import json
 
 from flask import Blueprint, Response
 
-from simulator.current import current_simulator
 from simulator.providers.base import ProviderError
 from simulator.providers.ozonetel import models, render
 from simulator.providers.ozonetel.errors import OzonetelError
-from simulator.providers.params import current_params
+from simulator.providers.params import provider_call
 from simulator.providers.pull import answer_pull
 
 __all__ = ["blueprint"]
@@ -79,10 +78,10 @@ def _json(body: dict[str, object]) -> Response:
 
 
 def _agent_manual_dial() -> Response:
-    values = current_params().values
+    sim, values = provider_call()
     fmt = values.get("format", "xml")
     try:
-        call = models.agent_manual_dial(current_simulator(), values)
+        call = models.agent_manual_dial(sim, values)
     except OzonetelError as exc:
         return render.fields_response([("status", exc.status), ("message", exc.text)], fmt)
     return render.fields_response([("status", "queued successfully"), ("ucid", call.ucid)], fmt)
@@ -90,7 +89,7 @@ def _agent_manual_dial() -> Response:
 
 def _phone_manual_dial() -> Response:
     try:
-        result = models.phone_manual_dial(current_simulator(), current_params().values)
+        result = models.phone_manual_dial(*provider_call())
     except OzonetelError as exc:
         return _json({"status": exc.status, "message": exc.text})
     return _json({"status": result.status, "message": result.message})
@@ -98,7 +97,7 @@ def _phone_manual_dial() -> Response:
 
 def _running_dids() -> Response:
     try:
-        dids = models.running_dids(current_simulator(), current_params().values)
+        dids = models.running_dids(*provider_call())
     except ProviderError as exc:  # an Ozonetel text or a shared PullAPI credential text
         return _json({"status": exc.status, "message": exc.text})
     return _json({"status": "success", "data": dids})
