@@ -250,7 +250,8 @@ def _refuse_control(workers: int) -> Response | None:
         409,
         f"this simulator runs in {workers} worker processes, each with its own calls, "
         "journal, faults and seed, so /_sim cannot answer for all of them; serve it with "
-        "one process (--server waitress, or gunicorn --workers 1) for stateful tests",
+        "one process (--server waitress, or --workers 1 with gunicorn or granian) for stateful"
+        " tests",
     )
 
 
