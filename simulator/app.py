@@ -101,8 +101,9 @@ class _SimulatorFlask(Flask):
 
         Flask asks it of every hook and view on every request (an
         ``inspect.iscoroutinefunction`` each); whether a function is a
-        coroutine function never changes. Bounded: a per-request function
-        (``after_this_request``) is answered by Flask each time.
+        coroutine function never changes. The app's views and hooks are a
+        fixed few and nothing here registers per-request functions
+        (``after_this_request``); the memory is bounded in case something does.
         """
         found = self._sync.get(func)
         if found is None:
