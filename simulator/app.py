@@ -35,7 +35,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from simulator.behaviours import behaviour_for
 from simulator.config import SimulatorConfig
 from simulator.control.routes import blueprint as control_blueprint
-from simulator.current import EXTENSION, SimulatorRequest, current_simulator, get_simulator
+from simulator.current import EXTENSION, current_simulator, get_simulator
 from simulator.faults import FaultAction, fault_response
 from simulator.journal import KEPT_HEADERS
 from simulator.providers import DIALECTS, Dialect
@@ -46,6 +46,7 @@ from simulator.providers.params import (
     read_params,
 )
 from simulator.recordings import blueprint as recordings_blueprint
+from simulator.request import SimulatorRequest
 from simulator.state.numbers import national
 from simulator.state.runtime import Simulator
 
@@ -101,8 +102,9 @@ class _SimulatorFlask(Flask):
 
         Flask asks it of every hook and view on every request (an
         ``inspect.iscoroutinefunction`` each); whether a function is a
-        coroutine function never changes. Bounded: a per-request function
-        (``after_this_request``) is answered by Flask each time.
+        coroutine function never changes. The app's views and hooks are a
+        fixed few and nothing here registers per-request functions
+        (``after_this_request``); the memory is bounded in case something does.
         """
         found = self._sync.get(func)
         if found is None:

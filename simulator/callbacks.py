@@ -247,8 +247,7 @@ class Outbox:
         self._deliveries: dict[str, Delivery | _Unsent] = {}
         # Ids of finished deliveries (no URL, delivered, given up) in the order
         # they finished: the oldest are forgotten first, in O(1) each. A deque:
-        # no hashing into another table of ten thousand on every call; an id
-        # whose delivery went another way (no record) is skipped when it comes up.
+        # no hashing into another table of ten thousand on every call.
         self._finished: deque[str] = deque()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()

@@ -174,8 +174,7 @@ class JournalEntry:
 # object an entry keeps is one more for the garbage collector to walk until the
 # entry drops out, so an entry keeps as few as it can: no query of its own when
 # every parameter came in the query (a plain GET), and None for an empty
-# mapping. A tuple holding only strings, numbers, times and such dicts is one
-# the collector stops tracking: a full journal costs a collection nothing.
+# mapping.
 _Record = tuple[
     int,  # id
     datetime,  # time
