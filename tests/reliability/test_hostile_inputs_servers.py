@@ -359,6 +359,7 @@ def test_the_simulator_stops_cleanly_while_a_hang_outlives_the_stop(
         "campaignName": "Inbound_918030000001",
         "customerNumber": "9876543210",
     }
+    others = set(threading.enumerate())
     server = start_in_thread(app)
     rule = {"fault": "hang", "hang_s": 60, "operation": "generic.click2call"}
     assert httpx.post(f"{server.base_url}/_sim/faults", json=rule).status_code == 201
@@ -372,7 +373,10 @@ def test_the_simulator_stops_cleanly_while_a_hang_outlives_the_stop(
     assert entered.wait(GUARD_S)
     with caplog.at_level("WARNING", logger="waitress"):
         server.stop(timeout=0.2)  # the hang outlives it
-        worker = [t for t in threading.enumerate() if t.name.startswith("waitress-")]
+        # This server's worker threads (other tests' servers have their own).
+        worker = [
+            t for t in threading.enumerate() if t.name.startswith("waitress-") and t not in others
+        ]
         release.set()
         for thread in worker:
             thread.join(GUARD_S)
