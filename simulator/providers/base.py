@@ -8,6 +8,7 @@ registries ask for, so all dialects agree on what a number does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -15,7 +16,14 @@ from simulator.behaviours import behaviour_for
 from simulator.state.calls import Call, CallState
 from simulator.state.directory import Directory
 
-__all__ = ["CallTimes", "DialOutcome", "ProviderError", "call_times", "dial_outcome"]
+__all__ = [
+    "CallTimes",
+    "DialOutcome",
+    "ProviderError",
+    "call_times",
+    "dial_outcome",
+    "dial_params",
+]
 
 
 class ProviderError(Exception):
@@ -99,3 +107,19 @@ def call_times(call: Call) -> CallTimes:
         return CallTimes(0.0, total, 0.0)
     answer = (connected - (ringing or call.started_at)).total_seconds()
     return CallTimes(answer, total, (end - connected).total_seconds())
+
+
+def dial_params(values: Mapping[str, str]) -> tuple[str, str, str, str, str]:
+    """Ozonetel's AgentManualDial and the generic click2call's five parameters, stripped.
+
+    ``(api_key, username, agentID, campaignName, customerNumber)``, empty
+    when absent; each read once (this runs on every dial).
+    """
+    get = values.get
+    return (
+        get("api_key", "").strip(),
+        get("username", "").strip(),
+        get("agentID", "").strip(),
+        get("campaignName", "").strip(),
+        get("customerNumber", "").strip(),
+    )

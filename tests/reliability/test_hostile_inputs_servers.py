@@ -339,6 +339,16 @@ def test_a_bad_delay_state_is_400_not_409(sim_http: Any) -> None:
     assert "delays.completed" in answer.get_json()["message"]
 
 
+#: A generic click-to-call with the five parameters the demo seed accepts.
+PULL = {
+    "api_key": DEMO_KEY,
+    "username": "demouser",
+    "agentID": "agent1",
+    "campaignName": "Inbound_918030000001",
+    "customerNumber": "9876543210",
+}
+
+
 def test_the_simulator_stops_cleanly_while_a_hang_outlives_the_stop(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -352,13 +362,6 @@ def test_the_simulator_stops_cleanly_while_a_hang_outlives_the_stop(
         release.wait(seconds)
 
     app = create_app({"sleep": sleep, "deliver_callbacks": False})
-    pull = {
-        "api_key": DEMO_KEY,
-        "username": "demouser",
-        "agentID": "agent1",
-        "campaignName": "Inbound_918030000001",
-        "customerNumber": "9876543210",
-    }
     others = set(threading.enumerate())
     server = start_in_thread(app)
     rule = {"fault": "hang", "hang_s": 60, "operation": "generic.click2call"}
@@ -366,7 +369,7 @@ def test_the_simulator_stops_cleanly_while_a_hang_outlives_the_stop(
 
     def client() -> None:
         with contextlib.suppress(httpx.HTTPError):  # the stop closes its connection
-            httpx.get(f"{server.base_url}/click2call", params=pull, timeout=GUARD_S)
+            httpx.get(f"{server.base_url}/click2call", params=PULL, timeout=GUARD_S)
 
     held = threading.Thread(target=client)
     held.start()
@@ -403,13 +406,6 @@ def test_hang_faults_never_starve_the_control_plane_or_other_clients() -> None:
             holding[0] -= 1
 
     app = create_app({"sleep": sleep, "deliver_callbacks": False})
-    pull = {
-        "api_key": DEMO_KEY,
-        "username": "demouser",
-        "agentID": "agent1",
-        "campaignName": "Inbound_918030000001",
-        "customerNumber": "9876543210",
-    }
     statuses: list[int] = []
     with start_in_thread(app) as server:
         base = server.base_url
@@ -417,7 +413,7 @@ def test_hang_faults_never_starve_the_control_plane_or_other_clients() -> None:
         assert httpx.post(f"{base}/_sim/faults", json=rule).status_code == 201
 
         def client() -> None:
-            answer = httpx.get(f"{base}/click2call", params=pull, timeout=GUARD_S * 3)
+            answer = httpx.get(f"{base}/click2call", params=PULL, timeout=GUARD_S * 3)
             with lock:
                 statuses.append(answer.status_code)
 

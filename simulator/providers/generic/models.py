@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from simulator.providers.base import dial_outcome
+from simulator.providers.base import dial_outcome, dial_params
 from simulator.providers.generic import errors
 from simulator.seed import SeedError, checked_url
 from simulator.state.calls import Call
@@ -51,13 +51,7 @@ def _callback_url(values: Mapping[str, str]) -> str | None:
 
 def click2call(sim: Simulator, values: Mapping[str, str]) -> Call:
     """``/click2call``: check, then place the call (it may still fail later)."""
-    # Each parameter read and stripped once (this runs on every dial).
-    get = values.get
-    api_key = get("api_key", "").strip()
-    username = get("username", "").strip()
-    agent_id = get("agentID", "").strip()
-    campaign_name = get("campaignName", "").strip()
-    customer_text = get("customerNumber", "").strip()
+    api_key, username, agent_id, campaign_name, customer_text = dial_params(values)
     if not api_key:
         raise errors.ApiKeyEmpty()
     if not username:

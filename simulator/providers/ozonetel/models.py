@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from simulator.providers.base import DialOutcome, dial_outcome
+from simulator.providers.base import DialOutcome, dial_outcome, dial_params
 from simulator.providers.ozonetel import errors
 from simulator.providers.pull import authenticate_pull
 from simulator.state.calls import Call, CallState
@@ -84,13 +84,7 @@ def _place(
 
 def agent_manual_dial(sim: Simulator, values: Mapping[str, str]) -> Call:
     """``CAServices/AgentManualDial.php``: the call, or the Ozonetel error."""
-    # Each parameter read and stripped once (this runs on every dial).
-    get = values.get
-    api_key = get("api_key", "").strip()
-    username = get("username", "").strip()
-    agent_id = get("agentID", "").strip()
-    campaign_name = get("campaignName", "").strip()
-    customer_text = get("customerNumber", "").strip()
+    api_key, username, agent_id, campaign_name, customer_text = dial_params(values)
     if not (api_key and username and agent_id and campaign_name and customer_text):
         raise errors.ParametersMandatory()
     with sim.lock:
