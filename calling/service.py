@@ -408,7 +408,9 @@ def _stop_waitress(server: Any, thread: threading.Thread, wasyncore: Any) -> Non
 
         def close_but_the_trigger() -> None:
             for channel in list(server._map.values()):
-                if channel is not trigger:
+                if channel is server:  # its own close() would close the trigger too
+                    wasyncore.dispatcher.close(server)
+                elif channel is not trigger:
                     channel.close()
             trigger.del_channel()
 

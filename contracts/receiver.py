@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 
 import connector
 from contracts.errors import CannotRunError
+from contracts.serving import stop_waitress
 
 __all__ = ["MAX_BODY_BYTES", "CallLogReceiver", "Delivery", "parse_listen"]
 
@@ -131,18 +131,10 @@ class CallLogReceiver:
 
     def close(self) -> None:
         """Stop serving: close the socket and every connection, then join the thread."""
-        from waitress import wasyncore
-
         server, self._server = self._server, None
+        thread, self._thread = self._thread, None
         if server is not None:
-            # Inside waitress's own loop thread: its socket maps are not thread-safe.
-            with suppress(OSError):
-                server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-        if server is not None:
-            server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+            stop_waitress(server, thread)
 
     @property
     def listen_url(self) -> str:

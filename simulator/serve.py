@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 from simulator.current import EXTENSION
@@ -233,7 +234,9 @@ class RunningServer:
 
         def close_but_the_trigger() -> None:
             for channel in list(server._map.values()):
-                if channel is not trigger:
+                if channel is server:  # its own close() would close the trigger too
+                    wasyncore.dispatcher.close(server)
+                elif channel is not trigger:
                     channel.close()
             trigger.del_channel()  # out of the loop's map (the loop ends), still open
 

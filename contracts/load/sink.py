@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from contextlib import suppress
 from typing import Any
+
+from contracts.serving import stop_waitress
 
 __all__ = ["CallLogSink"]
 
@@ -39,13 +40,7 @@ class CallLogSink:
 
     def close(self) -> None:
         """Stop serving: close every socket inside waitress's own loop, join the thread."""
-        from waitress import wasyncore
-
-        server = self._server
-        with suppress(OSError):
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        self._thread.join(5)
-        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+        stop_waitress(self._server, self._thread)
 
     @staticmethod
     def _app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -387,6 +387,8 @@ def test_the_simulator_stops_cleanly_while_a_hang_outlives_the_stop(
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert errors == []
     assert not server.running
+    # The hang outlived the stop: the trigger it wakes stayed open for it.
+    assert not server._server.trigger._closed
 
 
 def test_hang_faults_never_starve_the_control_plane_or_other_clients() -> None:
