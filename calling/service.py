@@ -351,7 +351,6 @@ def serve_service(
     Binding errors (a port in use, an address not on this machine) raise
     ``OSError`` before anything starts; the CLI turns them into one line.
     """
-    from waitress import wasyncore
     from waitress.server import create_server
 
     state = service_state(app)
@@ -382,39 +381,36 @@ def serve_service(
     finally:
         if state.scheduler is not None:
             state.scheduler.stop(wait=False)
-        _stop_waitress(server, thread, wasyncore)
+        _stop_waitress(server, thread)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
-def _stop_waitress(server: Any, thread: threading.Thread, wasyncore: Any) -> None:
+def _stop_waitress(server: Any, thread: threading.Thread) -> None:
     """Stop a waitress server in an order that never writes to a closed descriptor.
 
     Worker threads wake the loop by writing to its trigger pipe when they
     finish a request; closing the trigger first made a late finisher write to
     a closed descriptor (EBADF), or to whatever file reused its number. So:
-    stop listening, let the worker threads finish (5 s at most), and only
-    then close every channel and the trigger, inside the loop's own thread
-    (asyncore maps are not thread-safe), which then ends. A thread still
-    running after that keeps the trigger open (two descriptors) to write to.
+    stop listening, let the worker threads finish (5 s at most), close every
+    channel inside the loop's own thread (asyncore maps are not thread-safe),
+    which then ends, and close the trigger last, once no worker thread is
+    left (one still running keeps it open, two descriptors, to write to).
     """
+    from waitress import wasyncore
+
+    trigger = server.trigger
+
+    def close_but_the_trigger() -> None:
+        for channel in list(server._map.values()):
+            if channel is not trigger:
+                channel.close()
+        trigger.del_channel()  # out of the loop's map (the loop ends), still open
+
     # The listening socket only (waitress's own close() would close the trigger too).
-    server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+    trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
     server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
-    if server.task_dispatcher.threads:
-        # One still runs past the timeout: close every channel, and leave the
-        # trigger open (out of the loop's map, so the loop ends) for its wake-up.
-        trigger = server.trigger
-
-        def close_but_the_trigger() -> None:
-            for channel in list(server._map.values()):
-                if channel is server:  # its own close() would close the trigger too
-                    wasyncore.dispatcher.close(server)
-                elif channel is not trigger:
-                    channel.close()
-            trigger.del_channel()
-
-        trigger.pull_trigger(close_but_the_trigger)
-    else:
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    trigger.pull_trigger(close_but_the_trigger)
     thread.join(5)
+    if not server.task_dispatcher.threads:
+        trigger.close()
