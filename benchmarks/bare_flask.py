@@ -15,7 +15,15 @@ import json
 
 from flask import Flask, Response, request
 
-__all__ = ["AMD_BODY", "CLICK_BODY", "REQUIRED", "create_bare_app"]
+__all__ = [
+    "AMD_BODY",
+    "CLICK_BODY",
+    "JSON_TYPE",
+    "MISSING_BODY",
+    "REQUIRED",
+    "XML_TYPE",
+    "create_bare_app",
+]
 
 #: The parameters both routes read (Ozonetel and the generic seed API share them).
 REQUIRED = ("api_key", "username", "agentID", "campaignName", "customerNumber")
@@ -32,9 +40,9 @@ CLICK_BODY = json.dumps(
         "callStartTime": "2024-01-15 10:00:00",
     }
 )
-_XML = "text/xml; charset=UTF-8"
-_JSON = "application/json"
-_MISSING = '{"status":"error","message":"All parameters are mandatory"}'
+XML_TYPE = "text/xml; charset=UTF-8"
+JSON_TYPE = "application/json"
+MISSING_BODY = '{"status":"error","message":"All parameters are mandatory"}'
 
 
 def _read() -> bool:
@@ -50,13 +58,13 @@ def create_bare_app() -> Flask:
     @app.route("/CAServices/AgentManualDial.php", methods=["GET", "POST"])
     def agent_manual_dial() -> Response:
         if not _read():
-            return Response(_MISSING, 200, content_type=_JSON)
-        return Response(AMD_BODY, 200, content_type=_XML)
+            return Response(MISSING_BODY, 200, content_type=JSON_TYPE)
+        return Response(AMD_BODY, 200, content_type=XML_TYPE)
 
     @app.route("/click2call", methods=["GET", "POST"])
     def click2call() -> Response:
         if not _read():
-            return Response(_MISSING, 200, content_type=_JSON)
-        return Response(CLICK_BODY, 200, content_type=_JSON)
+            return Response(MISSING_BODY, 200, content_type=JSON_TYPE)
+        return Response(CLICK_BODY, 200, content_type=JSON_TYPE)
 
     return app

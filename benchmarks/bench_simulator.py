@@ -25,6 +25,10 @@ measured in turn within each round (so every server sees the same machine):
   target), and bare Flask under gunicorn with 2;
 - the simulator and bare Flask under granian, one worker process each, and
   the simulator under granian with 2 (the workers target again);
+- bare Werkzeug under granian (:mod:`benchmarks.bare_werkzeug`): bare
+  Flask's routes without Flask's request cycle. No target: its ratios to bare
+  Flask and the peers say what serving provider routes outside Flask could
+  buy at most;
 - WireMock and Prism (:mod:`benchmarks.peers`) when ``make bench-peers`` has
   installed them, each warmed up under load first (the JVM needs
   ``WIREMOCK_WARM_UP_S``); a missing peer is one ``SKIPPED`` line.
@@ -108,6 +112,7 @@ APP_SERVERS = (
     ("simulator granian", "simulator", "granian", 1),
     ("bare Flask granian", "bare", "granian", 1),
     ("simulator granian x2", "simulator", "granian", 2),
+    ("bare Werkzeug granian", "werkzeug", "granian", 1),
 )
 #: simulator / bare Flask on the same server: (simulator, bare Flask) names.
 SAME_SERVER = (("simulator", "bare Flask"), ("simulator granian", "bare Flask granian"))
@@ -356,6 +361,14 @@ def _throughput(wrk: str, quick: bool) -> tuple[dict[str, object], list[str]]:
                 one, two = median[(one_name, route, c)], median[(two_name, route, c)]
                 figures[f"ratio_{route}_c{c}_{label}_2_vs_1"] = round(two / one, 3)
                 checks[f"{route} c={c} {label} 2 vs 1"] = two / one >= TARGET_WORKERS
+            werkzeug = median[("bare Werkzeug granian", route, c)]
+            figures[f"ratio_{route}_c{c}_bare_flask_granian_vs_bare_werkzeug_granian"] = round(
+                median[("bare Flask granian", route, c)] / werkzeug, 3
+            )
+            if (wiremock := median.get(("wiremock", route, c))) is not None:
+                figures[f"ratio_{route}_c{c}_bare_werkzeug_granian_vs_wiremock"] = round(
+                    werkzeug / wiremock, 3
+                )
             two = median[("simulator gunicorn x2", route, c)]
             bare_two = median[("bare Flask gunicorn x2", route, c)]
             figures[f"ratio_{route}_c{c}_gunicorn2_vs_bare_gunicorn2"] = round(two / bare_two, 3)

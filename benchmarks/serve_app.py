@@ -2,6 +2,7 @@
 
 ``APP`` is ``simulator`` (``create_app()`` with its defaults: journal, call
 state, history and callbacks on) or ``bare`` (:mod:`benchmarks.bare_flask`);
+``werkzeug`` (:mod:`benchmarks.bare_werkzeug`, no target: Flask's cost);
 ``SERVER`` is ``waitress``, ``gunicorn`` or ``granian``; ``N`` is what ``mcc
 sim serve --workers N`` means for that server. Both apps go through
 :func:`simulator.serve.serve`, the function ``mcc sim serve`` runs, so they
@@ -24,6 +25,10 @@ def build(app: str, workers: int, server: str) -> Any:
         from benchmarks.bare_flask import create_bare_app
 
         return create_bare_app()
+    if app == "werkzeug":
+        from benchmarks.bare_werkzeug import create_bare_werkzeug_app
+
+        return create_bare_werkzeug_app()
     from simulator import create_app
 
     del workers, server  # serve() tells a simulator served by several processes

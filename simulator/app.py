@@ -4,10 +4,12 @@ Nothing happens at import time and there is no global app: each call builds a
 new Flask app holding its own :class:`~simulator.state.Simulator` in
 ``app.extensions["simulator"]``, so two apps in one process never share state.
 
-Every request to a provider route goes through the same pipeline:
+Every request to a provider route goes through the same pipeline, a wrapper
+around the route's view (Flask's automatic ``OPTIONS`` answers, which call no
+view, are neither checked nor journaled):
 
-1. apply due timed call transitions (lazily, on every request, ``/_sim`` too;
-   O(1) when nothing is due);
+1. apply due timed call transitions (lazily, on every request; the control
+   plane and recordings do it first too; O(1) when nothing is due);
 2. read the parameters (query, form or JSON);
 3. refuse unresolved mail-merge tokens and ``null`` numbers (HTTP 400), flag them;
 4. apply fault rules, then magic-number faults (latency, 500, HTML, reset...);
@@ -24,6 +26,7 @@ Unknown routes and wrong methods answer JSON (``{"status":"error","message":
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -66,23 +69,24 @@ def create_app(config: SimulatorConfig | Mapping[str, Any] | None = None) -> Fla
     app.extensions[EXTENSION] = sim
     for dialect in DIALECTS.values():
         app.register_blueprint(dialect.blueprint())
-    app.register_blueprint(control_blueprint())
-    app.register_blueprint(recordings_blueprint())
-    # Each provider endpoint's dialect, looked up by the hook on every request
-    # (rather than splitting the endpoint into its blueprint each time).
+    pipeline = _Pipeline(sim)
+    # The control plane and recordings apply due transitions first too (and the
+    # control plane refuses when several processes each hold their own state).
+    for blueprint in (control_blueprint(), recordings_blueprint()):
+        blueprint.before_request(pipeline.before_plane)
+        app.register_blueprint(blueprint)
+    # Each provider route is wrapped in the pipeline (steps 1-4 before it, 6
+    # after): a view decorator rather than app-wide hooks, so the routes that
+    # need it pay for it and the pipeline holds the route's dialect and the
+    # simulator instead of looking them up on every request.
     dialects = {
         rule.endpoint: DIALECTS[name]
         for rule in app.url_map.iter_rules()
         if (name := rule.endpoint.split(".")[0]) in DIALECTS
     }
     sim.operations = set(dialects)
-    # The hooks hold this app's simulator: no context lookup to find it on
-    # every request (an app keeps its one simulator for life). Bound methods,
-    # not partials: Flask asks of each hook whether it is a coroutine function,
-    # and for a partial that means unwrapping it every time.
-    hooks = _Hooks(sim, dialects)
-    app.before_request(hooks.before_request)
-    app.after_request(hooks.after_request)
+    for endpoint, dialect in dialects.items():
+        app.view_functions[endpoint] = pipeline.wrap(app.view_functions[endpoint], dialect)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
@@ -118,33 +122,59 @@ class _SimulatorFlask(Flask):
 _SYNC_MEMORY = 512
 
 
-class _Hooks:
-    """The app's before- and after-request hooks, with the simulator they serve."""
+class _Pipeline:
+    """The steps around every provider route, with the simulator they serve."""
 
-    __slots__ = ("dialects", "sim")
+    __slots__ = ("sim",)
 
-    def __init__(self, sim: Simulator, dialects: Mapping[str, Dialect]) -> None:
+    def __init__(self, sim: Simulator) -> None:
         self.sim = sim
-        #: Each provider endpoint's dialect (the rest are the control plane's and recordings').
-        self.dialects = dialects
 
-    def before_request(self) -> BaseResponse | None:
-        # Runs on every request: each step is O(1) when it has nothing to do (no
-        # timed call due, no fault rule, no magic number), and nothing here walks
-        # the calls, the journal or the headers. The request is taken from its
-        # proxy once (each proxy access costs a context lookup); what this finds
-        # out is kept on it for the route and the after-request hook.
+    def wrap(self, view: Callable[..., Any], dialect: Dialect) -> Callable[..., Any]:
+        """``view`` inside the pipeline: checked and faulted before, journaled after."""
+        before, record = self.before, self.record
+
+        @functools.wraps(view)
+        def provider_view(**kwargs: Any) -> Any:
+            # The request is taken from its proxy once (each proxy access costs
+            # a context lookup) and what is found out is kept on it for the view.
+            req: SimulatorRequest = request._get_current_object()  # type: ignore[attr-defined]
+            answer = before(req, dialect)
+            if answer is None:
+                try:
+                    answer = view(**kwargs)
+                except HTTPException as exc:
+                    record(req, exc.code or 500)  # the error handlers answer with its code
+                    raise
+                except Exception:
+                    record(req, 500)  # _unexpected_error's answer
+                    raise
+                if not isinstance(answer, BaseResponse):
+                    answer = current_app.make_response(answer)
+            record(req, answer.status_code)
+            return answer
+
+        return provider_view
+
+    def before_plane(self) -> BaseResponse | None:
+        """Before a control-plane or recordings route: due transitions, the 409 refusal."""
         sim = self.sim
-        req: SimulatorRequest = request._get_current_object()  # type: ignore[attr-defined]
+        if sim.public_url is None:
+            sim.public_url = request.host_url.rstrip("/")  # where recordings are served
+        sim.tick()
+        if sim.config.worker_processes > 1 and request.blueprint == "control":
+            return _refuse_control(sim.config.worker_processes)
+        return None
+
+    def before(self, req: SimulatorRequest, dialect: Dialect) -> BaseResponse | None:
+        """Steps 1-4; an answer here (a refusal or a fault) replaces the route's."""
+        # Each step is O(1) when it has nothing to do (no timed call due, no
+        # fault rule, no magic number), and nothing here walks the calls, the
+        # journal or the headers.
+        sim = self.sim
         if sim.public_url is None:
             sim.public_url = req.host_url.rstrip("/")  # where recordings are served
         sim.tick()
-        rule = req.url_rule
-        dialect = self.dialects.get(rule.endpoint) if rule is not None else None
-        if dialect is None:
-            if sim.config.worker_processes > 1 and req.blueprint == "control":
-                return _refuse_control(sim.config.worker_processes)
-            return None
         params = read_params(req)
         req.simulator = sim
         req.sim_params = params
@@ -184,11 +214,11 @@ class _Hooks:
                 return response
         return None
 
-    def after_request(self, response: Response) -> Response:
-        req: SimulatorRequest = request._get_current_object()  # type: ignore[attr-defined]
+    def record(self, req: SimulatorRequest, status: int) -> None:
+        """Step 6: journal the request with the status it is answered with."""
         params = req.sim_params
         if params is None:
-            return response
+            return
         environ = req.environ
         with_body = bool(environ.get("CONTENT_TYPE"))
         sim = self.sim
@@ -204,14 +234,13 @@ class _Hooks:
                 if environ.keys().isdisjoint(_KEPT_KEYS)
                 else [(name, v) for name, key in _KEPT if (v := environ.get(key)) is not None]
             ),
-            status=response.status_code,
+            status=status,
             flags=req.sim_flags,
             # The query's values are in params already (the query wins there);
             # with no body, every parameter came in the query.
             query_names=req.args.keys() if with_body else (),
             query_is_params=not with_body,
         )
-        return response
 
 
 def _customer_numbers(values: Mapping[str, str]) -> list[str]:

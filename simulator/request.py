@@ -1,8 +1,8 @@
-"""The app's request class: Flask's own, carrying what the hooks found out.
+"""The app's request class: Flask's own, carrying what the provider pipeline found out.
 
-The before-request hook finds out, once, what a provider request is: the
-simulator answering it, its merged parameters, its journal flags. It keeps
-them on the request, so the route and the after-request hook read them from
+The pipeline around a provider route finds out, once, what the request is:
+the simulator answering it, its merged parameters, its journal flags. It
+keeps them on the request, so the route and the journal step read them from
 the request they already hold (no ``g`` or app lookups per request).
 """
 
@@ -19,7 +19,7 @@ __all__ = ["SimulatorRequest"]
 
 
 class SimulatorRequest(Request):
-    """Flask's request, plus what the simulator's before-request hook found out.
+    """Flask's request, plus what the simulator's provider pipeline found out.
 
     The three attributes are set on provider routes only; elsewhere they keep
     their class defaults.

@@ -21,8 +21,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from flask import Request, request
 from werkzeug.datastructures import Headers
@@ -72,11 +73,14 @@ _LONGEST_NULL = max(map(len, _NULL_TEXTS))
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
-@dataclass(frozen=True)
-class Params:
-    """Merged request parameters (strings), plus the parsed JSON body if any."""
+class Params(NamedTuple):
+    """Merged request parameters (strings), plus the parsed JSON body if any.
 
-    values: Mapping[str, str] = field(default_factory=dict)
+    A named tuple: one is made on every provider request, and a frozen
+    dataclass sets each field through ``object.__setattr__``.
+    """
+
+    values: Mapping[str, str] = MappingProxyType({})
     json_body: Any = None
 
     def get(self, name: str) -> str:
@@ -141,7 +145,7 @@ def read_params(req: Request) -> Params:
 
 
 def current_params() -> Params:
-    """The parameters of the current request (parsed once, in ``before_request``)."""
+    """The parameters of the current request (parsed once, by the provider pipeline)."""
     req = request._get_current_object()  # type: ignore[attr-defined]
     params: Params | None = getattr(req, "sim_params", None)
     if params is None:
@@ -153,8 +157,8 @@ def current_params() -> Params:
 def provider_call() -> tuple[Simulator, Mapping[str, str]]:
     """The simulator and the parameter values of the provider request being answered.
 
-    The before-request hook put both on the request: one context lookup here
-    where the app's and ``g``'s would be two more. Outside the hook (a view
+    The provider pipeline put both on the request: one context lookup here
+    where the app's and ``g``'s would be two more. Outside the pipeline (a view
     called in a bare request context) they are found as usual.
     """
     req = request._get_current_object()  # type: ignore[attr-defined]

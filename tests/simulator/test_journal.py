@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from simulator import FakeClock, create_app
 
@@ -84,3 +85,38 @@ def test_journal_filters_and_clear() -> None:
     assert client.get("/_sim/journal?limit=x").status_code == 400
     client.delete("/_sim/journal")
     assert count("") == 0
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [(RuntimeError("boom"), 500), (RequestEntityTooLarge(), 413)],
+    ids=["unexpected", "http-error"],
+)
+def test_a_route_that_raises_is_journaled_with_the_status_answered(
+    error: Exception, status: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app({"clock": FakeClock(), "deliver_callbacks": False})
+    import simulator.providers.ozonetel.models as models
+
+    def raising(*_: object) -> None:
+        raise error
+
+    monkeypatch.setattr(models, "agent_manual_dial", raising)
+    client = app.test_client()
+    answer = client.get("/CAServices/AgentManualDial.php", query_string={"api_key": KEY})
+    assert answer.status_code == status
+    assert answer.get_json()["status"] == "error"
+    [entry] = client.get("/_sim/journal").get_json()["entries"]
+    assert entry["operation"] == "ozonetel.agent_manual_dial"
+    assert entry["status"] == status
+    assert entry["query"]["api_key"] == "***"
+
+
+def test_an_automatic_options_answer_is_not_a_provider_call() -> None:
+    # Flask answers OPTIONS itself, without the route: no fault (9000000010
+    # answers 500 to a provider call), no journal entry.
+    client = _client()
+    answer = client.options("/CAServices/AgentManualDial.php?customerNumber=9000000010")
+    assert answer.status_code == 200
+    assert "GET" in answer.headers["Allow"]
+    assert client.get("/_sim/journal").get_json()["entries"] == []
