@@ -96,7 +96,7 @@ def test_a_route_that_raises_is_journaled_with_the_status_answered(
     error: Exception, status: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = create_app({"clock": FakeClock(), "deliver_callbacks": False})
-    import simulator.providers.ozonetel.models as models
+    from simulator.providers.ozonetel import models
 
     def raising(*_: object) -> None:
         raise error
