@@ -104,6 +104,16 @@ def sim() -> None:
     ),
 )
 @click.option(
+    "--max-held",
+    type=click.IntRange(1, 256),
+    default=None,
+    help=(
+        "Requests latency and hang faults may hold at once [default: 8]; each holds a "
+        "server thread, so every server gets this many more (granian: 2 + this per "
+        "worker). A load run without such faults serves faster with 1 on granian."
+    ),
+)
+@click.option(
     "--replay",
     "replay_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -130,6 +140,7 @@ def serve_command(
     seed_path: Path | None,
     random_seed: int | None,
     server: str,
+    max_held: int | None = None,
     replay_dir: Path | None = None,
     fixtures_path: Path | None = None,
     callback_url: str | None = None,
@@ -140,6 +151,8 @@ def serve_command(
     from simulator.serve import ServeError, ServerKind, serve
 
     seed: Mapping[str, Any] = {}
+    if replay_dir is not None and max_held is not None:
+        _fail("--max-held is the simulator's; a --replay server holds no requests")
     try:
         if replay_dir is not None:
             from simulator.replay import create_replay_app
@@ -154,6 +167,8 @@ def serve_command(
             config: dict[str, Any] = {"seed": seed}
             if random_seed is not None:
                 config["random_seed"] = random_seed
+            if max_held is not None:
+                config["max_held_requests"] = max_held
             app = create_app(config)
     except (SeedError, ValueError) as exc:
         _fail(str(exc))

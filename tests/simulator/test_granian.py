@@ -32,7 +32,7 @@ from werkzeug.test import EnvironBuilder
 
 from simulator import create_app, get_simulator
 from simulator.cli import sim
-from simulator.limits import MAX_BODY_BYTES
+from simulator.limits import MAX_BODY_BYTES, MAX_HELD_REQUESTS
 from simulator.serve import GRANIAN_THREADS, MAX_HEADER_BYTES, cap_chunked_bodies, serve
 
 pytestmark = [
@@ -337,12 +337,9 @@ def test_granian_on_a_port_in_use_is_one_line(reuse_port: bool) -> None:
     assert "Traceback" not in result.output
 
 
-def test_serving_with_several_granian_workers_marks_the_app_and_sizes_the_threads(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # granian itself is not started here: its class is replaced by a recorder.
+def _record_granian(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Replace granian's server class by a recorder of its options (nothing is served)."""
     import granian
-    from granian.constants import HTTPModes, Interfaces
 
     made: list[dict[str, Any]] = []
 
@@ -355,6 +352,15 @@ def test_serving_with_several_granian_workers_marks_the_app_and_sizes_the_thread
 
     monkeypatch.setattr(granian, "Granian", Recorder)
     monkeypatch.setattr("gc.freeze", lambda: None)  # not this test process's objects
+    return made
+
+
+def test_serving_with_several_granian_workers_marks_the_app_and_sizes_the_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from granian.constants import HTTPModes, Interfaces
+
+    made = _record_granian(monkeypatch)
     app = create_app({"deliver_callbacks": False, "max_held_requests": 3})
     serve(app, "127.0.0.1", 0, 2, server="granian")
     assert get_simulator(app).config.worker_processes == 2
@@ -365,6 +371,32 @@ def test_serving_with_several_granian_workers_marks_the_app_and_sizes_the_thread
     assert options["interface"] == Interfaces.WSGI
     assert options["http"] == HTTPModes.http1
     assert options["blocking_threads"] == GRANIAN_THREADS + 3
+
+
+@pytest.mark.parametrize(("given", "held"), [([], MAX_HELD_REQUESTS), (["--max-held", "1"], 1)])
+def test_sim_serve_max_held_sizes_the_threads(
+    monkeypatch: pytest.MonkeyPatch, given: list[str], held: int
+) -> None:
+    made = _record_granian(monkeypatch)
+    result = CliRunner().invoke(sim, ["serve", "--server", "granian", "--port", "0", *given])
+    assert result.exit_code == 0, result.output
+    (options,) = made
+    assert options["blocking_threads"] == GRANIAN_THREADS + held
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (["--max-held", "0"], "'--max-held': 0 is not in the range 1<=x<=256"),
+        (["--max-held", "2", "--replay", "."], "--max-held is the simulator's"),
+    ],
+    ids=["zero", "with-replay"],
+)
+def test_sim_serve_refuses_a_bad_max_held_in_one_line(given: list[str], message: str) -> None:
+    result = CliRunner().invoke(sim, ["serve", *given])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
 
 
 # -- limits (issue 12's rules on granian) ------------------------------------------------
