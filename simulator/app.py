@@ -31,7 +31,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Request, Response, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -139,29 +139,34 @@ class _Pipeline:
             # The request is taken from its proxy once (each proxy access costs
             # a context lookup) and what is found out is kept on it for the view.
             req: SimulatorRequest = request._get_current_object()  # type: ignore[attr-defined]
-            answer = before(req, dialect)
-            if answer is None:
-                try:
+            try:
+                answer = before(req, dialect)
+                if answer is None:
                     answer = view(**kwargs)
-                except HTTPException as exc:
-                    record(req, exc.code or 500)  # the error handlers answer with its code
-                    raise
-                except Exception:
-                    record(req, 500)  # _unexpected_error's answer
-                    raise
-                if not isinstance(answer, BaseResponse):
-                    answer = current_app.make_response(answer)
+            except HTTPException as exc:
+                record(req, exc.code or 500)  # the error handlers answer with its code
+                raise
+            except Exception:
+                record(req, 500)  # _unexpected_error's answer
+                raise
+            if not isinstance(answer, BaseResponse):
+                answer = current_app.make_response(answer)
             record(req, answer.status_code)
             return answer
 
         return provider_view
 
+    def _arrive(self, req: Request) -> None:
+        """Step 1, and where recordings are served (learnt from the first request)."""
+        sim = self.sim
+        if sim.public_url is None:
+            sim.public_url = req.host_url.rstrip("/")
+        sim.tick()
+
     def before_plane(self) -> BaseResponse | None:
         """Before a control-plane or recordings route: due transitions, the 409 refusal."""
         sim = self.sim
-        if sim.public_url is None:
-            sim.public_url = request.host_url.rstrip("/")  # where recordings are served
-        sim.tick()
+        self._arrive(request)
         if sim.config.worker_processes > 1 and request.blueprint == "control":
             return _refuse_control(sim.config.worker_processes)
         return None
@@ -172,9 +177,7 @@ class _Pipeline:
         # fault rule, no magic number), and nothing here walks the calls, the
         # journal or the headers.
         sim = self.sim
-        if sim.public_url is None:
-            sim.public_url = req.host_url.rstrip("/")  # where recordings are served
-        sim.tick()
+        self._arrive(req)
         params = read_params(req)
         req.simulator = sim
         req.sim_params = params

@@ -98,7 +98,7 @@ def sim() -> None:
     show_default=True,
     help=(
         "WSGI server. waitress reads whole requests before the app sees them (the one "
-        "for clients you do not trust). granian (Rust HTTP, 2-3x faster) and gunicorn run "
+        "for clients you do not trust). granian (Rust HTTP, about 2x faster) and gunicorn run "
         "--workers processes, one simulator state each: with more than one, /_sim "
         "refuses its stateful routes (409). gunicorn needs a fixed --port."
     ),

@@ -112,6 +112,22 @@ def test_a_route_that_raises_is_journaled_with_the_status_answered(
     assert entry["query"]["api_key"] == "***"
 
 
+def test_a_failing_fault_step_is_journaled_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The parameters are read by then: the request is a provider call and is kept.
+    import simulator.app
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("broken fault")
+
+    monkeypatch.setattr(simulator.app, "fault_response", broken)
+    client = _client()
+    answer = client.get("/click2call", query_string={"customerNumber": "9000000010"})
+    assert answer.status_code == 500
+    [entry] = client.get("/_sim/journal").get_json()["entries"]
+    assert (entry["operation"], entry["status"]) == ("generic.click2call", 500)
+    assert entry["flags"] == ["fault:status"]
+
+
 def test_an_automatic_options_answer_is_not_a_provider_call() -> None:
     # Flask answers OPTIONS itself, without the route: no fault (9000000010
     # answers 500 to a provider call), no journal entry.
