@@ -52,6 +52,12 @@ Two more measurements:
   each started after a full collection; the cost at 10,000 must be within
   ``LIVE_COST_RATIO`` x the cost at 10.
 
+- numbers: in-process, CPU per AgentManualDial request with the demo
+  number (as the throughput runs send it) and with a number never seen
+  before on every request (each parsed and validated), bare Flask beside it;
+  no target, it says how much the one-number figures flatter a run where no
+  number repeats.
+
 Targets (``passed`` is all of them; the runner's exit status shows a miss):
 on both routes at both concurrencies (median req/s), the simulator >=
 ``TARGET_BARE`` x bare Flask on the same server (waitress, and granian); the
@@ -65,6 +71,7 @@ one-process server to the peers are in the figures either way.
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import statistics
 import sys
@@ -491,6 +498,58 @@ def _live_calls(quick: bool) -> dict[str, object]:
     return figures | {"live_checks": checks}
 
 
+def _numbers(quick: bool) -> dict[str, object]:
+    """In-process CPU per AgentManualDial with the demo number, and with a new number each time.
+
+    The throughput runs send one customer number, whose national form the
+    simulator then finds in its cache; a suite dialling leads sends many, and
+    each number seen for the first time is parsed and validated
+    (``phonenumbers``). No target: it says how far the throughput figures
+    are from a run where no number repeats. Bare Flask reads the same new
+    numbers (it parses none).
+    """
+    from werkzeug.test import EnvironBuilder
+
+    from benchmarks.bare_flask import create_bare_app
+    from simulator import create_app
+
+    requests = 500 if quick else 3_000
+    path = ROUTES["AgentManualDial"][0]
+    fresh = itertools.count(9_812_000_000)  # valid Indian mobile numbers, never the same twice
+
+    def cost(app: Any, new_numbers: bool) -> float:
+        def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> None:
+            del status, headers, exc
+
+        def query() -> dict[str, str]:
+            return PARAMS | {"customerNumber": str(next(fresh))} if new_numbers else PARAMS
+
+        environs = [
+            EnvironBuilder(path=path, query_string=query()).get_environ() for _ in range(requests)
+        ]
+        began = time.process_time()
+        for environ in environs:
+            b"".join(app(environ, start_response))
+        return (time.process_time() - began) / requests * 1e6
+
+    sim, bare = create_app({"random_seed": 1}), create_bare_app()
+    cost(sim, False), cost(bare, False)  # warm-up
+    runs: dict[str, list[float]] = {"fixed": [], "new": [], "bare": []}
+    for _ in range(5):  # interleaved, best of five (a shared machine)
+        runs["fixed"].append(cost(sim, False))
+        runs["new"].append(cost(sim, True))
+        runs["bare"].append(cost(bare, True))
+    sim.extensions["simulator"].close()
+    fixed, new, floor = (min(runs[k]) for k in ("fixed", "new", "bare"))
+    return {
+        "numbers_us_per_request_one_number": round(fixed, 1),
+        "numbers_us_per_request_new_numbers": round(new, 1),
+        "numbers_bare_flask_us_per_request_new_numbers": round(floor, 1),
+        "numbers_new_vs_one": round(new / fixed, 3),
+        "numbers_bare_flask_vs_simulator_new_numbers": round(floor / new, 3),
+    }
+
+
 def run(quick: bool = False, parts: Callable[[str], bool] | None = None) -> dict[str, object]:
     """Every measurement of the module docstring; ``passed`` is every target met."""
     wanted = parts or (lambda _name: True)
@@ -502,6 +561,8 @@ def run(quick: bool = False, parts: Callable[[str], bool] | None = None) -> dict
         figures["skipped"] = line
         if wanted("live"):
             figures |= _live_calls(quick)
+        if wanted("numbers"):
+            figures |= _numbers(quick)
         return figures
     seconds = 2.0 if quick else SECONDS
     figures["command"] = (
@@ -534,6 +595,8 @@ def run(quick: bool = False, parts: Callable[[str], bool] | None = None) -> dict
         live = _live_calls(quick)
         checks |= live.pop("live_checks")  # type: ignore[arg-type]
         figures |= live
+    if wanted("numbers"):
+        figures |= _numbers(quick)
     figures["load_average_end"] = _load_average()
     figures["checks"] = checks
     missed = [name for name, ok in checks.items() if not ok]
