@@ -445,6 +445,11 @@ def _soak(wrk: str, quick: bool) -> dict[str, object]:
         running.stop()
 
 
+def _ignore_start(status: str, headers: list[tuple[str, str]], exc: Any = None) -> None:
+    """A WSGI ``start_response`` for apps called in-process: the answer is not looked at."""
+    del status, headers, exc
+
+
 def _live_cost(mode: str, live: int, requests: int) -> float:
     """CPU microseconds per AgentManualDial request with ``live`` calls live, in-process."""
     from werkzeug.test import EnvironBuilder
@@ -455,11 +460,8 @@ def _live_cost(mode: str, live: int, requests: int) -> float:
     path = ROUTES["AgentManualDial"][0]
     environ = EnvironBuilder(path=path, query_string=PARAMS).get_environ()
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> None:
-        del status, headers, exc
-
     def one() -> None:
-        b"".join(app(dict(environ), start_response))
+        b"".join(app(dict(environ), _ignore_start))
 
     for _ in range(live):  # these calls stay live: manual never moves, timed waits a day
         one()
@@ -518,9 +520,6 @@ def _numbers(quick: bool) -> dict[str, object]:
     fresh = itertools.count(9_812_000_000)  # valid Indian mobile numbers, never the same twice
 
     def cost(app: Any, new_numbers: bool) -> float:
-        def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> None:
-            del status, headers, exc
-
         def query() -> dict[str, str]:
             return PARAMS | {"customerNumber": str(next(fresh))} if new_numbers else PARAMS
 
@@ -529,11 +528,12 @@ def _numbers(quick: bool) -> dict[str, object]:
         ]
         began = time.process_time()
         for environ in environs:
-            b"".join(app(environ, start_response))
+            b"".join(app(environ, _ignore_start))
         return (time.process_time() - began) / requests * 1e6
 
     sim, bare = create_app({"random_seed": 1}), create_bare_app()
-    cost(sim, False), cost(bare, False)  # warm-up
+    for app in (sim, bare):  # warm-up
+        cost(app, False)
     runs: dict[str, list[float]] = {"fixed": [], "new": [], "bare": []}
     for _ in range(5):  # interleaved, best of five (a shared machine)
         runs["fixed"].append(cost(sim, False))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from simulator.providers.base import dial_outcome, dial_params
+from simulator.providers.base import DialOutcome, dial_outcome, dial_params
 from simulator.providers.generic import errors
 from simulator.seed import SeedError, checked_url
 from simulator.state.calls import Call
@@ -28,11 +28,9 @@ def _get(values: Mapping[str, str], name: str) -> str:
     return values.get(name, "").strip()
 
 
-def _check_rate(sim: Simulator, account: Account, customer: str | None = None) -> None:
-    behaviour_limited = (
-        customer is not None and dial_outcome(sim.directory, customer).outcome == "max_limit"
-    )
-    if behaviour_limited or not sim.allow(account):
+def _check_rate(sim: Simulator, account: Account, outcome: DialOutcome | None = None) -> None:
+    """Max limit exceeded: the magic number's outcome, or the account's per-minute limit."""
+    if (outcome is not None and outcome.outcome == "max_limit") or not sim.allow(account):
         raise errors.MaxLimitExceeded()
 
 
@@ -70,8 +68,7 @@ def click2call(sim: Simulator, values: Mapping[str, str]) -> Call:
                 raise errors.ParameterEmpty(name=name)
         customer = national(customer_text)
         outcome = dial_outcome(directory, customer) if customer is not None else None
-        if (outcome is not None and outcome.outcome == "max_limit") or not sim.allow(account):
-            raise errors.MaxLimitExceeded()
+        _check_rate(sim, account, outcome)
         if customer is None or outcome is None or outcome.outcome == "invalid_number":
             raise errors.InvalidCustomerNumber()
         agent = directory.agents.get(agent_id)

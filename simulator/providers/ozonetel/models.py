@@ -104,17 +104,16 @@ def agent_manual_dial(sim: Simulator, values: Mapping[str, str]) -> Call:
             raise errors.AgentNotAvailable()
         if customer is None or outcome is None:
             raise errors.InvalidCustomerNumber()
-        call = sim.place_call(
-            dialect=DIALECT,
+        call = _place(
+            sim,
             operation="ozonetel.agent_manual_dial",
             account=account,
             customer=customer,
             agent=agent,
+            campaign=campaign,
             did=campaign.did,
-            campaign=campaign.name,
+            outcome=outcome,
             uui=_get(values, "uui"),
-            planned=outcome.planned,
-            reason=outcome.reason,
         )
         if outcome.outcome == "blacklisted":
             raise errors.BlackListedNumber(number=customer)
