@@ -276,6 +276,11 @@ class CallBook:
     goes stale when its call is moved by hand, switched to another mode or
     rescheduled; ``_scheduled`` names each call's current entry, and a stale
     one is skipped when it comes up.
+
+    Which agents are on a live call is kept as calls start and end
+    (:meth:`agent_busy`), so asking never walks the history: in the default
+    immediate mode every kept call has ended, and PhoneManualDial asks on
+    every request.
     """
 
     def __init__(self, keep_finished: int = 10_000) -> None:
@@ -288,6 +293,7 @@ class CallBook:
         # UCIDs of finished calls in the order they finished (a deque: no hashing
         # into another table of ten thousand on every call).
         self._finished: deque[str] = deque()
+        self._live_by_agent: dict[str, set[str]] = {}  # agent id -> UCIDs of its live calls
         self._due: list[tuple[datetime, int, str]] = []
         self._scheduled: dict[str, int] = {}  # ucid -> seq of its current heap entry
         self._seq = itertools.count()
@@ -299,6 +305,8 @@ class CallBook:
             self._inbound[call.ucid] = call
         if call.is_terminal:
             self.finished(call)
+        elif call.agent_id is not None:
+            self._live_by_agent.setdefault(call.agent_id, set()).add(call.ucid)
 
     def finished(self, call: Call) -> None:
         """Note that ``call`` has ended; drop the oldest finished calls past the limit.
@@ -309,11 +317,21 @@ class CallBook:
         finished = self._finished
         finished.append(call.ucid)
         call.freeze()
+        if self._live_by_agent and call.agent_id is not None:
+            live = self._live_by_agent.get(call.agent_id)
+            if live is not None:
+                live.discard(call.ucid)
+                if not live:
+                    del self._live_by_agent[call.agent_id]
         if len(self.calls) > self._prune_above:
             for _ in range(min(len(self.calls) - self._keep_finished, len(finished))):
                 ucid = finished.popleft()
                 self.calls.pop(ucid, None)
                 self._inbound.pop(ucid, None)
+
+    def agent_busy(self, agent_id: str) -> bool:
+        """Whether the agent has a live call (O(1): the history is not walked)."""
+        return agent_id in self._live_by_agent
 
     def get(self, ucid: str) -> Call | None:
         """The call with this UCID, if any."""
@@ -324,6 +342,7 @@ class CallBook:
         self.calls.clear()
         self._inbound.clear()
         self._finished.clear()
+        self._live_by_agent.clear()
         self._due.clear()
         self._scheduled.clear()
 

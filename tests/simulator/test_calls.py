@@ -287,3 +287,38 @@ def test_finished_calls_and_deliveries_are_bounded_but_live_ones_kept() -> None:
         },
     ).get_json()
     assert pulled["customerNumber"].endswith("9876500000")
+
+
+def test_an_agent_is_busy_exactly_while_one_of_its_calls_is_live() -> None:
+    # The book keeps which agents are on a live call as calls start and end,
+    # so PhoneManualDial's busy check never walks the history; every way a
+    # call ends must clear it, and a call that ends at once never sets it.
+    from simulator.state.calls import CallBook
+
+    app, clock = _app("manual")
+    client = app.test_client()
+    book: CallBook = get_simulator(app).calls
+    first, second = _dial(client), _dial(client)
+    assert book.agent_busy("agent1")
+    assert not book.agent_busy("agent3")
+    client.post(f"/_sim/calls/{first}/advance", json={"to": "completed"})
+    assert book.agent_busy("agent1")  # the second call is still live
+    client.post("/_sim/transitions", json={"mode": "immediate", "ucid": second})
+    assert not book.agent_busy("agent1")
+    client.post("/_sim/transitions", json={"mode": "timed"})
+    third = _dial(client)
+    assert book.agent_busy("agent1")
+    clock.advance(60)
+    assert client.get(f"/_sim/calls/{third}").get_json()["state"] == "completed"
+    assert not book.agent_busy("agent1")
+    client.post("/_sim/transitions", json={"mode": "immediate"})
+    _dial(client)  # ends at once
+    assert not book.agent_busy("agent1")
+    client.post("/_sim/transitions", json={"mode": "manual"})
+    dnd = {**AMD, "customerNumber": "9000000001"}
+    client.get("/CAServices/AgentManualDial.php", query_string=dnd)  # fails at once
+    assert [c.state for c in book.calls.values()][-1] == "failed"
+    assert not book.agent_busy("agent1")
+    _dial(client)
+    client.post("/_sim/reset")
+    assert not book.agent_busy("agent1")

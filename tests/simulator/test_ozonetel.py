@@ -195,6 +195,13 @@ def test_pmd_agent_online_and_busy_is_queued_with_the_warning(client: FlaskClien
         "status": "queued",
         "message": "Online agent logged in with same phone number",
     }
+    for call in client.get("/_sim/calls").get_json()["calls"]:
+        client.post(f"/_sim/calls/{call['ucid']}/advance", json={"to": "completed"})
+    # Its calls have ended: an agent online in the toolbar is refused again.
+    assert _pmd(client) == {
+        "status": "error",
+        "message": "Online agent logged in with same phone number",
+    }
 
 
 @pytest.mark.inferred

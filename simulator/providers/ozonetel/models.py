@@ -147,7 +147,7 @@ def phone_manual_dial(sim: Simulator, values: Mapping[str, str]) -> PhoneDialRes
         if customer is None or outcome is None or outcome.outcome == "invalid_number":
             # PhoneManualDial has no documented text for a bad number: it dials and fails.
             outcome = DialOutcome("invalid_number", CallState.FAILED)
-        busy = any(c.agent_id == agent.id and not c.is_terminal for c in sim.calls.calls.values())
+        busy = sim.calls.agent_busy(agent.id)
         if agent.logged_in and not busy:
             raise errors.OnlineAgentLoggedIn()
         check_status = _get(values, "checkStatus").lower() == "true"
