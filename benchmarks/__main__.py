@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m benchmarks [name ...] [--quick] [--report-only]``.
+"""Run the benchmarks: ``python -m benchmarks [name ...] [--quick] [--report-only] [--part P]``.
 
 Discovers ``benchmarks/bench_*.py``, runs each ``run(quick)`` in turn, prints
 a table per benchmark and writes ``<out>/<name>.json`` with the figures, the
@@ -11,6 +11,11 @@ missed=... skipped=...`` (one line CI can read), and the exit status is 1
 when any benchmark missed its target (``--report-only`` keeps it 0 for runs
 that only collect figures). A figure that is a mapping of checks (name ->
 met) is printed one check per row.
+
+A benchmark made of parts names them in a module-level ``PARTS`` tuple and
+takes ``run(quick, parts=...)``, a predicate on a part's name: ``--part``
+(repeatable) runs only those parts of the chosen benchmarks, and their
+targets alone decide ``passed``.
 """
 
 from __future__ import annotations
@@ -52,6 +57,12 @@ def load(name: str) -> Runner:
     module = importlib.import_module(f"{PACKAGE}.{PREFIX}{name}")
     run: Runner = module.run
     return run
+
+
+def parts_of(name: str) -> tuple[str, ...]:
+    """The parts ``benchmarks/bench_<name>.py`` can run on their own (none: not split)."""
+    module = importlib.import_module(f"{PACKAGE}.{PREFIX}{name}")
+    return tuple(getattr(module, "PARTS", ()))
 
 
 def _shown(value: object) -> str:
@@ -111,6 +122,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Kept so old command lines still work: a miss now fails the run by default.
     parser.add_argument("--strict", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=Path("reports/bench"), help="JSON folder")
+    parser.add_argument(
+        "--part",
+        action="append",
+        default=[],
+        metavar="PART",
+        help="run only this part of the chosen benchmarks (repeatable), e.g. simulator's live",
+    )
     args = parser.parse_args(argv)
     console = Console()
     known = available()
@@ -118,13 +136,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         console.print(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(known)}")
         return 2
+    if args.part:
+        for name in args.names or known:
+            have = parts_of(name)
+            wrong = [part for part in args.part if part not in have]
+            if wrong:
+                offer = f"its parts: {', '.join(have)}" if have else "it has no parts"
+                console.print(f"benchmark {name} has no part {', '.join(wrong)}; {offer}")
+                return 2
+    chosen = set(args.part)
     command = sys.orig_argv if argv is None else ["python", "-m", PACKAGE, *argv]
     args.out.mkdir(parents=True, exist_ok=True)
     missed: list[str] = []
     passed: list[str] = []
     skipped: list[str] = []
     for name in args.names or known:
-        figures = load(name)(quick=args.quick)
+        run = load(name)
+        figures = (
+            run(quick=args.quick, parts=chosen.__contains__) if chosen else run(quick=args.quick)
+        )
         console.print(table(name, figures))
         path = args.out / f"{name}.json"
         path.write_text(json.dumps(record(name, figures, command), indent=2) + "\n")

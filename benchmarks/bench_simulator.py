@@ -95,8 +95,10 @@ from benchmarks.bare_flask import AMD_BODY, CLICK_BODY, REQUIRED
 from benchmarks.loadgen import LoadResult, find_wrk, run_wrk
 from benchmarks.servers import Running, ServerSpec, free_port, start
 
-__all__ = ["run"]
+__all__ = ["PARTS", "run"]
 
+#: What ``python -m benchmarks simulator --part P`` can run alone.
+PARTS = ("throughput", "soak", "live", "numbers")
 CONCURRENCY = (16, 32)
 WRK_THREADS = 2
 ROUNDS = 3
@@ -641,5 +643,6 @@ def run(quick: bool = False, parts: Callable[[str], bool] | None = None) -> dict
         f"{LIVE_CALLS:,} live calls <= {LIVE_COST_RATIO} x at 10 (manual, timed; "
         "AgentManualDial and PhoneManualDial; and immediate with the history full)"
     )
-    figures["passed"] = not missed
+    if checks:  # only the numbers part: no target, neither passed nor missed
+        figures["passed"] = not missed
     return figures

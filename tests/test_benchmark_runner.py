@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,3 +48,48 @@ def test_all_targets_met_exits_zero(
     _fake(monkeypatch, RESULTS)
     assert runner.main(["fast", "info", "--out", str(tmp_path)]) == 0
     assert capsys.readouterr().out.strip().endswith("missed=- skipped=info")
+
+
+def test_part_runs_only_the_named_parts_of_a_split_benchmark(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asked: list[list[str]] = []
+
+    def split(quick: bool = False, parts: Any = None) -> dict[str, object]:
+        ran = [p for p in ("soak", "live") if parts is None or parts(p)]
+        asked.append(ran)
+        return {"ran": ",".join(ran), "passed": True}
+
+    monkeypatch.setattr(runner, "available", lambda: ["split"])
+    monkeypatch.setattr(runner, "load", lambda name: split)
+    monkeypatch.setattr(runner, "parts_of", lambda name: ("soak", "live"))
+    assert runner.main(["split", "--part", "live", "--out", str(tmp_path)]) == 0
+    assert asked == [["live"]]
+    assert "--part live" in (tmp_path / "split.json").read_text()
+    assert capsys.readouterr().out.strip().endswith("passed=split missed=- skipped=-")
+
+
+@pytest.mark.parametrize(
+    ("parts", "said"),
+    [
+        (("soak", "live"), "benchmark split has no part warp; its parts: soak, live"),
+        ((), "benchmark split has no part warp; it has no parts"),
+    ],
+)
+def test_an_unknown_part_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    parts: tuple[str, ...],
+    said: str,
+) -> None:
+    monkeypatch.setattr(runner, "available", lambda: ["split"])
+    monkeypatch.setattr(runner, "load", lambda name: pytest.fail("nothing may run"))
+    monkeypatch.setattr(runner, "parts_of", lambda name: parts)
+    assert runner.main(["split", "--part", "warp", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().out.strip() == said
+
+
+def test_the_simulator_benchmark_names_its_parts() -> None:
+    assert runner.parts_of("simulator") == ("throughput", "soak", "live", "numbers")
+    assert runner.parts_of("cli") == ()
