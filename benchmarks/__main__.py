@@ -52,17 +52,19 @@ def available() -> list[str]:
     )
 
 
+def _module(name: str) -> Any:
+    return importlib.import_module(f"{PACKAGE}.{PREFIX}{name}")
+
+
 def load(name: str) -> Runner:
     """The ``run`` function of ``benchmarks/bench_<name>.py``."""
-    module = importlib.import_module(f"{PACKAGE}.{PREFIX}{name}")
-    run: Runner = module.run
+    run: Runner = _module(name).run
     return run
 
 
 def parts_of(name: str) -> tuple[str, ...]:
     """The parts ``benchmarks/bench_<name>.py`` can run on their own (none: not split)."""
-    module = importlib.import_module(f"{PACKAGE}.{PREFIX}{name}")
-    return tuple(getattr(module, "PARTS", ()))
+    return tuple(getattr(_module(name), "PARTS", ()))
 
 
 def _shown(value: object) -> str:
