@@ -503,7 +503,10 @@ def _live_cost(route: str, mode: str, kept: int, requests: int) -> float:
     for _ in range(requests):
         one()
     spent = time.process_time() - began
+    last = one()
     sim.close()
+    if marker not in last:  # the window must have measured dials, not refusals
+        raise RuntimeError(f"live calls: {route} stopped being queued")
     return spent / requests * 1e6
 
 
