@@ -10,17 +10,11 @@ import pytest
 from simulator import ConfigError, FakeClock, SimulatorConfig, create_app, get_simulator
 from simulator.ids import IdSource
 
+from .demo import AMD_JSON, KEY
+
 pytestmark = pytest.mark.simulator
 
-KEY = "KKdemo0000000000000000000000000001"
-AMD = {
-    "api_key": KEY,
-    "username": "demouser",
-    "agentID": "agent1",
-    "campaignName": "Inbound_918030000001",
-    "customerNumber": "9876543210",
-    "format": "json",
-}
+AMD = dict(AMD_JSON)  # a copy: a test may change it
 
 
 def _ucids(random_seed: int, n: int = 3) -> list[str]:

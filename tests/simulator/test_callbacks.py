@@ -18,19 +18,12 @@ from flask.testing import FlaskClient
 from simulator import FakeClock, create_app, get_simulator
 from simulator.callbacks import backoff_s
 
+from .demo import AMD_JSON, KEY
+
 pytestmark = pytest.mark.simulator
 
-KEY = "KKdemo0000000000000000000000000001"
 URL = "http://127.0.0.1:9/cb"
-AMD = {
-    "api_key": KEY,
-    "username": "demouser",
-    "agentID": "agent1",
-    "campaignName": "Inbound_918030000001",
-    "customerNumber": "9876543210",
-    "format": "json",
-    "uui": "lead-42",
-}
+AMD = {**AMD_JSON, "uui": "lead-42"}
 
 
 class Receiver:

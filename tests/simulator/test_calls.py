@@ -11,17 +11,11 @@ from flask.testing import FlaskClient
 
 from simulator import FakeClock, create_app, get_simulator
 
+from .demo import AMD_JSON, KEY
+
 pytestmark = pytest.mark.simulator
 
-KEY = "KKdemo0000000000000000000000000001"
-AMD = {
-    "api_key": KEY,
-    "username": "demouser",
-    "agentID": "agent1",
-    "campaignName": "Inbound_918030000001",
-    "customerNumber": "9876543210",
-    "format": "json",
-}
+AMD = dict(AMD_JSON)  # a copy: a test may change it
 
 
 def _app(mode: str = "immediate", **config: Any) -> tuple[Flask, FakeClock]:
@@ -265,13 +259,7 @@ def test_finished_calls_and_deliveries_are_bounded_but_live_ones_kept() -> None:
     for i in range(40):
         answer = client.get(
             "/click2call",
-            query_string={
-                "api_key": "KKdemo0000000000000000000000000001",
-                "username": "demouser",
-                "agentID": "agent1",
-                "campaignName": "Inbound_918030000001",
-                "customerNumber": f"98765{i:05d}",
-            },
+            query_string={**AMD, "customerNumber": f"98765{i:05d}"},
         ).get_json()
         assert answer["status"] == "success"
     sim = get_simulator(app)
@@ -281,7 +269,7 @@ def test_finished_calls_and_deliveries_are_bounded_but_live_ones_kept() -> None:
     pulled = client.get(
         "/PullAPI",
         query_string={
-            "apiKey": "KKdemo0000000000000000000000000001",
+            "apiKey": KEY,
             "userName": "demouser",
             "agentPhoneNumber": "9800000001",
         },

@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 from contracts.specs import load_spec
 from simulator import MAGIC_NUMBERS, FakeClock, create_app, get_simulator
 
-pytestmark = pytest.mark.simulator
+from .demo import KEY
 
-KEY = "KKdemo0000000000000000000000000001"
+pytestmark = pytest.mark.simulator
 
 
 @pytest.fixture

@@ -15,16 +15,11 @@ from flask import Flask
 from simulator import create_app
 from simulator.seed import SeedError, prepare_seed
 
+from .demo import AMD_JSON
+
 pytestmark = pytest.mark.simulator
 
-AMD = {
-    "api_key": "KKdemo0000000000000000000000000001",
-    "username": "demouser",
-    "agentID": "agent1",
-    "campaignName": "Inbound_918030000001",
-    "customerNumber": "9876543210",
-    "format": "json",
-}
+AMD = dict(AMD_JSON)  # a copy: a test may change it
 RINGING = {"customer": "9876543210", "did": "918030000001", "agent": "agent1"}
 
 

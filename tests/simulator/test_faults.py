@@ -12,9 +12,10 @@ from flask.testing import FlaskClient
 from simulator import FakeClock, create_app
 from simulator.faults import HUGE_BYTES, SimulatedReset
 
+from .demo import KEY
+
 pytestmark = pytest.mark.simulator
 
-KEY = "KKdemo0000000000000000000000000001"
 C2C = {
     "api_key": KEY,
     "username": "demouser",

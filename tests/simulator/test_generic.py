@@ -11,9 +11,10 @@ from flask.testing import FlaskClient
 
 from simulator import FakeClock, create_app, get_simulator
 
+from .demo import KEY
+
 pytestmark = [pytest.mark.simulator, pytest.mark.generic]
 
-KEY = "KKdemo0000000000000000000000000001"
 C2C = {
     "api_key": KEY,
     "username": "demouser",

@@ -35,22 +35,18 @@ from simulator.cli import sim
 from simulator.limits import MAX_BODY_BYTES, MAX_HELD_REQUESTS
 from simulator.serve import GRANIAN_THREADS, MAX_HEADER_BYTES, cap_chunked_bodies, serve
 
+from .demo import AMD_JSON
+from .demo import KEY as DEMO_KEY
+
 pytestmark = [
     pytest.mark.simulator,
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="granian workers: Linux"),
 ]
 
 GUARD_S = 60.0  # a hang guard, never a performance target
-DEMO_KEY = "KKdemo0000000000000000000000000001"
 ACME_KEY = "KKacme00000000000000000000009876"
 PULL_DIDS = "/LeadSquare/PullDIDNumbers.php"
-CALL = {
-    "api_key": DEMO_KEY,
-    "username": "demouser",
-    "agentID": "agent1",
-    "campaignName": "Inbound_918030000001",
-    "customerNumber": "9876543210",
-}
+CALL = {k: v for k, v in AMD_JSON.items() if k != "format"}
 MiB = 1024 * 1024
 TIGHT_TIMEOUT_S = 2
 TIGHT_CONNECTIONS = 20

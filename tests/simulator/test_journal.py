@@ -8,9 +8,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from simulator import FakeClock, create_app
 
-pytestmark = pytest.mark.simulator
+from .demo import KEY
 
-KEY = "KKdemo0000000000000000000000000001"
+pytestmark = pytest.mark.simulator
 
 
 def _client(size: int = 1000) -> FlaskClient:

@@ -11,18 +11,13 @@ from flask.testing import FlaskClient
 
 from simulator import FakeClock, create_app, get_simulator
 
+from .demo import AMD_JSON, KEY
+
 pytestmark = [pytest.mark.simulator, pytest.mark.ozonetel]
 
-KEY = "KKdemo0000000000000000000000000001"
 AMD = "/CAServices/AgentManualDial.php"
 PMD = "/CAServices/PhoneManualDial.php"
-AMD_PARAMS = {
-    "api_key": KEY,
-    "username": "demouser",
-    "agentID": "agent1",
-    "campaignName": "Inbound_918030000001",
-    "customerNumber": "9876543210",
-}
+AMD_PARAMS = {k: v for k, v in AMD_JSON.items() if k != "format"}
 PMD_PARAMS = {
     "apiKey": KEY,
     "userName": "demouser",

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from .demo import KEY as DEMO_KEY
+
 pytestmark = pytest.mark.simulator
 
 PULL_DIDS = "/LeadSquare/PullDIDNumbers.php"
-DEMO_KEY = "KKdemo0000000000000000000000000001"
 
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

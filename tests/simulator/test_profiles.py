@@ -7,9 +7,10 @@ from flask import Flask
 
 from simulator import FakeClock, create_app, get_simulator
 
+from .demo import KEY
+
 pytestmark = pytest.mark.simulator
 
-KEY = "KKdemo0000000000000000000000000001"
 C2C = {
     "api_key": KEY,
     "username": "demouser",

@@ -20,17 +20,11 @@ from simulator.callbacks import CallbackPayload
 from simulator.journal import Journal
 from simulator.state.calls import Call, CallBook, CallState
 
+from .demo import AMD_JSON, KEY
+
 pytestmark = pytest.mark.simulator
 
-KEY = "KKdemo0000000000000000000000000001"
-AMD = {
-    "api_key": KEY,
-    "username": "demouser",
-    "agentID": "agent1",
-    "campaignName": "Inbound_918030000001",
-    "customerNumber": "9876543210",
-    "format": "json",
-}
+AMD = dict(AMD_JSON)  # a copy: a test may change it
 START = datetime(2024, 1, 15, 4, 30, tzinfo=UTC)
 DELAYS = {"queued": 1.0, "agent_ringing": 5.0, "connected": 30.0}
 

@@ -20,9 +20,10 @@ from simulator import create_app
 from simulator.cli import mask_secret, sim
 from simulator.serve import RunningServer, start_in_thread, threads_for
 
+from .demo import KEY as DEMO_KEY
+
 pytestmark = pytest.mark.simulator
 
-DEMO_KEY = "KKdemo0000000000000000000000000001"
 PULL_DIDS = "/LeadSquare/PullDIDNumbers.php"
 URL_LINE = re.compile(r"Simulator listening on (http://127\.0\.0\.1:(\d+))")
 

@@ -7,9 +7,10 @@ from flask.testing import FlaskClient
 
 from simulator import FakeClock, create_app
 
+from .demo import KEY
+
 pytestmark = pytest.mark.simulator
 
-KEY = "KKdemo0000000000000000000000000001"
 C2C = {
     "api_key": KEY,
     "username": "demouser",

@@ -8,16 +8,11 @@ import pytest
 
 from simulator import ConfigError, create_app
 
+from .demo import AMD_JSON
+
 pytestmark = pytest.mark.simulator
 
-AMD = {
-    "api_key": "KKdemo0000000000000000000000000001",
-    "username": "demouser",
-    "agentID": "agent1",
-    "campaignName": "Inbound_918030000001",
-    "customerNumber": "9876543210",
-    "format": "json",
-}
+AMD = dict(AMD_JSON)  # a copy: a test may change it
 
 
 def test_provider_routes_answer_with_several_workers() -> None:

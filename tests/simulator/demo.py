@@ -1,0 +1,14 @@
+"""The default seed's demo account as the simulator tests dial it (simulator/seed/default.yaml)."""
+
+from __future__ import annotations
+
+KEY = "KKdemo0000000000000000000000000001"
+#: AgentManualDial's five parameters for the demo agent and campaign, and ``format=json``.
+AMD_JSON = {
+    "api_key": KEY,
+    "username": "demouser",
+    "agentID": "agent1",
+    "campaignName": "Inbound_918030000001",
+    "customerNumber": "9876543210",
+    "format": "json",
+}
