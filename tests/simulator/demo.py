@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 KEY = "KKdemo0000000000000000000000000001"
-#: AgentManualDial's five parameters for the demo agent and campaign, and ``format=json``.
-AMD_JSON = {
+#: AgentManualDial's five parameters for the demo agent and campaign.
+AMD_PARAMS = {
     "api_key": KEY,
     "username": "demouser",
     "agentID": "agent1",
     "campaignName": "Inbound_918030000001",
     "customerNumber": "9876543210",
-    "format": "json",
 }
+#: The same, answered as JSON.
+AMD_JSON = {**AMD_PARAMS, "format": "json"}

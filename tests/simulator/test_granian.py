@@ -35,7 +35,7 @@ from simulator.cli import sim
 from simulator.limits import MAX_BODY_BYTES, MAX_HELD_REQUESTS
 from simulator.serve import GRANIAN_THREADS, MAX_HEADER_BYTES, cap_chunked_bodies, serve
 
-from .demo import AMD_JSON
+from .demo import AMD_PARAMS
 from .demo import KEY as DEMO_KEY
 
 pytestmark = [
@@ -46,7 +46,7 @@ pytestmark = [
 GUARD_S = 60.0  # a hang guard, never a performance target
 ACME_KEY = "KKacme00000000000000000000009876"
 PULL_DIDS = "/LeadSquare/PullDIDNumbers.php"
-CALL = {k: v for k, v in AMD_JSON.items() if k != "format"}
+CALL = dict(AMD_PARAMS)
 MiB = 1024 * 1024
 TIGHT_TIMEOUT_S = 2
 TIGHT_CONNECTIONS = 20

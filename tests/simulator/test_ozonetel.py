@@ -11,13 +11,12 @@ from flask.testing import FlaskClient
 
 from simulator import FakeClock, create_app, get_simulator
 
-from .demo import AMD_JSON, KEY
+from .demo import AMD_PARAMS, KEY
 
 pytestmark = [pytest.mark.simulator, pytest.mark.ozonetel]
 
 AMD = "/CAServices/AgentManualDial.php"
 PMD = "/CAServices/PhoneManualDial.php"
-AMD_PARAMS = {k: v for k, v in AMD_JSON.items() if k != "format"}
 PMD_PARAMS = {
     "apiKey": KEY,
     "userName": "demouser",
