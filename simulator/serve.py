@@ -141,6 +141,17 @@ def _app_limits(app: WsgiApp) -> tuple[int, int]:
     return int(body or MAX_BODY_BYTES), int(held)
 
 
+def _note_worker_processes(app: WsgiApp, workers: int) -> None:
+    """Tell a simulator served by several processes (gunicorn, granian) that it is.
+
+    Each worker process gets a copy of this simulator, with its own state from
+    then on: its control plane must say it cannot answer for all of them.
+    """
+    sim = _simulator_of(app)
+    if sim is not None and workers > 1:
+        sim.config.worker_processes = workers
+
+
 def _base_url(host: str, port: int) -> str:
     host = f"[{host}]" if ":" in host else host
     return f"http://{host}:{port}"
@@ -380,11 +391,7 @@ def _serve_gunicorn(
 
     if port == 0:
         raise ValueError("gunicorn needs a fixed --port (it cannot report a free port back)")
-    sim = _simulator_of(app)
-    if sim is not None and workers > 1:
-        # Each worker process gets a copy of this simulator, with its own state
-        # from here on: its control plane must say it cannot answer for all.
-        sim.config.worker_processes = workers
+    _note_worker_processes(app, workers)
     max_body, _ = _app_limits(app)
 
     class _Application(BaseApplication):  # type: ignore[misc]
@@ -566,10 +573,7 @@ def _serve_granian(
     _use_fork()
     port = _bindable_port(host, port)
     max_body, held = _app_limits(app)
-    sim = _simulator_of(app)
-    if sim is not None and workers > 1:
-        # Each worker gets a copy of this simulator (see _serve_gunicorn).
-        sim.config.worker_processes = workers
+    _note_worker_processes(app, workers)
     served = cap_chunked_bodies(app, max_body)
     parent = os.getpid()
 
