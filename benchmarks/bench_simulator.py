@@ -37,8 +37,10 @@ Every server gets a warm-up run, then ``ROUNDS`` rounds; in each round every
 (route, concurrency, server) is run once, servers interleaved. Reported per
 server, route and concurrency: req/s min / median / max over the rounds,
 latency p50 / p99 (medians over the rounds), server CPU per request (the
-process tree's user + system time over the run, divided by the requests),
-RSS after the rounds; the ratios below; and the wrk command line.
+process tree's user + system time over the run, divided by the requests)
+and cores (that CPU time over the run's seconds: one Python process holds
+the GIL, a JVM's threads use both cores), RSS after the rounds; the ratios
+below; and the wrk command line.
 
 Two more measurements:
 
@@ -67,7 +69,9 @@ best one-process simulator server (``ONE_PROCESS``: the one with the highest
 median over every route and concurrency, named in the check) > 1.0 x
 WireMock and Prism; 2 worker processes >= ``TARGET_WORKERS`` x 1 (gunicorn,
 and granian); the soak and live-call targets above. The ratios of every
-one-process server to the peers are in the figures either way.
+one-process server to the peers are in the figures either way, and, with no
+target, the best one's requests per CPU-second over each peer's
+(``..._per_cpu``).
 """
 
 from __future__ import annotations
@@ -291,6 +295,9 @@ def _summary(samples: list[Sample]) -> dict[str, float]:
         "p50_ms": statistics.median(s.load.p50_ms for s in samples),
         "p99_ms": statistics.median(s.load.p99_ms for s in samples),
         "cpu_us": statistics.median(s.cpu_per_request_us for s in samples),
+        # CPU-seconds per second of the run: a JVM's threads can keep both
+        # cores busy where one Python process holds the GIL.
+        "cores": statistics.median(s.cpu_per_request_us * s.load.rps / 1e6 for s in samples),
         "errors": sum(s.load.errors for s in samples),
         "generator_cpu_pct": statistics.median(
             100 * s.load.generator_cpu_s / s.load.seconds for s in samples
@@ -327,6 +334,7 @@ def _throughput(wrk: str, quick: bool) -> tuple[dict[str, object], list[str]]:
     for column in ("route", "c", "server", "req/s min", "median", "max", "p50 ms", "p99 ms"):
         table.add_column(column, justify="right" if column not in ("route", "server") else "left")
     table.add_column("CPU us/req", justify="right")
+    table.add_column("cores", justify="right")
     table.add_column("RSS MB", justify="right")
     table.add_column("errors", justify="right")
     servers = []
@@ -341,10 +349,12 @@ def _throughput(wrk: str, quick: bool) -> tuple[dict[str, object], list[str]]:
             route, str(connections), name,
             f"{row['min']:,.0f}", f"{row['median']:,.0f}", f"{row['max']:,.0f}",
             f"{row['p50_ms']:.1f}", f"{row['p99_ms']:.1f}", f"{row['cpu_us']:.0f}",
+            f"{row['cores']:.2f}",
             f"{rss.get(name, 0):.0f}", str(int(row["errors"])),
         )  # fmt: skip
     console.print(table)
     median = {key: statistics.median(s.load.rps for s in v) for key, v in results.items()}
+    cpu = {key: statistics.median(s.cpu_per_request_us for s in v) for key, v in results.items()}
     errors = sum(int(s.load.errors) for v in results.values() for s in v)
     figures["servers"] = servers
     figures["failed_requests"] = errors
@@ -368,6 +378,11 @@ def _throughput(wrk: str, quick: bool) -> tuple[dict[str, object], list[str]]:
                     figures[f"ratio_{route}_c{c}_{_key(sim_name)}_vs_{peer}"] = round(ratio, 3)
                     if sim_name == best:
                         checks[f"{route} c={c} {best} vs {peer}"] = ratio > 1.0
+                # No target: the simulator's requests per CPU-second over the peer's
+                # (how much of a peer's lead is its use of more cores).
+                figures[f"ratio_{route}_c{c}_{_key(best)}_vs_{peer}_per_cpu"] = round(
+                    cpu[(peer, route, c)] / cpu[(best, route, c)], 3
+                )
             for label, one_name, two_name in SCALING:
                 one, two = median[(one_name, route, c)], median[(two_name, route, c)]
                 figures[f"ratio_{route}_c{c}_{label}_2_vs_1"] = round(two / one, 3)

@@ -93,3 +93,17 @@ def test_an_unknown_part_is_one_line_and_exit_2(
 def test_the_simulator_benchmark_names_its_parts() -> None:
     assert runner.parts_of("simulator") == ("throughput", "soak", "live", "numbers")
     assert runner.parts_of("cli") == ()
+
+
+def test_the_simulator_benchmark_reports_the_cores_a_server_kept_busy() -> None:
+    from benchmarks.bench_simulator import Sample, _summary
+    from benchmarks.loadgen import LoadResult
+
+    def sample(requests: int, cpu_us: float) -> Sample:
+        return Sample(LoadResult(requests, 10.0, 1.0, 2.0, 0, 1.0), cpu_us)
+
+    # 100,000 requests in 10 s at 160 us each: 16 CPU-seconds in 10 s, 1.6 cores.
+    row = _summary([sample(100_000, 160.0), sample(80_000, 100.0), sample(90_000, 150.0)])
+    assert row["median"] == 9_000
+    assert row["cpu_us"] == 150.0
+    assert row["cores"] == pytest.approx(1.35)  # medians of 1.6, 0.8 and 1.35
