@@ -70,17 +70,9 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 class _BoundedLoader(yaml.SafeLoader):
     """``SafeLoader`` that counts depth and expanded size while composing."""
 
-    def __init__(
-        self,
-        stream: str,
-        max_values: int = MAX_VALUES,
-        max_depth: int = MAX_DEPTH,
-        aliases: bool = True,
-    ) -> None:
+    def __init__(self, stream: str, max_values: int = MAX_VALUES) -> None:
         super().__init__(stream)
         self._max_values = max_values
-        self._max_depth = max_depth
-        self._allow_aliases = aliases
         self._depth = 0
         self._aliases = False
         self._sizes: dict[int, int] = {}  # id(node) -> values it stands for, once finished
@@ -88,18 +80,11 @@ class _BoundedLoader(yaml.SafeLoader):
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         alias = self.check_event(yaml.AliasEvent)
         event = self.current_event  # the one check_event peeked at
-        if alias and not self._allow_aliases:
-            raise YamlRefused(
-                "YAML aliases (*name) are not used in this file; write the value out",
-                event.start_mark,
-            )
         self._aliases = self._aliases or alias
         self._depth += 1
         try:
-            if self._depth > self._max_depth:
-                raise YamlRefused(
-                    f"nested more than {self._max_depth} levels deep", event.start_mark
-                )
+            if self._depth > MAX_DEPTH:
+                raise YamlRefused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -120,21 +105,13 @@ class _BoundedLoader(yaml.SafeLoader):
         return node
 
 
-def parse_yaml(
-    text: str,
-    *,
-    max_values: int = MAX_VALUES,
-    max_depth: int = MAX_DEPTH,
-    aliases: bool = True,
-) -> object:
+def parse_yaml(text: str, *, max_values: int = MAX_VALUES) -> object:
     """The YAML document in ``text``, composed within the bounds.
 
-    ``aliases=False`` refuses any alias (for files with nothing to share).
     Raises ``YamlRefused`` past a bound and ``yaml.YAMLError`` for invalid YAML
     (callers turn both into their own one-line error).
     """
-    # The reader checks the characters here.
-    loader = _BoundedLoader(text, max_values, max_depth, aliases)
+    loader = _BoundedLoader(text, max_values)  # the reader checks the characters here
     try:
         return loader.get_single_data()
     finally:

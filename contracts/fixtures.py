@@ -18,7 +18,6 @@ import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from connector.yamlfile import YamlRefused, parse_yaml, yaml_where
 from contracts.errors import ControlPlaneError, FixturesError
 
 __all__ = [
@@ -87,9 +86,44 @@ class Fixtures(BaseModel):
 
 
 MAX_FIXTURES_BYTES = 1_048_576
-# Fixtures are a flat mapping of numbers and two small mappings of fields: an
-# alias has nothing to share there, and nothing needs deep nesting.
 _MAX_DEPTH = 10
+
+
+class _Refused(yaml.YAMLError):
+    def __init__(self, message: str, mark: yaml.Mark | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+class _FixturesLoader(yaml.SafeLoader):
+    """``SafeLoader`` without aliases and with a depth limit.
+
+    Fixtures are a flat mapping of numbers and two small mappings of fields:
+    an alias has nothing to share there, and nine levels of nine ("billion
+    laughs") stand for 387 million values. PyYAML composes recursively, so
+    deep nesting would end in a ``RecursionError`` traceback.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise _Refused(
+                "YAML aliases (*name) are not used in fixtures; write the value out",
+                self.current_event.start_mark,
+            )
+        self._depth += 1
+        try:
+            if self._depth > _MAX_DEPTH:
+                raise _Refused(
+                    f"nested more than {_MAX_DEPTH} levels deep", self.current_event.start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _read_yaml(file: Path) -> object:
@@ -107,12 +141,20 @@ def _read_yaml(file: Path) -> object:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise FixturesError(f"{file}: cannot be read (UnicodeDecodeError)") from None
+    loader: _FixturesLoader | None = None
     try:
-        return parse_yaml(text, max_depth=_MAX_DEPTH, aliases=False)
-    except YamlRefused as exc:
-        raise FixturesError(f"{file}: {exc}") from None
+        loader = _FixturesLoader(text)  # the reader checks the characters here
+        return loader.get_single_data()
+    except _Refused as exc:
+        where = f" (line {exc.mark.line + 1}, column {exc.mark.column + 1})" if exc.mark else ""
+        raise FixturesError(f"{file}: {exc.message}{where}") from None
     except yaml.YAMLError as exc:
-        raise FixturesError(f"{file}: not valid YAML{yaml_where(exc)}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise FixturesError(f"{file}: not valid YAML{where}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def load_fixtures(path: str | Path) -> Fixtures:

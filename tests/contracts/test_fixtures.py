@@ -42,3 +42,11 @@ def test_an_empty_file_means_no_fixtures(tmp_path: Path) -> None:
     path = tmp_path / "fixtures.yaml"
     path.write_text("", encoding="utf-8")
     assert load_fixtures(path) == Fixtures()
+
+
+def test_invalid_yaml_says_where(tmp_path: Path) -> None:
+    path = tmp_path / "fixtures.yaml"
+    path.write_text("customer_number: '9812345678'\nuser: [\n", encoding="utf-8")
+    with pytest.raises(FixturesError) as refused:
+        load_fixtures(path)
+    assert str(refused.value) == f"{path}: not valid YAML at line 3, column 1"

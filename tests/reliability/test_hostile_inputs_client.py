@@ -692,7 +692,7 @@ def test_configs_may_still_share_values_through_aliases(tmp_path: Path) -> None:
 def test_a_fixtures_alias_bomb_is_refused_in_one_line(tmp_path: Path) -> None:
     message = _fixtures_problem(tmp_path, _laughs(6, "user"))
     assert len(message.splitlines()) == 1
-    assert "YAML aliases (*name) are not used in this file" in message
+    assert "YAML aliases (*name) are not used in fixtures" in message
 
 
 def test_deeply_nested_fixtures_are_refused_not_a_traceback(tmp_path: Path) -> None:
