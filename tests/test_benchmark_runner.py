@@ -107,3 +107,27 @@ def test_the_simulator_benchmark_reports_the_cores_a_server_kept_busy() -> None:
     assert row["median"] == 9_000
     assert row["cpu_us"] == 150.0
     assert row["cores"] == pytest.approx(1.35)  # medians of 1.6, 0.8 and 1.35
+
+
+@pytest.mark.parametrize(
+    ("live_met", "parts", "passed"),
+    [
+        (False, None, False),  # a live-call miss fails the run even without wrk
+        (True, None, None),  # all measured targets met, throughput unmeasured: neither
+        (True, {"live"}, True),  # only the live part wanted: it needs no wrk
+    ],
+)
+def test_without_wrk_the_simulator_benchmark_still_checks_its_live_calls(
+    monkeypatch: pytest.MonkeyPatch, live_met: bool, parts: set[str] | None, passed: bool | None
+) -> None:
+    import benchmarks.bench_simulator as bench
+
+    monkeypatch.setattr(bench, "find_wrk", lambda: None)
+    monkeypatch.setattr(
+        bench, "_live_calls", lambda quick: {"live_checks": {"manual: 10,000 <= 1.2 x": live_met}}
+    )
+    monkeypatch.setattr(bench, "_numbers", lambda quick: {"numbers_new_vs_one": 1.4})
+    figures = bench.run(quick=True, parts=parts.__contains__ if parts else None)
+    assert figures.get("passed") is passed
+    assert figures["checks"] == {"manual: 10,000 <= 1.2 x": live_met}
+    assert ("skipped" in figures) is (parts is None)
