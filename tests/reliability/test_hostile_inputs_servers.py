@@ -340,7 +340,7 @@ def test_a_bad_delay_state_is_400_not_409(sim_http: Any) -> None:
 
 
 #: A generic click-to-call with the five parameters the demo seed accepts.
-PULL = {
+CLICK2CALL = {
     "api_key": DEMO_KEY,
     "username": "demouser",
     "agentID": "agent1",
@@ -369,7 +369,7 @@ def test_the_simulator_stops_cleanly_while_a_hang_outlives_the_stop(
 
     def client() -> None:
         with contextlib.suppress(httpx.HTTPError):  # the stop closes its connection
-            httpx.get(f"{server.base_url}/click2call", params=PULL, timeout=GUARD_S)
+            httpx.get(f"{server.base_url}/click2call", params=CLICK2CALL, timeout=GUARD_S)
 
     held = threading.Thread(target=client)
     held.start()
@@ -415,7 +415,7 @@ def test_hang_faults_never_starve_the_control_plane_or_other_clients() -> None:
         assert httpx.post(f"{base}/_sim/faults", json=rule).status_code == 201
 
         def client() -> None:
-            answer = httpx.get(f"{base}/click2call", params=PULL, timeout=GUARD_S * 3)
+            answer = httpx.get(f"{base}/click2call", params=CLICK2CALL, timeout=GUARD_S * 3)
             with lock:
                 statuses.append(answer.status_code)
 
