@@ -1,12 +1,12 @@
 """Serve one benchmark app in its own process: ``python -m benchmarks.serve_app APP SERVER N PORT``.
 
 ``APP`` is ``simulator`` (``create_app()`` with its defaults: journal, call
-state, history and callbacks on) or ``bare`` (:mod:`benchmarks.bare_flask`);
+state, history and callbacks on), ``bare`` (:mod:`benchmarks.bare_flask`) or
 ``werkzeug`` (:mod:`benchmarks.bare_werkzeug`, no target: Flask's cost);
 ``SERVER`` is ``waitress``, ``gunicorn`` or ``granian``; ``N`` is what ``mcc
-sim serve --workers N`` means for that server. Both apps go through
+sim serve --workers N`` means for that server. Every app goes through
 :func:`simulator.serve.serve`, the function ``mcc sim serve`` runs, so they
-get the very same server settings. The process prints ``ready`` once the
+all get the very same server settings. The process prints ``ready`` once the
 socket is bound and stops on SIGTERM.
 """
 

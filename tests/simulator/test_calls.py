@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from simulator import FakeClock, create_app, get_simulator
 
-from .demo import AMD_JSON, KEY
+from .demo import AMD_JSON, AMD_PARAMS, KEY
 
 pytestmark = pytest.mark.simulator
 
@@ -259,7 +259,7 @@ def test_finished_calls_and_deliveries_are_bounded_but_live_ones_kept() -> None:
     for i in range(40):
         answer = client.get(
             "/click2call",
-            query_string={**AMD, "customerNumber": f"98765{i:05d}"},
+            query_string={**AMD_PARAMS, "customerNumber": f"98765{i:05d}"},
         ).get_json()
         assert answer["status"] == "success"
     sim = get_simulator(app)
